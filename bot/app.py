@@ -1,0 +1,64 @@
+"""The composition root: everything built once, from config, in one place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.channel import Channel, load_channel
+from bot.config import Config
+from bot.conversations import Conversations
+from bot.engine import Engine
+from bot.flows import build_flows
+from bot.flows.context import Mission
+from bot.keywords import KeywordTable
+from bot.language import LanguageDetector
+from bot.outbox import Dispatcher
+from bot.storage import store_for
+from bot.storage.base import Store
+from bot.vault import AddressVault
+from moderation.anonymise import Anonymiser
+from moderation.pseudonym import Pseudonymiser
+
+
+class App:
+    """A running Sauti: store, engine, conversations, outbox and channels."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        bot = config.bot
+        self.mission = Mission.from_config(config)
+        self.engine = Engine(
+            build_flows(self.mission),
+            KeywordTable(bot.languages),
+            LanguageDetector(bot.languages, bot.default_language),
+            timedelta(minutes=bot.session_timeout_minutes),
+        )
+        self.vault = AddressVault(config.privacy.contact_key.get_secret_value())
+        self.pseudonyms = Pseudonymiser(config.privacy.pseudonym_key.get_secret_value())
+        self.channels: dict[str, Channel] = {}
+        self.dispatcher = Dispatcher(store, self.channels, self.vault)
+        self.conversations = Conversations(
+            store=store, engine=self.engine, mission=self.mission,
+            anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
+            region=bot.regions[0], max_text_chars=bot.max_text_chars,
+            on_outbound=self.dispatcher.wake,
+        )
+
+    @classmethod
+    async def open(cls, config: Config) -> App:
+        store = store_for(config.storage.url)
+        await store.open()
+        return cls(config, store)
+
+    def add_channel(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    def enable_channel(self, name: str) -> Channel:
+        channel = load_channel(name)(self.config, self)
+        self.add_channel(channel)
+        return channel
+
+    async def close(self) -> None:
+        self.dispatcher.stop()
+        await self.store.close()

@@ -1,0 +1,67 @@
+"""The one interface every channel implements, and how channels are found.
+
+Channels are plug-ins named in :data:`CHANNELS` and imported by name when the
+config enables them, so the core never imports a channel (or its SDK).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from bot.messages import Outbound
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Config
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a medium can show: the renderer degrades to what is missing."""
+
+    buttons: bool = False
+    max_chars: int = 4096
+    sms: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    external_id: str | None = None
+    segments: int = 1
+
+
+class SendError(Exception):
+    """A send that did not go through. ``reason`` is safe to store: no address, no text."""
+
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None,
+                 opted_out: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.opted_out = opted_out
+
+
+class Channel(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    async def send(self, address: str, message: Outbound) -> SendResult: ...
+
+
+class ChannelFactory(Protocol):
+    def __call__(self, config: Config, app: App) -> Channel: ...
+
+
+CHANNELS: dict[str, str] = {
+    "console": "channels.console:build",
+}
+
+
+def load_channel(name: str) -> ChannelFactory:
+    """Import the factory of channel ``name``."""
+    module_name, _, attr = CHANNELS[name].partition(":")
+    factory: ChannelFactory = getattr(importlib.import_module(module_name), attr)
+    return factory

@@ -1,0 +1,305 @@
+"""Typed configuration: TOML file, built-in defaults, ``SAUTI__SECTION__KEY`` overrides.
+
+The defaults here are the values of ``config.example.toml`` (a test keeps the
+two equal), so ``sauti console`` runs with no file at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from bot.i18n import available_languages
+
+ENV_PREFIX = "SAUTI__"
+Role = Literal["staff", "moderator", "sensitive"]
+
+
+class ConfigError(Exception):
+    """A bad config: the message names the key and never holds a secret."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSettings(_Model):
+    default_language: str = "en"
+    languages: list[str] = Field(default_factory=lambda: ["en", "fr"])
+    timezone: str = "Africa/Kinshasa"
+    regions: list[str] = Field(default_factory=lambda: ["CD", "RW", "UG", "BI"])
+    session_timeout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    max_text_chars: int = Field(default=4000, ge=100, le=100_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> BotSettings:
+        known = available_languages()
+        for lang in self.languages:
+            if lang not in known:
+                raise ValueError(f"unknown language {lang!r} (catalogues: {', '.join(known)})")
+        if not self.languages:
+            raise ValueError("at least one language is needed")
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {self.timezone!r}") from None
+        supported = phonenumbers.SUPPORTED_REGIONS
+        for region in self.regions:
+            if region not in supported:
+                raise ValueError(f"unknown phone region {region!r}")
+        if not self.regions:
+            raise ValueError("at least one phone region is needed")
+        return self
+
+
+_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class Area(_Model):
+    code: str = Field(pattern=_CODE)
+    names: dict[str, str] = Field(default_factory=dict)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class Category(_Model):
+    code: str = Field(pattern=_CODE)
+    names: dict[str, str] = Field(default_factory=dict)
+
+
+class StorageSettings(_Model):
+    url: str = "sqlite:///data/sauti.db"
+
+    @model_validator(mode="after")
+    def _check(self) -> StorageSettings:
+        if not self.url.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("url must start with sqlite:// or postgresql://")
+        return self
+
+
+class ServerSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = "https://bot.example.org"
+
+
+class PrivacySettings(_Model):
+    pseudonym_key: SecretStr = SecretStr("change-me")
+    contact_key: SecretStr = SecretStr("change-me-too")
+    retention_days: int = Field(default=365, ge=1)
+
+
+class TelegramSettings(_Model):
+    enabled: bool = False
+    token: SecretStr = SecretStr("")
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_secret: SecretStr = SecretStr("")
+    api_base_url: str = "https://api.telegram.org/bot"
+
+    @model_validator(mode="after")
+    def _check(self) -> TelegramSettings:
+        if self.enabled and not self.token.get_secret_value():
+            raise ValueError("token is required when telegram is enabled")
+        secret = self.webhook_secret.get_secret_value()
+        if self.enabled and self.mode == "webhook":
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                raise ValueError("webhook_secret must be 1-256 of A-Z a-z 0-9 _ - in webhook mode")
+        return self
+
+
+class TwilioSettings(_Model):
+    enabled: bool = False
+    account_sid: str = ""
+    auth_token: SecretStr = SecretStr("")
+    sms_from: str = ""
+    whatsapp_from: str = ""
+    api_base_url: str = "https://api.twilio.com"
+    sms_per_second: float = Field(default=1, gt=0)
+    whatsapp_per_second: float = Field(default=20, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> TwilioSettings:
+        if self.enabled:
+            if not self.account_sid:
+                raise ValueError("account_sid is required when twilio is enabled")
+            if not self.auth_token.get_secret_value():
+                raise ValueError("auth_token is required when twilio is enabled")
+            if not (self.sms_from or self.whatsapp_from):
+                raise ValueError("sms_from or whatsapp_from is required when twilio is enabled")
+        return self
+
+
+class ConsoleSettings(_Model):
+    enabled: bool = True
+
+
+class ModerationSettings(_Model):
+    alert_telegram_chat_id: int = 0
+    sensitive_categories: list[str] = Field(default_factory=lambda: ["personnel_conduct"])
+
+
+class StaffMember(_Model):
+    name: str = Field(min_length=1)
+    roles: list[Role] = Field(default_factory=list)
+    telegram_user_id: int | None = None
+    phone: str | None = None
+    console_user: str | None = None
+
+
+def _default_areas() -> list[Area]:
+    return [
+        Area(code="goma", names={"en": "Goma", "fr": "Goma"}, latitude=-1.68, longitude=29.22),
+        Area(code="bukavu", names={"en": "Bukavu", "fr": "Bukavu"},
+             latitude=-2.51, longitude=28.86),
+        Area(code="beni", names={"en": "Beni", "fr": "Beni"}, latitude=0.49, longitude=29.47),
+        Area(code="bunia", names={"en": "Bunia", "fr": "Bunia"}, latitude=1.56, longitude=30.25),
+    ]
+
+
+DEFAULT_CATEGORIES = (
+    "security_incident",
+    "threat",
+    "displacement",
+    "humanitarian_need",
+    "personnel_conduct",
+)
+
+
+def _default_categories() -> list[Category]:
+    return [Category(code=code) for code in DEFAULT_CATEGORIES]
+
+
+class Config(_Model):
+    bot: BotSettings = Field(default_factory=BotSettings)
+    areas: list[Area] = Field(default_factory=_default_areas)
+    categories: list[Category] = Field(default_factory=_default_categories)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+    staff: list[StaffMember] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Config:
+        _unique("areas", [a.code for a in self.areas])
+        _unique("categories", [c.code for c in self.categories])
+        if not self.areas:
+            raise ValueError("areas: at least one area is needed")
+        if not self.categories:
+            raise ValueError("categories: at least one category is needed")
+        codes = {c.code for c in self.categories}
+        for code in self.moderation.sensitive_categories:
+            if code not in codes:
+                raise ValueError(f"moderation.sensitive_categories: unknown category {code!r}")
+        _unique("staff console_user", [s.console_user for s in self.staff if s.console_user])
+        _unique("staff telegram_user_id",
+                [str(s.telegram_user_id) for s in self.staff if s.telegram_user_id])
+        _unique("staff phone", [s.phone for s in self.staff if s.phone])
+        return self
+
+
+def _unique(what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what}: {value!r} appears twice")
+        seen.add(value)
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load the config from ``path`` (or the search order of the README) and the environment.
+
+    Raises :class:`ConfigError` with a one-line message naming the bad key.
+    """
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = _find_file(path, env)
+    if source is not None:
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {source}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: malformed TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
+    _apply_env(data, env)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _find_file(path: str | Path | None, env: Mapping[str, str]) -> Path | None:
+    if path is not None:
+        return Path(path)
+    if env.get("SAUTI_CONFIG"):
+        return Path(env["SAUTI_CONFIG"])
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX):].lower().split("__")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f"{name}: expected {ENV_PREFIX}SECTION__KEY")
+        section, key = parts
+        section_field = Config.model_fields.get(section)
+        if section_field is None:
+            raise ConfigError(f"{name}: unknown section {section!r}")
+        model = section_field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise ConfigError(f"{name}: section {section!r} cannot be set from the environment")
+        field = model.model_fields.get(key)
+        if field is None:
+            raise ConfigError(f"{name}: unknown key {section}.{key}")
+        value: Any = raw if _is_text(field.annotation) else _parse_value(raw)
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"{section}: must be a table")
+        target[key] = value
+
+
+def _is_text(annotation: Any) -> bool:
+    if annotation in (str, SecretStr):
+        return True
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return any(_is_text(a) for a in typing.get_args(annotation) if a is not type(None))
+    return False
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False, include_input=False)[0]
+    loc = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in error["loc"]).replace(
+        ".[", "["
+    )
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        msg = "unknown key"
+    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{loc or 'config'}: {msg}{extra}"

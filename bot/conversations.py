@@ -1,0 +1,175 @@
+"""The pipeline of one inbound message: dedupe → lock and load → clean →
+engine (which redacts what it keeps) → one atomic write, replies included."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.engine import Engine
+from bot.flows.context import Mission
+from bot.locks import KeyedLocks
+from bot.messages import Inbound, Outbound
+from bot.records import Contact, NewOutbound, NewReport, Session, TurnWrite
+from bot.storage.base import Store
+from bot.text import clean, fold
+from bot.turn import (
+    Erase,
+    Message,
+    OptIn,
+    OptOut,
+    SetLanguage,
+    State,
+    SubmitReport,
+    Subscribe,
+    Turn,
+    Unsubscribe,
+)
+from bot.vault import AddressVault
+from moderation.anonymise import Anonymiser, Redacted
+from moderation.pseudonym import Pseudonymiser
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    outcome: Outcome
+    replies: tuple[Outbound, ...] = ()
+
+
+class Conversations:
+    """Handles inbound messages of every channel; the one place a turn is stored."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        engine: Engine,
+        mission: Mission,
+        anonymiser: Anonymiser,
+        pseudonyms: Pseudonymiser,
+        vault: AddressVault,
+        region: str,
+        max_text_chars: int,
+        on_outbound: Callable[[], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._engine = engine
+        self._mission = mission
+        self._anonymiser = anonymiser
+        self._pseudonyms = pseudonyms
+        self._vault = vault
+        self._region = region
+        self._limit = max_text_chars
+        self._locks = KeyedLocks()
+        self._on_outbound = on_outbound
+
+    def contact_id(self, channel: str, address: str) -> str:
+        return self._pseudonyms.contact(channel, address, self._region)
+
+    async def handle(self, inbound: Inbound) -> Handled:
+        """Handle one message; returns once its effects and replies are durable."""
+        contact_id = self.contact_id(inbound.channel, inbound.address)
+        async with self._locks(contact_id):
+            key = (inbound.channel, inbound.external_id) if inbound.external_id else None
+            if key and await self._store.inbound_seen(*key):
+                log.info("duplicate inbound on %s ignored", inbound.channel)
+                return Handled(Outcome.DUPLICATE)
+            convo = await self._store.load(contact_id)
+            now = inbound.received_at
+            text, cut = clean(inbound.text, self._limit)
+            message = Message(text, fold(text), inbound.choice, inbound.media,
+                              inbound.location, cut, now)
+            if convo is None:
+                contact = Contact(
+                    id=contact_id,
+                    person=self._pseudonyms.person(inbound.channel, inbound.address,
+                                                   self._region),
+                    channel=inbound.channel,
+                    address_sealed=self._vault.seal(inbound.address),
+                    language=None, opted_out=False, created_at=now, last_inbound_at=now)
+                session = None
+            else:
+                contact, session = convo.contact, convo.session
+            state = State(
+                step=session.step if session else None,
+                data=dict(session.data) if session else {},
+                language=contact.language or self._mission.default_language,
+                opted_out=contact.opted_out,
+            )
+            names = (inbound.profile_name,) if inbound.profile_name else ()
+
+            def redact(raw: str) -> Redacted:
+                return self._anonymiser.redact(raw, known_names=names)
+
+            turn = Turn(state=state, message=message, contact_id=contact_id,
+                        lookups=self._store, redactor=redact)
+            await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
+                                   last_active=session.updated_at if session else None,
+                                   language_hint=inbound.language_hint)
+            write, replies = self._write(contact, turn, key, now)
+            await self._store.commit_turn(write)
+        if replies and self._on_outbound is not None:
+            self._on_outbound()
+        log.debug("turn on %s: step %s, %d effects", inbound.channel, turn.state.step,
+                  len(turn.effects))
+        return Handled(Outcome.HANDLED, replies)
+
+    def _write(self, contact: Contact, turn: Turn, key: tuple[str, str] | None,
+               now: datetime) -> tuple[TurnWrite, tuple[Outbound, ...]]:
+        state = turn.state
+        language, opted_out = contact.language, contact.opted_out
+        write = TurnWrite(contact=contact, session=None, inbound_key=key)
+        for effect in turn.effects:
+            match effect:
+                case SetLanguage(lang):
+                    language = lang
+                case OptOut():
+                    opted_out = True
+                case OptIn():
+                    opted_out = False
+                case Subscribe(area):
+                    write.subscribe.append(area)
+                case Unsubscribe(area):
+                    write.unsubscribe.append(area)
+                case Erase():
+                    write.erase = True
+                case SubmitReport():
+                    write.reports.append(NewReport(
+                        ref=effect.ref, created_at=now, channel=contact.channel,
+                        language=state.language, category=effect.category, area=effect.area,
+                        description=effect.description, media=effect.media,
+                        contactable=effect.contactable,
+                        contact_id=contact.id if effect.contactable else None,
+                        reporter=contact.person,
+                        sensitive=effect.category in self._mission.sensitive))
+        write.contact = Contact(contact.id, contact.person, contact.channel,
+                                contact.address_sealed, language, opted_out, contact.created_at,
+                                now)
+        if not write.erase and state.step is not None:
+            write.session = Session(contact.id, state.step, state.data, now)
+        replies: tuple[Outbound, ...] = ()
+        if turn.parts:
+            reply = Outbound(text="\n".join(turn.parts), choices=turn.choices,
+                             language=language or state.language)
+            replies = (reply,)
+            write.outbound.append(NewOutbound(
+                contact_id=None if write.erase else contact.id, channel=contact.channel,
+                address_sealed=contact.address_sealed, kind=reply.kind,
+                payload=outbound_payload(reply), priority=10))
+        return write, replies
+
+
+def outbound_payload(message: Outbound) -> dict[str, object]:
+    return {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
+            "kind": message.kind, "language": message.language}
+

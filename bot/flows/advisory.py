@@ -1,0 +1,75 @@
+"""Safety advisories: subscribe to areas, unsubscribe, read the latest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.flow import IDLE, Option, Step, static
+from bot.flows.context import Mission
+from bot.i18n import N_, _, current_language, format_when
+from bot.turn import Subscribe, Turn, Unsubscribe, menu_hint
+
+SEVERITY = {
+    "info": N_("Information"),
+    "warning": N_("Warning"),
+    "critical": N_("Critical"),
+}
+
+
+def steps(mission: Mission) -> list[Step]:
+    def area_options(codes: Sequence[str]) -> list[Option]:
+        return [Option(c, mission.area_name(c), translate=False, aliases=(c,)) for c in codes]
+
+    async def all_areas(turn: Turn) -> Sequence[Option]:
+        return area_options([a.code for a in mission.areas])
+
+    async def subscribed(turn: Turn) -> Sequence[Option]:
+        return area_options(await turn.lookups.subscriptions(turn.contact_id))
+
+    async def menu(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        if picked.key == "unsubscribe" and not await turn.lookups.subscriptions(turn.contact_id):
+            turn.say(_("You have no subscriptions."))
+            return "advisory"
+        return f"advisory.{picked.key}"
+
+    async def subscribe(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        turn.effect(Subscribe(picked.key))
+        turn.say(_("You will get advisories for {area}.").format(area=picked.label))
+        turn.say(menu_hint())
+        return IDLE
+
+    async def unsubscribe(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        turn.effect(Unsubscribe(picked.key))
+        turn.say(_("No more advisories for {area}.").format(area=picked.label))
+        turn.say(menu_hint())
+        return IDLE
+
+    async def latest(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        advisory = await turn.lookups.latest_advisory(picked.key, turn.message.received_at)
+        if advisory is None:
+            turn.say(_("No advisory for {area}.").format(area=picked.label))
+        else:
+            text = (advisory.texts.get(current_language())
+                    or advisory.texts.get(mission.default_language)
+                    or next(iter(advisory.texts.values()), ""))
+            when = format_when(advisory.created_at, mission.timezone)
+            turn.say(f"{_(SEVERITY.get(advisory.severity, advisory.severity))} · {when}\n{text}")
+        turn.say(menu_hint())
+        return IDLE
+
+    return [
+        Step("advisory", lambda t: _("Safety advisories:"), menu,
+             ("advisory", "advisory.subscribe", "advisory.unsubscribe", "advisory.latest"),
+             options=static(Option("subscribe", N_("Subscribe to an area")),
+                            Option("unsubscribe", N_("Unsubscribe")),
+                            Option("latest", N_("Latest advisory")))),
+        Step("advisory.subscribe", lambda t: _("Which area?"), subscribe, (IDLE,),
+             options=all_areas),
+        Step("advisory.unsubscribe", lambda t: _("Stop advisories for which area?"),
+             unsubscribe, (IDLE,), options=subscribed),
+        Step("advisory.latest", lambda t: _("Which area?"), latest, (IDLE,), options=all_areas),
+    ]

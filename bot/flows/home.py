@@ -1,0 +1,88 @@
+"""Welcome, main menu, language, help and privacy, erasing one's data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.engine import HELP, LANGUAGE, MENU, WELCOME, privacy_notice
+from bot.flow import IDLE, Option, Step, static
+from bot.flows.context import Mission
+from bot.i18n import N_, _, language
+from bot.turn import Erase, SetLanguage, Turn, menu_hint
+
+MAIN_OPTIONS = (
+    Option("report", N_("Report a concern")),
+    Option("advisory", N_("Safety advisories")),
+    Option("check", N_("Check a report")),
+    Option("language", N_("Language")),
+    Option("help", N_("Help and privacy")),
+)
+_MENU_TARGETS = {
+    "report": "report.category",
+    "advisory": "advisory",
+    "check": "check",
+    "language": LANGUAGE,
+    "help": HELP,
+}
+
+
+def steps(mission: Mission) -> list[Step]:
+    async def languages(turn: Turn) -> Sequence[Option]:
+        return [
+            Option(lang, mission.language_label(lang), translate=False, aliases=(lang,))
+            for lang in mission.languages
+        ]
+
+    async def choose_language(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        turn.state.language = picked.key
+        turn.effect(SetLanguage(picked.key))
+        return MENU
+
+    async def welcome_language(turn: Turn, picked: Option | None) -> str:
+        await choose_language(turn, picked)
+        return MENU
+
+    async def set_language(turn: Turn, picked: Option | None) -> str:
+        await choose_language(turn, picked)
+        assert picked is not None
+        # switch the rest of this turn to the new language
+        with language(picked.key):
+            turn.say(_("Language set: {name}.").format(name=mission.language_label(picked.key)))
+        return MENU
+
+    async def main(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        return _MENU_TARGETS[picked.key]
+
+    async def help_menu(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        return "help.erase" if picked.key == "erase" else MENU
+
+    async def erase(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        if picked.key == "yes":
+            turn.effect(Erase())
+            turn.state.data.clear()
+            turn.say(_("Your data is erased. Goodbye."))
+        else:
+            turn.say(_("Nothing was erased.") + " " + menu_hint())
+        return IDLE
+
+    return [
+        Step(WELCOME, lambda t: _("Choose your language:"), welcome_language, (MENU,),
+             options=languages),
+        Step(MENU, lambda t: _("What would you like to do?"), main,
+             tuple(_MENU_TARGETS.values()), options=static(*MAIN_OPTIONS)),
+        Step(LANGUAGE, lambda t: _("Choose your language:"), set_language, (MENU,),
+             options=languages),
+        Step(HELP, lambda t: _("Sauti passes your concerns to the mission.") + " "
+             + privacy_notice(), help_menu, ("help.erase", MENU),
+             options=static(Option("erase", N_("Erase my data")),
+                            Option("menu", N_("Back to the menu")))),
+        Step("help.erase",
+             lambda t: _("Erase your contact, subscriptions and session? "
+                         "Sent reports stay, with nothing linking them to you."),
+             erase, (IDLE,),
+             options=static(Option("yes", N_("Yes, erase")), Option("no", N_("No")))),
+    ]

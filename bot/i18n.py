@@ -1,0 +1,112 @@
+"""Gettext catalogues and the language of the current turn.
+
+Catalogues are read from ``locales/<lang>/LC_MESSAGES/sauti.po`` once at start.
+The language is per turn, in a :class:`~contextvars.ContextVar`, never
+process-wide: two people served at once each get their own.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+DOMAIN = "sauti"
+
+
+def locales_dir() -> Path:
+    return Path(str(resources.files("locales")))
+
+
+@cache
+def available_languages() -> tuple[str, ...]:
+    """Languages that have a catalogue, sorted."""
+    root = locales_dir()
+    return tuple(
+        sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    )
+
+
+@cache
+def catalogue(lang: str) -> NullTranslations:
+    """The compiled catalogue of ``lang`` (English msgids are the fallback)."""
+    path = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, cat)
+    buf.seek(0)
+    return Translations(fp=buf, domain=DOMAIN)
+
+
+_lang: ContextVar[str] = ContextVar("sauti_language", default="en")
+
+
+def current_language() -> str:
+    return _lang.get()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Translate with ``lang`` inside the block (this task and its children only)."""
+    token = _lang.set(lang)
+    try:
+        yield
+    finally:
+        _lang.reset(token)
+
+
+def _(msgid: str) -> str:
+    """Translate ``msgid`` into the language of the current turn."""
+    return str(catalogue(_lang.get()).gettext(msgid))
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for extraction; translated later, where it is shown."""
+    return msgid
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return str(catalogue(_lang.get()).ngettext(singular, plural, n))
+
+
+def pgettext(context: str, msgid: str) -> str:
+    return str(catalogue(_lang.get()).pgettext(context, msgid))
+
+
+def translate_in(lang: str, msgid: str) -> str:
+    return str(catalogue(lang).gettext(msgid))
+
+
+def pgettext_in(lang: str, context: str, msgid: str) -> str:
+    return str(catalogue(lang).pgettext(context, msgid))
+
+
+@cache
+def language_name(lang: str) -> str:
+    """The language's own name for itself: English, Français, العربية, Kiswahili."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]
+
+
+def is_rtl(lang: str) -> bool:
+    return Locale.parse(lang).character_order == "right-to-left"
+
+
+def format_when(moment: datetime, timezone: str) -> str:
+    """A short local date and time in the current turn's language."""
+    return format_datetime(moment, "medium", tzinfo=ZoneInfo(timezone), locale=_lang.get())

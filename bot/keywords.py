@@ -1,0 +1,69 @@
+"""Global keywords (STOP, START, HELP, MENU, LANGUAGE) in every configured language.
+
+The words come from the catalogues (context ``keyword``, comma-separated,
+first one shown to people), so a new language brings its own keywords.
+A keyword counts only when it is the whole message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from bot.i18n import N_, pgettext, pgettext_in
+from bot.text import fold
+
+
+class Keyword(StrEnum):
+    STOP = "STOP"
+    START = "START"
+    HELP = "HELP"
+    MENU = "MENU"
+    LANGUAGE = "LANGUAGE"
+
+
+# msgids, marked for extraction; the English words always work too.
+_MSGIDS = {
+    Keyword.STOP: N_("STOP"),
+    Keyword.START: N_("START"),
+    Keyword.HELP: N_("HELP"),
+    Keyword.MENU: N_("MENU"),
+    Keyword.LANGUAGE: N_("LANGUAGE"),
+}
+CONTEXT = "keyword"
+
+# Twilio itself opts a number out or in on these, in English, on SMS; our
+# state must follow it there. Elsewhere "cancel" is not an opt-out.
+_TWILIO_SMS = {
+    "stopall": Keyword.STOP, "unsubscribe": Keyword.STOP, "cancel": Keyword.STOP,
+    "end": Keyword.STOP, "quit": Keyword.STOP, "unstop": Keyword.START,
+    "info": Keyword.HELP,
+}
+
+
+class KeywordTable:
+    __slots__ = ("_words",)
+
+    def __init__(self, languages: Iterable[str]) -> None:
+        words: dict[str, Keyword] = {}
+        for lang in ["en", *languages]:
+            for keyword, msgid in _MSGIDS.items():
+                for word in pgettext_in(lang, CONTEXT, msgid).split(","):
+                    folded = fold(word)
+                    if folded:
+                        words.setdefault(folded, keyword)
+        self._words = words
+
+    def match(self, folded: str, channel: str) -> Keyword | None:
+        """The keyword that ``folded`` (a :func:`fold`-ed whole message) is, if any."""
+        if len(folded) > 24:
+            return None
+        found = self._words.get(folded)
+        if found is None and channel == "sms":
+            found = _TWILIO_SMS.get(folded)
+        return found
+
+
+def shown(keyword: Keyword) -> str:
+    """The keyword as people of the current language should type it."""
+    return pgettext(CONTEXT, _MSGIDS[keyword]).split(",")[0].strip()

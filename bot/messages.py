@@ -1,0 +1,85 @@
+"""The two message shapes every channel maps to and from.
+
+Raw SDK payloads never leave a channel: a channel parses its request into an
+:class:`Inbound` and renders an :class:`Outbound` for its medium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class MediaKind(StrEnum):
+    """What a message carried besides text."""
+
+    PHOTO = "photo"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, as any channel delivers it.
+
+    ``address`` is the channel-native sender address (console user name,
+    Telegram user id, E.164 phone number): personal data that lives only in
+    memory for the length of one turn. ``choice`` is the key of a pressed
+    button, when the channel has buttons.
+    """
+
+    channel: str
+    address: str
+    text: str = ""
+    external_id: str = ""
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    media: tuple[MediaKind, ...] = ()
+    location: Location | None = None
+    choice: str | None = None
+    profile_name: str | None = None
+    language_hint: str | None = None
+
+    def __repr__(self) -> str:  # never print the address or the text
+        return (
+            f"Inbound(channel={self.channel!r}, external_id={self.external_id!r}, "
+            f"chars={len(self.text)}, media={[m.value for m in self.media]})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option of a question: ``key`` comes back in :attr:`Inbound.choice`."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to a person, before the channel renders it.
+
+    ``choices`` become buttons where the channel has them and numbered lines
+    elsewhere; ``kind`` names what the message is for (reply, advisory, poll),
+    which decides rate-limit priority and WhatsApp templates.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    kind: str = "reply"
+    language: str = "en"
+
+    def __repr__(self) -> str:
+        return f"Outbound(kind={self.kind!r}, chars={len(self.text)}, choices={len(self.choices)})"

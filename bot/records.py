@@ -1,0 +1,134 @@
+"""What the store keeps and hands back: plain frozen records, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from moderation.anonymise import Redacted
+
+
+class ReportStatus(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    ACTIONED = "actioned"
+    REFERRED = "referred"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A deliverable contact: the address is sealed (encrypted) at rest."""
+
+    id: str
+    person: str
+    channel: str
+    address_sealed: bytes
+    language: str | None
+    opted_out: bool
+    created_at: datetime
+    last_inbound_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    contact_id: str
+    step: str | None
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    contact: Contact
+    session: Session | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    ref: str
+    created_at: datetime
+    channel: str
+    language: str
+    category: str
+    area: str | None
+    description: Redacted
+    media: tuple[str, ...]
+    contactable: bool
+    contact_id: str | None
+    reporter: str
+    sensitive: bool
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.description, Redacted):
+            raise TypeError("a report description must be Redacted text")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    ref: str
+    created_at: datetime
+    updated_at: datetime
+    channel: str
+    language: str
+    category: str
+    area: str | None
+    description: str
+    redactions: tuple[str, ...]
+    media: tuple[str, ...]
+    contactable: bool
+    sensitive: bool
+    status: ReportStatus
+    public_reply: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    id: int
+    created_at: datetime
+    severity: str
+    areas: tuple[str, ...]
+    texts: dict[str, str]
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRecord:
+    """A message waiting in, or gone through, the durable outbox."""
+
+    id: int
+    contact_id: str | None
+    channel: str
+    address_sealed: bytes | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    status: str
+
+
+@dataclass(slots=True)
+class TurnWrite:
+    """Everything one handled message changes, committed atomically."""
+
+    contact: Contact
+    session: Session | None
+    inbound_key: tuple[str, str] | None = None
+    reports: list[NewReport] = field(default_factory=list)
+    subscribe: list[str] = field(default_factory=list)
+    unsubscribe: list[str] = field(default_factory=list)
+    erase: bool = False
+    outbound: list[NewOutbound] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutbound:
+    contact_id: str | None
+    channel: str
+    address_sealed: bytes
+    kind: str
+    payload: dict[str, Any]
+    priority: int = 0

@@ -1,0 +1,99 @@
+"""The store contract: what every backend (SQLite, PostgreSQL) must do.
+
+One contract test suite (tests/test_store_contract.py) runs against each.
+Free text is accepted only as :class:`~moderation.anonymise.Redacted`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.records import (
+    Advisory,
+    Conversation,
+    OutboundRecord,
+    Report,
+    ReportStatus,
+    TurnWrite,
+)
+
+
+class Store(ABC):
+    """Async persistence. Methods are safe to call concurrently."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def ping(self) -> bool: ...
+
+    # conversations
+    @abstractmethod
+    async def load(self, contact_id: str) -> Conversation | None: ...
+
+    @abstractmethod
+    async def inbound_seen(self, channel: str, external_id: str) -> bool: ...
+
+    @abstractmethod
+    async def commit_turn(self, write: TurnWrite) -> None:
+        """Apply everything one turn changed, atomically and durably."""
+
+    # lookups for flows
+    @abstractmethod
+    async def report_by_ref(self, ref: str) -> Report | None: ...
+
+    @abstractmethod
+    async def reference_exists(self, ref: str) -> bool: ...
+
+    @abstractmethod
+    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None: ...
+
+    @abstractmethod
+    async def subscriptions(self, contact_id: str) -> list[str]: ...
+
+    # reports
+    @abstractmethod
+    async def list_reports(
+        self, *, status: ReportStatus | None = None, category: str | None = None,
+        include_sensitive: bool = False, limit: int = 100,
+    ) -> list[Report]: ...
+
+    @abstractmethod
+    async def set_report_status(
+        self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
+    ) -> bool: ...
+
+    # advisories
+    @abstractmethod
+    async def add_advisory(
+        self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
+        expires_at: datetime | None = None,
+    ) -> int: ...
+
+    # outbox
+    @abstractmethod
+    async def due_outbound(self, now: datetime, limit: int) -> list[OutboundRecord]: ...
+
+    @abstractmethod
+    async def outbound_sent(
+        self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+    ) -> None:
+        """Mark sent; the sealed address is dropped from the record."""
+
+    @abstractmethod
+    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None: ...
+
+    @abstractmethod
+    async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    async def outbox_depth(self) -> int: ...

@@ -1,0 +1,89 @@
+"""SQLite schema, as numbered migrations applied in order by ``sauti db upgrade``."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: core
+    """
+    CREATE TABLE contacts (
+        id TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        address_sealed BLOB NOT NULL,
+        language TEXT,
+        opted_out INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_inbound_at TEXT NOT NULL
+    );
+    CREATE INDEX contacts_person ON contacts(person);
+    CREATE TABLE sessions (
+        contact_id TEXT PRIMARY KEY,
+        step TEXT,
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE subscriptions (
+        contact_id TEXT NOT NULL,
+        area TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (contact_id, area)
+    );
+    CREATE INDEX subscriptions_area ON subscriptions(area);
+    CREATE TABLE inbound_seen (
+        channel TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (channel, external_id)
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        language TEXT NOT NULL,
+        category TEXT NOT NULL,
+        area TEXT,
+        description TEXT NOT NULL,
+        redactions TEXT NOT NULL,
+        media TEXT NOT NULL,
+        contactable INTEGER NOT NULL,
+        contact_id TEXT,
+        reporter TEXT NOT NULL,
+        sensitive INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        public_reply TEXT
+    );
+    CREATE INDEX reports_status ON reports(status, created_at);
+    CREATE TABLE advisories (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        texts TEXT NOT NULL,
+        expires_at TEXT
+    );
+    CREATE TABLE advisory_areas (
+        advisory_id INTEGER NOT NULL,
+        area TEXT NOT NULL,
+        PRIMARY KEY (area, advisory_id)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        contact_id TEXT,
+        channel TEXT NOT NULL,
+        address_sealed BLOB,
+        kind TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        external_id TEXT,
+        segments INTEGER,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    """,
+)

@@ -1,0 +1,393 @@
+"""The embedded store: SQLite in WAL mode through aiosqlite.
+
+Writes of whole turns are group-committed: turns that arrive while a commit is
+under way wait for the next one, which applies them all in one transaction.
+That keeps ``synchronous=FULL`` (a turn is on disk before it is acknowledged)
+and still serves thousands of turns a second. Reads use a second connection,
+which sees only committed data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.records import (
+    Advisory,
+    Contact,
+    Conversation,
+    OutboundRecord,
+    Report,
+    ReportStatus,
+    Session,
+    TurnWrite,
+)
+from bot.storage.base import Store
+from bot.storage.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 512
+
+
+def ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///data/x.db`` is relative, ``sqlite:////var/x.db`` absolute."""
+    rest = url.removeprefix("sqlite://")
+    if not rest.startswith("/") or rest == "/":
+        raise ValueError("sqlite url must look like sqlite:///relative/path.db")
+    return Path(rest[1:])
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._pending: list[tuple[TurnWrite, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return "SQLiteStore()"
+
+    async def open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await aiosqlite.connect(self._path, isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000"):
+            await self._writer.execute(f"PRAGMA {pragma}")
+        await self._upgrade(self._writer)
+        self._reader = await aiosqlite.connect(self._path, isolation_level=None)
+        await self._reader.execute("PRAGMA busy_timeout=5000")
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await self._flusher
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        return self._writer
+
+    @property
+    def _r(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        return self._reader
+
+    async def _upgrade(self, conn: aiosqlite.Connection) -> None:
+        row = await _one(conn, "PRAGMA user_version")
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"database schema {version} is newer than this code knows")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            log.info("database schema upgraded to version %d", number)
+
+    async def schema_version(self) -> int:
+        row = await _one(self._r, "PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def ping(self) -> bool:
+        return await _one(self._r, "SELECT 1") is not None
+
+    # conversations -------------------------------------------------------
+    async def load(self, contact_id: str) -> Conversation | None:
+        row = await _one(
+            self._r,
+            "SELECT c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
+            " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
+            " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?",
+            (contact_id,),
+        )
+        if row is None:
+            return None
+        contact = Contact(row[0], row[1], row[2], bytes(row[3]), row[4], bool(row[5]),
+                          parse_ts(row[6]), parse_ts(row[7]))
+        session = None
+        if row[10] is not None:
+            session = Session(contact_id, row[8], json.loads(row[9]), parse_ts(row[10]))
+        return Conversation(contact, session)
+
+    async def inbound_seen(self, channel: str, external_id: str) -> bool:
+        row = await _one(self._r, "SELECT 1 FROM inbound_seen WHERE channel = ? AND"
+                         " external_id = ?", (channel, external_id))
+        return row is not None
+
+    async def commit_turn(self, write: TurnWrite) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_loop())
+        await future
+
+    async def _flush_loop(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            async with self._write_lock:
+                try:
+                    await self._apply(batch)
+                except Exception:
+                    await _rollback(self._w)
+                    await self._apply_one_by_one(batch)
+                    continue
+            for _write, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _apply_one_by_one(self, batch: list[tuple[TurnWrite, asyncio.Future[None]]]) -> None:
+        for item in batch:
+            try:
+                await self._apply([item])
+            except Exception as exc:
+                await _rollback(self._w)
+                log.error("a turn could not be stored: %s", type(exc).__name__)
+                if not item[1].done():
+                    item[1].set_exception(StoreError("the turn could not be stored"))
+            else:
+                if not item[1].done():
+                    item[1].set_result(None)
+
+    async def _apply(self, batch: list[tuple[TurnWrite, asyncio.Future[None]]]) -> None:
+        sql = _BatchSQL()
+        for write, _future in batch:
+            sql.add(write)
+        conn = self._w
+        await conn.execute("BEGIN IMMEDIATE")
+        for statement, rows in sql.statements():
+            if rows:
+                await conn.executemany(statement, rows)
+        await conn.execute("COMMIT")
+
+    # lookups ------------------------------------------------------------------
+    async def report_by_ref(self, ref: str) -> Report | None:
+        row = await _one(self._r, f"SELECT {_REPORT_COLUMNS} FROM reports WHERE ref = ?", (ref,))
+        return _report(row) if row else None
+
+    async def reference_exists(self, ref: str) -> bool:
+        return await _one(self._r, "SELECT 1 FROM reports WHERE ref = ?", (ref,)) is not None
+
+    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
+        row = await _one(
+            self._r,
+            "SELECT a.id, a.created_at, a.severity, a.texts, a.expires_at FROM advisories a"
+            " JOIN advisory_areas x ON x.advisory_id = a.id WHERE x.area = ?"
+            " AND (a.expires_at IS NULL OR a.expires_at > ?)"
+            " ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+            (area, ts(now)),
+        )
+        if row is None:
+            return None
+        areas = await self._r.execute_fetchall(
+            "SELECT area FROM advisory_areas WHERE advisory_id = ? ORDER BY area", (row[0],))
+        return Advisory(row[0], parse_ts(row[1]), row[2], tuple(a[0] for a in areas),
+                        json.loads(row[3]), parse_ts(row[4]) if row[4] else None)
+
+    async def subscriptions(self, contact_id: str) -> list[str]:
+        rows = await self._r.execute_fetchall(
+            "SELECT area FROM subscriptions WHERE contact_id = ? ORDER BY created_at, area",
+            (contact_id,))
+        return [r[0] for r in rows]
+
+    # reports --------------------------------------------------------------
+    async def list_reports(
+        self, *, status: ReportStatus | None = None, category: str | None = None,
+        include_sensitive: bool = False, limit: int = 100,
+    ) -> list[Report]:
+        where, args = ["1=1"], []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.value)
+        if category is not None:
+            where.append("category = ?")
+            args.append(category)
+        if not include_sensitive:
+            where.append("sensitive = 0")
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {' AND '.join(where)}"
+            " ORDER BY created_at DESC, id DESC LIMIT ?", (*args, limit))
+        return [_report(r) for r in rows]
+
+    async def set_report_status(
+        self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
+    ) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "UPDATE reports SET status = ?, public_reply = COALESCE(?, public_reply),"
+                " updated_at = ? WHERE ref = ?", (status.value, public_reply, ts(now), ref))
+            return cursor.rowcount > 0
+
+    # advisories -----------------------------------------------------------
+    async def add_advisory(
+        self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
+        expires_at: datetime | None = None,
+    ) -> int:
+        async with self._write_lock:
+            conn = self._w
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await conn.execute(
+                    "INSERT INTO advisories (created_at, severity, texts, expires_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (ts(now), severity, json.dumps(texts, ensure_ascii=False),
+                     ts(expires_at) if expires_at else None))
+                advisory_id = int(cursor.lastrowid or 0)
+                await conn.executemany(
+                    "INSERT INTO advisory_areas (advisory_id, area) VALUES (?, ?)",
+                    [(advisory_id, area) for area in areas])
+                await conn.execute("COMMIT")
+            except BaseException:
+                await _rollback(conn)
+                raise
+            return advisory_id
+
+    # outbox ---------------------------------------------------------------
+    async def due_outbound(self, now: datetime, limit: int) -> list[OutboundRecord]:
+        rows = await self._r.execute_fetchall(
+            "SELECT id, contact_id, channel, address_sealed, kind, payload, attempts, status"
+            " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY priority DESC, id LIMIT ?", (ts(now), limit))
+        return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
+                               r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
+
+    async def outbound_sent(
+        self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+    ) -> None:
+        await self._outbox_update(
+            "UPDATE outbox SET status = 'sent', address_sealed = NULL, external_id = ?,"
+            " segments = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (external_id, segments, ts(now), outbound_id))
+
+    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
+        await self._outbox_update(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?", (error, ts(at), outbound_id))
+
+    async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
+        await self._outbox_update(
+            "UPDATE outbox SET status = 'failed', address_sealed = NULL, last_error = ?,"
+            " attempts = attempts + 1, sent_at = ? WHERE id = ?", (error, ts(now), outbound_id))
+
+    async def _outbox_update(self, sql: str, args: tuple[Any, ...]) -> None:
+        async with self._write_lock:
+            await self._w.execute(sql, args)
+
+    async def outbox_depth(self) -> int:
+        row = await _one(self._r, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        return int(row[0]) if row else 0
+
+
+class StoreError(Exception):
+    """A write failed; the message never holds the data that was written."""
+
+
+_REPORT_COLUMNS = ("id, ref, created_at, updated_at, channel, language, category, area,"
+                   " description, redactions, media, contactable, sensitive, status, public_reply")
+
+
+def _report(row: Any) -> Report:
+    return Report(row[0], row[1], parse_ts(row[2]), parse_ts(row[3]), row[4], row[5], row[6],
+                  row[7], row[8], tuple(json.loads(row[9])), tuple(json.loads(row[10])),
+                  bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14])
+
+
+class _BatchSQL:
+    """The rows of one group commit, gathered per statement (one executemany each).
+
+    A contact appears at most once per batch (its lock is held until commit),
+    so statements of different turns never depend on each other's order.
+    """
+
+    ORDER = (
+        ("inbound", "INSERT OR IGNORE INTO inbound_seen (channel, external_id, seen_at)"
+                    " VALUES (?, ?, ?)"),
+        ("erase_contact", "DELETE FROM contacts WHERE id = ?"),
+        ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
+        ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
+        ("erase_outbox", "UPDATE outbox SET status = 'cancelled', address_sealed = NULL"
+                         " WHERE contact_id = ? AND status = 'pending'"),
+        ("erase_reports", "UPDATE reports SET contact_id = NULL, contactable = 0"
+                          " WHERE contact_id = ?"),
+        ("contact", "INSERT INTO contacts (id, person, channel, address_sealed, language,"
+                    " opted_out, created_at, last_inbound_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET language = excluded.language,"
+                    " opted_out = excluded.opted_out, last_inbound_at = excluded.last_inbound_at"),
+        ("session", "INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (contact_id) DO UPDATE SET step = excluded.step,"
+                    " data = excluded.data, updated_at = excluded.updated_at"),
+        ("session_delete", "DELETE FROM sessions WHERE contact_id = ?"),
+        ("subscribe", "INSERT OR IGNORE INTO subscriptions (contact_id, area, created_at)"
+                      " VALUES (?, ?, ?)"),
+        ("unsubscribe", "DELETE FROM subscriptions WHERE contact_id = ? AND area = ?"),
+        ("report", "INSERT INTO reports (ref, created_at, updated_at, channel, language,"
+                   " category, area, description, redactions, media, contactable, contact_id,"
+                   " reporter, sensitive, status) VALUES"
+                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
+        ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
+                   " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    )
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name, _sql in self.ORDER}
+
+    def add(self, w: TurnWrite) -> None:
+        c = w.contact
+        now = ts(c.last_inbound_at)
+        if w.inbound_key is not None:
+            self.rows["inbound"].append((*w.inbound_key, now))
+        if w.erase:
+            for name in ("erase_contact", "erase_session", "erase_subs", "erase_outbox",
+                         "erase_reports"):
+                self.rows[name].append((c.id,))
+        else:
+            self.rows["contact"].append((c.id, c.person, c.channel, c.address_sealed, c.language,
+                                         int(c.opted_out), ts(c.created_at), now))
+            if w.session is None:
+                self.rows["session_delete"].append((c.id,))
+            else:
+                s = w.session
+                self.rows["session"].append((c.id, s.step, json.dumps(s.data, ensure_ascii=False),
+                                             ts(s.updated_at)))
+            self.rows["subscribe"].extend((c.id, area, now) for area in w.subscribe)
+            self.rows["unsubscribe"].extend((c.id, area) for area in w.unsubscribe)
+        for r in w.reports:
+            self.rows["report"].append((
+                r.ref, ts(r.created_at), ts(r.created_at), r.channel, r.language, r.category,
+                r.area, r.description.text, json.dumps(list(r.description.kinds)),
+                json.dumps(list(r.media)), int(r.contactable), r.contact_id, r.reporter,
+                int(r.sensitive)))
+        for o in w.outbound:
+            self.rows["outbox"].append((now, o.contact_id, o.channel, o.address_sealed, o.kind,
+                                        o.priority, json.dumps(o.payload, ensure_ascii=False),
+                                        now))
+
+    def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        return [(sql, self.rows[name]) for name, sql in self.ORDER]
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    async with conn.execute(sql, args) as cursor:
+        return await cursor.fetchone()
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    if conn.in_transaction:
+        await conn.execute("ROLLBACK")

@@ -1,0 +1,51 @@
+"""Text clean-up and matching shared by every flow and channel."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و",
+                              "ئ": "ي"})
+
+
+def clean(text: str, limit: int) -> tuple[str, bool]:
+    """Make inbound text safe to handle: NFC, no control characters or lone
+    surrogates, CRLF folded, at most ``limit`` characters.
+
+    Returns the text and whether it was cut.
+    """
+    text = _SURROGATE.sub("", text)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text).strip()
+    if len(text) > limit:
+        return text[:limit].rstrip(), True
+    return text, False
+
+
+def fold(text: str) -> str:
+    """A form for comparing what people type: case, accents, Arabic diacritics
+    and letter variants, digits of any script, surrounding punctuation folded."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(
+        str(unicodedata.digit(ch)) if ch.isdigit() and unicodedata.digit(ch, None) is not None
+        else ch
+        for ch in text
+        if not unicodedata.combining(ch)
+    )
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    text = _EDGES.sub("", text)
+    return " ".join(text.split())
+
+
+def as_number(folded: str) -> int | None:
+    """``"2"``, ``"2."``, ``"#2"`` or ``"٢"`` (already folded) as an int, else None."""
+    if folded.isdigit() and len(folded) <= 3:
+        return int(folded)
+    return None

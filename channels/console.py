@@ -1,0 +1,55 @@
+"""The console channel: chat with the bot in a terminal, through the same engine.
+
+Interactive on a TTY; with piped input it reads one message per line, prints
+the replies and exits at end of input, so it can be scripted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+from bot.channel import Capabilities, SendResult
+from bot.messages import Inbound, Outbound
+from bot.render import render_text
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Config
+
+
+class ConsoleChannel:
+    name = "console"
+    capabilities = Capabilities(buttons=False, max_chars=100_000)
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    async def send(self, address: str, message: Outbound) -> SendResult:
+        self._out.write(render_text(message, self.capabilities) + "\n\n")
+        self._out.flush()
+        return SendResult()
+
+
+def build(config: Config, app: App) -> ConsoleChannel:
+    return ConsoleChannel(sys.stdout)
+
+
+async def chat(app: App, user: str, stdin: TextIO, stdout: TextIO) -> None:
+    """Read messages from ``stdin`` until end of input, replying on ``stdout``."""
+    channel = ConsoleChannel(stdout)
+    app.add_channel(channel)
+    interactive = stdin.isatty()
+    loop = asyncio.get_running_loop()
+    await app.dispatcher.drain()  # anything left from an earlier run
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        await app.conversations.handle(Inbound(channel="console", address=user,
+                                               text=line.rstrip("\n")))
+        await app.dispatcher.drain()

@@ -1,0 +1,165 @@
+"""Regular expressions, word lists and text folding used by :mod:`moderation.anonymise`.
+
+Every pattern runs on text whose digits were mapped to ASCII one character for one
+character (see :data:`DIGITS_TO_ASCII`), so match offsets are offsets in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+# Non-ASCII decimal digits of the Basic Multilingual Plane (Arabic-Indic, Extended
+# Arabic-Indic/Persian, Devanagari, fullwidth, ...) mapped to ASCII digits.
+DIGITS_TO_ASCII: Final[dict[int, str]] = {
+    cp: str(unicodedata.decimal(chr(cp)))
+    for cp in range(0x80, 0x10000)
+    if chr(cp).isdecimal()
+}
+
+# --- spans that must survive: dates, times, money ------------------------------------
+
+_DATE = (
+    r"(?<![\d./-])(?:[0-3]?\d[/.-][0-3]?\d[/.-](?:(?:19|20)\d\d|\d\d)"
+    r"|(?:19|20)\d\d[/.-][01]?\d[/.-][0-3]?\d)(?![./-]?\d)"
+)
+_TIME = r"(?<![\d:])(?:[01]?\d|2[0-3])[:hH][0-5]\d(?::[0-5]\d)?(?![\d:])"
+_AMOUNT = (
+    r"(?:[1-9]\d{0,2}(?:[ \u00a0\u202f.,']\d{3}){1,4}(?:[.,]\d{1,2})?"
+    r"|(?:0|[1-9]\d{0,7})(?:[.,]\d+)?)"
+)
+_CURRENCY = (
+    r"(?:FC|CDF|FCFA|CFA|XAF|XOF|francs?|FRW|RWF|UGX|USh|shs?|shillings?|BIF|FBu|"
+    r"USD|US\$|dollars?|EUR|euros?|KES|KSh|TZS|TSh|SSP|SDG|livres?|pounds?|dinars?)"
+)
+_MONEY = (
+    rf"(?:[$€£]|\b(?:USD|US\$|FC|CDF|RWF|FRW|UGX|BIF|FBu|KES|TZS|EUR)[ \u00a0]?)"
+    rf"{_AMOUNT}(?!\d)"
+    rf"|(?<![\d.,]){_AMOUNT}[ \u00a0]?(?:{_CURRENCY}(?!\w)|[$€£])"
+)
+PROTECTED_RE: Final = re.compile(rf"{_DATE}|{_TIME}|{_MONEY}", re.IGNORECASE)
+
+# --- contact data -------------------------------------------------------------------
+
+EMAIL_RE: Final = re.compile(
+    r"[\w.%+-]+@(?:[\w-]+\.)+[^\W\d_]{2,}"
+    r"|[\w.%+-]+@(?:gmail|yahoo|hotmail|outlook|icloud|live|ymail|protonmail|proton)(?!\w)",
+    re.IGNORECASE,
+)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+URL_RE: Final = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+"
+    rf"|(?<![\w@.-])(?:{_LABEL}\.)+(?:(?:com|org|net|info|int|gov|edu|io)(?![\w-]|\.\w)(?:/\S*)?"
+    r"|[a-z]{2,}/\S*)",
+    re.IGNORECASE,
+)
+URL_TRAILING: Final = ".,;:!?)]}'\"»›>"
+HANDLE_RE: Final = re.compile(
+    r"(?<![\w@.])@(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?"
+)
+
+# Runs of 9+ digits with single space/dot/dash between groups (run on masked text).
+LONG_NUMBER_RE: Final = re.compile(r"(?<!\d)\+?\d(?:[ .-]?\d){8,}(?!\d)")
+YEAR_LIST_RE: Final = re.compile(r"(?:(?:19|20)\d\d[ .-]?)+")
+# Pre-check for the phone matcher: 6+ digits close together.
+PHONE_HINT_RE: Final = re.compile(r"\d(?:[\s().+/-]{0,3}\d){5,}")
+
+# --- GPS coordinates ----------------------------------------------------------------
+
+_DEG_BODY = (
+    r"\d{1,3}(?:[.,]\d+)?[ ]?°[ ]?(?:\d{1,2}(?:[.,]\d+)?[ ]?['′’][ ]?"
+    r"(?:\d{1,2}(?:[.,]\d+)?[ ]?(?:[\"″”]|''|’’))?)?"
+)
+_HEMISPHERE = r"[ ]?(?-i:[NSEWO])(?![^\W\d_])"
+_DEG_H = rf"{_DEG_BODY}{_HEMISPHERE}"
+_HEMI = rf"\d{{1,3}}[.,]\d{{3,}}[ ]?°?{_HEMISPHERE}"
+_COORD = rf"(?:{_DEG_BODY}(?:{_HEMISPHERE})?|{_HEMI})"
+LOCATION_RE: Final = re.compile(
+    rf"{_COORD}\s*[,;/]?\s*{_COORD}|{_DEG_H}|{_HEMI}"
+    r"|(?<![\d.])(?P<lat>[-+]?\d{1,2}\.\d{2,})(?:\s*[,;/]\s*|\s+)"
+    r"(?P<lon>[-+]?\d{1,3}\.\d{2,})(?![\d.])"
+    r"|\b(?:lat(?:itude)?|lon(?:gitude)?|lng|long)\s*[:=]?\s*[-+]?\d{1,3}\.\d{3,}",
+    re.IGNORECASE,
+)
+
+# --- names --------------------------------------------------------------------------
+
+_L = r"[^\W\d_]"
+_MARK = r"[\u0300-\u036f\u064b-\u065f\u0670]"
+WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*"
+NAME_WORD_RE: Final = re.compile(rf"[ \t]*({WORD})")
+TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*")
+NAME_GAP_RE: Final = re.compile(r"[ \t\-‐]{1,3}")
+
+_SEP = r"(?:[ \t]*[:,\-–—])?\s*"
+_INTRO = (
+    r"my\s+name\s+is|my\s+name's|i\s+am\s+called|i'm\s+called|i’m\s+called"
+    r"|je\s+m['’ ]?\s*app?ell?e|mon\s+nom\s+(?:est|c['’]est)"
+    r"|jina\s+langu\s+ni|n(?:i)?naitwa|naitwa"
+    r"|(?:أنا|انا)?\s*[وف]?[اإأ]سمي(?:[ \t]+(?:هو|هي))?"
+    r"|me\s+llamo|mi\s+nombre\s+es|(?:o\s+)?meu\s+nome\s+[ée]|chamo-me|(?:eu\s+)?me\s+chamo"
+    r"|(?:name|nom|jina|nombre|nome|الاسم|اسم)[ \t]*:"
+)
+_TITLE = (
+    r"mrs|mr\.?|mme\.?|mlle\.?|mzee|bwana|monsieur|madame|sra\.|sr\.|sheikh|السيدة|السيد"
+)
+INTRO_RE: Final = re.compile(
+    rf"(?<!\w)(?:(?:{_INTRO}){_SEP}|(?:{_TITLE})(?!\w)[ \t]*|(?-i:M\.)[ \t]+)",
+    re.IGNORECASE,
+)
+SIGNATURE_RE: Final = re.compile(
+    r"(?:^|(?<=[.!?\n]))[ \t]*(?:signed|sign[ée])(?!\w)" + _SEP
+    + r"|(?<!\w)(?:signed|sign[ée])[ \t]*[:\-–—]\s*"
+    + r"|(?<!\w)(?:regards|cordialement|atentamente|saludos|cumprimentos|atenciosamente)"
+    + r"[ \t]*(?:[,:\-–—]|\n)\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+SPEAKING_RE: Final = re.compile(
+    rf"(?<!\w)this[ \t]+is[ \t]+({WORD}(?:[ \t]+{WORD}){{0,2}})[ \t]+speaking(?!\w)",
+    re.IGNORECASE,
+)
+
+# Function words that end a name (stored folded, see fold()).
+_STOP_TEXT = """
+and or but from of in at on to the a an i im me my we you he she they it its this that
+with for by not no yes here there please help speaking am is are was be been will
+et ou mais de du des d la le les l un une au aux en dans sur pour par avec chez vers
+je j tu il elle nous vous ils elles moi toi suis est c ce cet cette mon ma mes qui que
+ne pas depuis aussi
+na ni wa ya za kwa katika kutoka huko hapa mimi yangu wangu langu pia lakini au kama tu
+ndiyo hapana sasa leo jana
+y e o el los las del con por para soy estoy desde una mi os as do da dos das em no
+com sou estou um uma meu minha
+و من في الى إلى عن انا أنا هو هي مع ثم او أو لا
+"""
+
+
+def _fold_uncached(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    out = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return out.translate(_ARABIC_FOLD)
+
+
+_ARABIC_FOLD: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه",
+                                     "ى": "ي", "ـ": None, "’": "'"})
+
+
+@lru_cache(maxsize=8192)
+def fold(word: str) -> str:
+    """Case-, accent- and Arabic-letter-variant-insensitive key for a word."""
+    return _fold_uncached(word)
+
+
+STOP_WORDS: Final[frozenset[str]] = frozenset(_fold_uncached(w) for w in _STOP_TEXT.split())
+ARABIC_PREFIXES: Final = ("و", "ب", "ل", "ف")
+ELISIONS: Final = frozenset({"j", "c", "l", "m", "s", "t", "qu", "i"})
+
+
+def is_stop(word: str) -> bool:
+    """True if a word (or an Arabic word minus a one-letter conjunction) is a function word."""
+    key = fold(word)
+    if key in STOP_WORDS or ("'" in key and key.partition("'")[0] in ELISIONS):
+        return True
+    return len(key) > 2 and key.startswith(ARABIC_PREFIXES) and key[1:] in STOP_WORDS

@@ -1,0 +1,235 @@
+"""Remove personal data from free text before it is stored.
+
+What is replaced, by placeholder:
+
+* ``[phone]``    numbers the ``phonenumbers`` matcher (leniency VALID) accepts for any of the
+  mission's regions or the sender's own region, in local or international form, any
+  separators, any script's decimal digits;
+* ``[number]``   other runs of 9+ digits (single space, dot or dash between groups): IDs,
+  foreign phone numbers;
+* ``[email]``, ``[link]`` (http/https/www and bare domains), ``[handle]`` (@username);
+* ``[location]`` GPS coordinates (decimal pairs, degrees/minutes/seconds, "lat: ...");
+* ``[name]``     the sender's own names as given by the channel (token by token, case- and
+  accent-insensitive, whole words), and 1-3 words after self-introduction, signature and
+  title phrases in English, French, Swahili, Arabic, Spanish and Portuguese.
+
+Dates, times and money amounts are recognised first and never turned into ``[number]`` or
+``[phone]``. Text without findings is returned as the very same string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+
+from moderation import _patterns as pat
+
+__all__ = ["KINDS", "Anonymiser", "Redacted"]
+
+# Every kind of finding, highest priority first: when spans overlap they are merged into
+# one placeholder named after the highest-priority kind among them.
+KINDS: tuple[str, ...] = ("link", "email", "location", "phone", "handle", "number", "name")
+_PRIORITY = {kind: rank for rank, kind in enumerate(KINDS)}
+_ASCII_DIGITS = "0123456789"
+
+_Span = tuple[int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """Free text after personal data was removed: the only text type storage accepts."""
+
+    text: str
+    kinds: tuple[str, ...] = ()  # sorted unique kinds removed, e.g. ("email", "phone")
+
+
+class Anonymiser:
+    """Finds and replaces personal data in free text; safe to share between tasks."""
+
+    __slots__ = ("_regions",)
+
+    def __init__(self, regions: Sequence[str]) -> None:
+        """``regions``: ISO 3166 country codes of the mission, the first being the default."""
+        codes: list[str] = []
+        for region in regions:
+            code = region.strip().upper()
+            if code not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(f"unknown phone region {region!r}")
+            if code not in codes:
+                codes.append(code)
+        if not codes:
+            raise ValueError("at least one phone region is required")
+        self._regions: tuple[str, ...] = tuple(codes)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self._regions
+
+    def redact(
+        self,
+        text: str,
+        *,
+        sender_region: str | None = None,
+        known_names: Sequence[str] = (),
+    ) -> Redacted:
+        """Return ``text`` with personal data replaced by placeholders.
+
+        ``sender_region``: the sender's own country code, if known (unknown codes are
+        ignored). ``known_names``: names the channel gave for the sender, e.g. a Telegram
+        first and last name or a WhatsApp profile name.
+        """
+        if not text:
+            return Redacted(text)
+        # One character for one character: offsets in `norm` are offsets in `text`.
+        norm = text if text.isascii() else text.translate(pat.DIGITS_TO_ASCII)
+        spans: list[_Span] = []
+        digits = sum(map(norm.count, _ASCII_DIGITS))
+        if digits >= 6:
+            protected = [m.span() for m in pat.PROTECTED_RE.finditer(norm)]
+            masked = _mask(norm, protected)
+            if pat.PHONE_HINT_RE.search(masked):
+                spans.extend(self._phones(masked, sender_region))
+            if digits >= 9:
+                spans.extend(_long_numbers(masked))
+        if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
+            spans.extend(_locations(norm))
+        if "@" in norm:
+            spans.extend((*m.span(), "email") for m in pat.EMAIL_RE.finditer(norm))
+            spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
+        if "." in norm or "/" in norm:
+            spans.extend(_links(norm))
+        spans.extend(_introduced_names(norm))
+        if known_names:
+            spans.extend(_known_names(norm, _name_keys(tuple(known_names))))
+        if not spans:
+            return Redacted(text)
+        return _replace(text, spans)
+
+    def _phones(self, masked: str, sender_region: str | None) -> Iterator[_Span]:
+        """Phone numbers valid in any region; dates and amounts are masked beforehand (the
+        matcher rejects a whole stretch that contains a date, and "79 000 000 FBu" is a
+        valid Burundian number)."""
+        regions = self._regions
+        if sender_region:
+            extra = sender_region.strip().upper()
+            if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
+                regions = (*regions, extra)
+        for region in regions:
+            for match in phonenumbers.PhoneNumberMatcher(masked, region):
+                yield match.start, match.end, "phone"
+
+
+def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
+    """Hide protected spans (dates, times, money) from phone and digit-run detection."""
+    if not protected:
+        return norm
+    parts: list[str] = []
+    pos = 0
+    for start, end in protected:
+        parts.append(norm[pos:start])
+        parts.append("#" * (end - start))
+        pos = end
+    parts.append(norm[pos:])
+    return "".join(parts)
+
+
+def _long_numbers(masked: str) -> Iterator[_Span]:
+    for match in pat.LONG_NUMBER_RE.finditer(masked):
+        if not pat.YEAR_LIST_RE.fullmatch(match.group()):
+            yield match.start(), match.end(), "number"
+
+
+def _locations(norm: str) -> Iterator[_Span]:
+    for match in pat.LOCATION_RE.finditer(norm):
+        lat, lon = match.group("lat"), match.group("lon")
+        if lat is not None and lon is not None:
+            if abs(float(lat)) > 90 or abs(float(lon)) > 180:
+                continue
+            # Unsigned pairs need 3+ decimals, and "1.200, 3.500" are amounts, not places.
+            decimals = {len(lat.partition(".")[2]), len(lon.partition(".")[2])}
+            if lat[0].isdigit() and lon[0].isdigit() and (min(decimals) < 3 or decimals == {3}):
+                continue
+        yield match.start(), match.end(), "location"
+
+
+def _links(norm: str) -> Iterator[_Span]:
+    for match in pat.URL_RE.finditer(norm):
+        start, end = match.span()
+        while end > start and norm[end - 1] in pat.URL_TRAILING:
+            end -= 1
+        if end > start:
+            yield start, end, "link"
+
+
+def _take_name(norm: str, pos: int) -> tuple[int, int] | None:
+    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop words."""
+    start = end = -1
+    for _ in range(3):
+        match = pat.NAME_WORD_RE.match(norm, pos)
+        if match is None or pat.is_stop(match.group(1)):
+            break
+        if start < 0:
+            start = match.start(1)
+        end = pos = match.end(1)
+    return (start, end) if start >= 0 else None
+
+
+def _introduced_names(norm: str) -> Iterator[_Span]:
+    for regex in (pat.INTRO_RE, pat.SIGNATURE_RE):
+        for match in regex.finditer(norm):
+            span = _take_name(norm, match.end())
+            if span is not None:
+                yield (*span, "name")
+    for match in pat.SPEAKING_RE.finditer(norm):
+        if not any(pat.is_stop(word) for word in match.group(1).split()):
+            yield match.start(1), match.end(1), "name"
+
+
+@lru_cache(maxsize=1024)
+def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
+    """Folded tokens of at least 2 letters of the names the channel gave, minus stop words."""
+    keys: set[str] = set()
+    for name in names:
+        for token in pat.TOKEN_RE.findall(name):
+            key = pat.fold(token)
+            if len(key) >= 2 and key not in pat.STOP_WORDS:
+                keys.add(key)
+    return frozenset(keys)
+
+
+def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
+    if not keys:
+        return
+    for match in pat.TOKEN_RE.finditer(norm):
+        key = pat.fold(match.group())
+        # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed".
+        if key in keys or (key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys):
+            yield match.start(), match.end(), "name"
+
+
+def _replace(text: str, spans: list[_Span]) -> Redacted:
+    """Merge overlapping spans (and names split by a space or hyphen), then substitute."""
+    spans.sort()
+    merged: list[_Span] = []
+    for start, end, kind in spans:
+        if merged:
+            m_start, m_end, m_kind = merged[-1]
+            if start < m_end:
+                best = kind if _PRIORITY[kind] < _PRIORITY[m_kind] else m_kind
+                merged[-1] = (m_start, max(m_end, end), best)
+                continue
+            if kind == m_kind == "name" and pat.NAME_GAP_RE.fullmatch(text, m_end, start):
+                merged[-1] = (m_start, end, kind)
+                continue
+        merged.append((start, end, kind))
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind in merged:
+        parts.append(text[pos:start])
+        parts.append(f"[{kind}]")
+        pos = end
+    parts.append(text[pos:])
+    return Redacted("".join(parts), tuple(sorted({kind for _, _, kind in merged})))

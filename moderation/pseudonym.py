@@ -1,0 +1,63 @@
+"""Keyed pseudonyms of senders: HMAC-SHA256, never a plain hash.
+
+A phone number space is small enough to hash exhaustively in minutes, so the
+key (from config, stored away from the database) is what makes a pseudonym
+unlinkable. Pseudonyms carry their key id (``k1:…``) so that keys can rotate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+
+
+class Pseudonymiser:
+    """Maps a normalised identity to ``<key id>:<hex>``."""
+
+    __slots__ = ("_key", "_key_id")
+
+    def __init__(self, key: str | bytes, key_id: str = "k1") -> None:
+        raw = key.encode("utf-8") if isinstance(key, str) else key
+        if not raw:
+            raise ValueError("pseudonym key must not be empty")
+        self._key = raw
+        self._key_id = key_id
+
+    def __repr__(self) -> str:
+        return f"Pseudonymiser(key_id={self._key_id!r})"
+
+    def of(self, identity: str) -> str:
+        digest = hmac.new(self._key, identity.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"{self._key_id}:{digest[:32]}"
+
+    def person(self, channel: str, address: str, region: str) -> str:
+        """The pseudonym of the person behind an address: same on SMS and WhatsApp."""
+        return self.of(identity(channel, address, region))
+
+    def contact(self, channel: str, address: str, region: str) -> str:
+        """The pseudonym of one deliverable contact: one per channel and person."""
+        return self.of(f"contact|{channel}|{identity(channel, address, region)}")
+
+
+def identity(channel: str, address: str, region: str) -> str:
+    """Normalise an address so that one person always maps to one identity.
+
+    E.164 for SMS and WhatsApp, ``tg:<id>`` for Telegram, ``<channel>:<name>``
+    for anything else.
+    """
+    if channel in ("sms", "whatsapp"):
+        return normalise_phone(address.removeprefix("whatsapp:"), region)
+    if channel == "telegram":
+        return f"tg:{address.strip()}"
+    return f"{channel}:{address.strip().casefold()}"
+
+
+def normalise_phone(raw: str, region: str) -> str:
+    """E.164 form of ``raw`` when it parses; the stripped input otherwise."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw.strip()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
