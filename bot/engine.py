@@ -123,7 +123,8 @@ class Engine:
             nxt = await step.handle(turn, picked)
         if nxt not in step.next:
             raise FlowError(f"step {step.name!r} went to {nxt!r}, not one of {step.next}")
-        await self._goto(turn, nxt)
+        with language(turn.state.language):  # the answer may have changed it
+            await self._goto(turn, nxt)
 
     async def _goto(self, turn: Turn, name: str) -> None:
         turn.state.step = name

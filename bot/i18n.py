@@ -80,6 +80,11 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def NP_(context: str, msgid: str) -> str:
+    """Mark a string with a context (e.g. ``keyword``) for extraction."""
+    return msgid
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return str(catalogue(_lang.get()).ngettext(singular, plural, n))
 

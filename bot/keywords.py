@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from bot.i18n import N_, pgettext, pgettext_in
+from bot.i18n import NP_, pgettext, pgettext_in
 from bot.text import fold
 
 
@@ -24,11 +24,11 @@ class Keyword(StrEnum):
 
 # msgids, marked for extraction; the English words always work too.
 _MSGIDS = {
-    Keyword.STOP: N_("STOP"),
-    Keyword.START: N_("START"),
-    Keyword.HELP: N_("HELP"),
-    Keyword.MENU: N_("MENU"),
-    Keyword.LANGUAGE: N_("LANGUAGE"),
+    Keyword.STOP: NP_("keyword", "STOP"),
+    Keyword.START: NP_("keyword", "START"),
+    Keyword.HELP: NP_("keyword", "HELP"),
+    Keyword.MENU: NP_("keyword", "MENU"),
+    Keyword.LANGUAGE: NP_("keyword", "LANGUAGE"),
 }
 CONTEXT = "keyword"
 

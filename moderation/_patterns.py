@@ -14,9 +14,7 @@ from typing import Final
 # Non-ASCII decimal digits of the Basic Multilingual Plane (Arabic-Indic, Extended
 # Arabic-Indic/Persian, Devanagari, fullwidth, ...) mapped to ASCII digits.
 DIGITS_TO_ASCII: Final[dict[int, str]] = {
-    cp: str(unicodedata.decimal(chr(cp)))
-    for cp in range(0x80, 0x10000)
-    if chr(cp).isdecimal()
+    cp: str(unicodedata.decimal(chr(cp))) for cp in range(0x80, 0x10000) if chr(cp).isdecimal()
 }
 
 # --- spans that must survive: dates, times, money ------------------------------------
@@ -44,8 +42,8 @@ PROTECTED_RE: Final = re.compile(rf"{_DATE}|{_TIME}|{_MONEY}", re.IGNORECASE)
 # --- contact data -------------------------------------------------------------------
 
 EMAIL_RE: Final = re.compile(
-    r"[\w.%+-]+@(?:[\w-]+\.)+[^\W\d_]{2,}"
-    r"|[\w.%+-]+@(?:gmail|yahoo|hotmail|outlook|icloud|live|ymail|protonmail|proton)(?!\w)",
+    r"[\w.%+-]{1,64}@(?:[\w-]+\.)+[^\W\d_]{2,}"
+    r"|[\w.%+-]{1,64}@(?:gmail|yahoo|hotmail|outlook|icloud|live|ymail|protonmail|proton)(?!\w)",
     re.IGNORECASE,
 )
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -78,8 +76,8 @@ _HEMI = rf"\d{{1,3}}[.,]\d{{3,}}[ ]?°?{_HEMISPHERE}"
 _COORD = rf"(?:{_DEG_BODY}(?:{_HEMISPHERE})?|{_HEMI})"
 LOCATION_RE: Final = re.compile(
     rf"{_COORD}\s*[,;/]?\s*{_COORD}|{_DEG_H}|{_HEMI}"
-    r"|(?<![\d.])(?P<lat>[-+]?\d{1,2}\.\d{2,})(?:\s*[,;/]\s*|\s+)"
-    r"(?P<lon>[-+]?\d{1,3}\.\d{2,})(?![\d.])"
+    r"|(?<!\d)(?<!\d\.)(?P<lat>[-+]?\d{1,2}\.\d{2,})(?:\s*[,;/]\s*|\s+)"
+    r"(?P<lon>[-+]?\d{1,3}\.\d{2,})(?!\.?\d)"
     r"|\b(?:lat(?:itude)?|lon(?:gitude)?|lng|long)\s*[:=]?\s*[-+]?\d{1,3}\.\d{3,}",
     re.IGNORECASE,
 )
@@ -98,19 +96,18 @@ _INTRO = (
     r"my\s+name\s+is|my\s+name's|i\s+am\s+called|i'm\s+called|i’m\s+called"
     r"|je\s+m['’ ]?\s*app?ell?e|mon\s+nom\s+(?:est|c['’]est)"
     r"|jina\s+langu\s+ni|n(?:i)?naitwa|naitwa"
-    r"|(?:أنا|انا)?\s*[وف]?[اإأ]سمي(?:[ \t]+(?:هو|هي))?"
+    r"|(?:(?:أنا|انا)\s+)?[وف]?[اإأ]سمي(?:[ \t]+(?:هو|هي))?"
     r"|me\s+llamo|mi\s+nombre\s+es|(?:o\s+)?meu\s+nome\s+[ée]|chamo-me|(?:eu\s+)?me\s+chamo"
     r"|(?:name|nom|jina|nombre|nome|الاسم|اسم)[ \t]*:"
 )
-_TITLE = (
-    r"mrs|mr\.?|mme\.?|mlle\.?|mzee|bwana|monsieur|madame|sra\.|sr\.|sheikh|السيدة|السيد"
-)
+_TITLE = r"mrs|mr\.?|mme\.?|mlle\.?|mzee|bwana|monsieur|madame|sra\.|sr\.|sheikh|السيدة|السيد"
 INTRO_RE: Final = re.compile(
     rf"(?<!\w)(?:(?:{_INTRO}){_SEP}|(?:{_TITLE})(?!\w)[ \t]*|(?-i:M\.)[ \t]+)",
     re.IGNORECASE,
 )
 SIGNATURE_RE: Final = re.compile(
-    r"(?:^|(?<=[.!?\n]))[ \t]*(?:signed|sign[ée])(?!\w)" + _SEP
+    r"(?:^|(?<=[.!?\n]))[ \t]*(?:signed|sign[ée])(?!\w)"
+    + _SEP
     + r"|(?<!\w)(?:signed|sign[ée])[ \t]*[:\-–—]\s*"
     + r"|(?<!\w)(?:regards|cordialement|atentamente|saludos|cumprimentos|atenciosamente)"
     + r"[ \t]*(?:[,:\-–—]|\n)\s*",
@@ -142,8 +139,9 @@ def _fold_uncached(word: str) -> str:
     return out.translate(_ARABIC_FOLD)
 
 
-_ARABIC_FOLD: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه",
-                                     "ى": "ي", "ـ": None, "’": "'"})
+_ARABIC_FOLD: Final = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None, "’": "'"}
+)
 
 
 @lru_cache(maxsize=8192)

@@ -90,10 +90,12 @@ class Anonymiser:
         if digits >= 6:
             protected = [m.span() for m in pat.PROTECTED_RE.finditer(norm)]
             masked = _mask(norm, protected)
-            if pat.PHONE_HINT_RE.search(masked):
-                spans.extend(self._phones(masked, sender_region))
+            clusters = [m.span() for m in pat.PHONE_HINT_RE.finditer(masked)]
+            phones = self._phones(masked, clusters, sender_region) if clusters else []
+            spans.extend(phones)
             if digits >= 9:
-                spans.extend(_long_numbers(masked))
+                # Phones found are hidden too, so "0812345678 0998765432" stays two phones.
+                spans.extend(_long_numbers(_mask(masked, _union(phones))))
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
         if "@" in norm:
@@ -103,23 +105,32 @@ class Anonymiser:
             spans.extend(_links(norm))
         spans.extend(_introduced_names(norm))
         if known_names:
-            spans.extend(_known_names(norm, _name_keys(tuple(known_names))))
+            names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
+            spans.extend(_known_names(norm, _name_keys(names)))
         if not spans:
             return Redacted(text)
         return _replace(text, spans)
 
-    def _phones(self, masked: str, sender_region: str | None) -> Iterator[_Span]:
+    def _phones(
+        self, masked: str, clusters: list[tuple[int, int]], sender_region: str | None
+    ) -> list[_Span]:
         """Phone numbers valid in any region; dates and amounts are masked beforehand (the
         matcher rejects a whole stretch that contains a date, and "79 000 000 FBu" is a
-        valid Burundian number)."""
+        valid Burundian number). Stops early once every digit cluster is a phone."""
         regions = self._regions
         if sender_region:
             extra = sender_region.strip().upper()
             if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
                 regions = (*regions, extra)
+        found: list[_Span] = []
         for region in regions:
             for match in phonenumbers.PhoneNumberMatcher(masked, region):
-                yield match.start, match.end, "phone"
+                found.append((match.start, match.end, "phone"))
+            if found and all(
+                any(s <= start and end <= e for s, e, _ in found) for start, end in clusters
+            ):
+                break
+        return found
 
 
 def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
@@ -134,6 +145,17 @@ def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
         pos = end
     parts.append(norm[pos:])
     return "".join(parts)
+
+
+def _union(spans: list[_Span]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping cover of the spans."""
+    cover: list[tuple[int, int]] = []
+    for start, end, _ in sorted(spans):
+        if cover and start <= cover[-1][1]:
+            cover[-1] = (cover[-1][0], max(cover[-1][1], end))
+        else:
+            cover.append((start, end))
+    return cover
 
 
 def _long_numbers(masked: str) -> Iterator[_Span]:

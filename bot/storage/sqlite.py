@@ -374,10 +374,11 @@ class _BatchSQL:
                 r.area, r.description.text, json.dumps(list(r.description.kinds)),
                 json.dumps(list(r.media)), int(r.contactable), r.contact_id, r.reporter,
                 int(r.sensitive)))
+        queued = ts(datetime.now(UTC))
         for o in w.outbound:
-            self.rows["outbox"].append((now, o.contact_id, o.channel, o.address_sealed, o.kind,
+            self.rows["outbox"].append((queued, o.contact_id, o.channel, o.address_sealed, o.kind,
                                         o.priority, json.dumps(o.payload, ensure_ascii=False),
-                                        now))
+                                        queued))
 
     def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
         return [(sql, self.rows[name]) for name, sql in self.ORDER]

@@ -1,0 +1,103 @@
+"""Shared fixtures: a real App on a temporary SQLite file, and residents who
+talk to it through a recording channel (our own channel interface, no SDK)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.channel import Capabilities, SendResult
+from bot.config import Config
+from bot.messages import Inbound, Location, MediaKind, Outbound
+from bot.render import render_text
+
+
+@dataclass
+class RecordingChannel:
+    """A channel that keeps what it would send, per address."""
+
+    name: str = "console"
+    capabilities: Capabilities = field(default_factory=lambda: Capabilities(buttons=False))
+    sent: list[tuple[str, Outbound]] = field(default_factory=list)
+
+    async def send(self, address: str, message: Outbound) -> SendResult:
+        self.sent.append((address, message))
+        return SendResult(external_id=f"out-{len(self.sent)}")
+
+    def take(self, address: str) -> list[Outbound]:
+        mine = [m for a, m in self.sent if a == address]
+        self.sent = [(a, m) for a, m in self.sent if a != address]
+        return mine
+
+
+def make_config(tmp_path: Path, **sections: Any) -> Config:
+    data: dict[str, Any] = {"storage": {"url": f"sqlite:///{tmp_path}/sauti.db"}}
+    data["privacy"] = {"pseudonym_key": "test-pseudonym-key", "contact_key": "test-contact-key"}
+    for name, value in sections.items():
+        if isinstance(value, dict):
+            data.setdefault(name, {}).update(value)
+        else:
+            data[name] = value
+    return Config.model_validate(data)
+
+
+class Resident:
+    """One invented person talking to the bot."""
+
+    _sent = 0  # message ids unique across residents and app restarts
+
+    def __init__(self, app: App, channel: RecordingChannel, address: str) -> None:
+        self.app = app
+        self.channel = channel
+        self.address = address
+        self.last: Outbound | None = None
+
+    async def send(self, text: str = "", *, choice: str | None = None,
+                   media: tuple[MediaKind, ...] = (), location: Location | None = None,
+                   at: datetime | None = None, external_id: str | None = None,
+                   profile_name: str | None = None) -> str:
+        """Send a message; returns the reply as the person would read it ('' if none)."""
+        Resident._sent += 1
+        inbound = Inbound(
+            channel=self.channel.name, address=self.address, text=text,
+            external_id=external_id if external_id is not None else f"m{Resident._sent}",
+            received_at=at or datetime.now(UTC), media=media, location=location, choice=choice,
+            profile_name=profile_name)
+        await self.app.conversations.handle(inbound)
+        await self.app.dispatcher.drain()
+        replies = self.channel.take(self.address)
+        self.last = replies[-1] if replies else None
+        return "\n".join(render_text(r, self.channel.capabilities) for r in replies)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+async def app(config: Config) -> AsyncIterator[App]:
+    application = await App.open(config)
+    yield application
+    await application.close()
+
+
+@pytest.fixture
+def channel(app: App) -> RecordingChannel:
+    rec = RecordingChannel()
+    app.add_channel(rec)
+    return rec
+
+
+@pytest.fixture
+def resident(app: App, channel: RecordingChannel) -> Callable[[str], Resident]:
+    def make(address: str) -> Resident:
+        return Resident(app, channel, address)
+
+    return make

@@ -1,0 +1,238 @@
+"""Every resident flow, in English, through the real engine and SQLite store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import App
+from bot.messages import Location, MediaKind
+from bot.records import ReportStatus
+from tests.conftest import Resident
+
+MENU_LINES = ["1. Report a concern", "2. Safety advisories", "3. Check a report",
+              "4. Language", "5. Help and privacy"]
+
+
+async def onboard(r: Resident) -> None:
+    first = await r.send("hello")
+    assert "this is Sauti" in first
+    assert "1. English" in first and "2. Français" in first
+    menu = await r.send("1")
+    for line in MENU_LINES:
+        assert line in menu
+
+
+async def report(r: Resident, description: str, area: str = "1", contact: str = "2") -> str:
+    assert "What is it about?" in await r.send("1")
+    assert "Describe what happened" in await r.send("1")
+    assert "Which area?" in await r.send(description)
+    assert "contact you" in await r.send(area)
+    summary = await r.send(contact)
+    assert summary.startswith("Send this report?")
+    done = await r.send("1")
+    assert "Your report is sent" in done
+    code = done.split("Its code is ")[1][:6]
+    return code
+
+
+async def test_first_contact_greets_with_privacy_notice_and_language_menu(resident):
+    r = resident("+243810000101")
+    reply = await r.send("hello")
+    assert reply.splitlines()[0] == "Hello, this is Sauti, the mission's feedback line."
+    assert "anonymised" in reply and "STOP" in reply and "HELP" in reply
+    assert reply.endswith("1. English\n2. Français")
+
+
+async def test_full_report_gives_reference_code_and_stores_report(app: App, resident):
+    r = resident("amani")
+    await onboard(r)
+    code = await report(r, "Armed men took three goats near the school in Goma last night")
+    stored = await app.store.report_by_ref(code)
+    assert stored is not None
+    assert stored.category == "security_incident"
+    assert stored.area == "goma"
+    assert stored.language == "en"
+    assert stored.status is ReportStatus.NEW
+    assert stored.description == "Armed men took three goats near the school in Goma last night"
+    assert stored.contactable is False
+
+
+async def test_report_options_chosen_by_text_and_by_button_key(app: App, resident):
+    r = resident("baraka")
+    await onboard(r)
+    assert "What is it about?" in await r.send("report a concern")
+    assert "Describe" in await r.send("displacement")
+    assert "Which area?" in await r.send("Families left the camp")
+    assert "contact you" in await r.send(choice="bukavu")
+    assert "Send this report? Displacement, Bukavu" in await r.send("yes")
+    done = await r.send("send")
+    code = done.split("Its code is ")[1][:6]
+    stored = await app.store.report_by_ref(code)
+    assert stored is not None and stored.area == "bukavu" and stored.contactable is True
+
+
+async def test_sensitive_category_is_marked_sensitive(app: App, resident):
+    r = resident("chiku")
+    await onboard(r)
+    await r.send("1")
+    await r.send("5")
+    await r.send("A soldier of the mission asked for money")
+    await r.send("5")
+    await r.send("2")
+    done = await r.send("1")
+    code = done.split("Its code is ")[1][:6]
+    stored = await app.store.report_by_ref(code)
+    assert stored is not None and stored.sensitive and stored.area is None
+    assert code not in [x.ref for x in await app.store.list_reports()]
+
+
+async def test_cancel_report_stores_nothing(app: App, resident):
+    r = resident("dalila")
+    await onboard(r)
+    await r.send("1")
+    await r.send("2")
+    await r.send("Someone is threatening the shop owners")
+    await r.send("1")
+    await r.send("2")
+    reply = await r.send("2")
+    assert "Report cancelled." in reply
+    assert await app.store.list_reports(include_sensitive=True) == []
+
+
+async def test_photo_and_location_are_noted_and_location_becomes_area(app: App, resident):
+    r = resident("eliya")
+    await onboard(r)
+    await r.send("1")
+    await r.send("4")
+    reply = await r.send("", media=(MediaKind.PHOTO,), location=Location(-1.67, 29.23))
+    assert "Attachment noted." in reply
+    assert "contact you" in reply  # area taken from the shared location
+    summary = await r.send("2")
+    assert "Goma" in summary and "(attachment only)" in summary
+    done = await r.send("1")
+    stored = await app.store.report_by_ref(done.split("Its code is ")[1][:6])
+    assert stored is not None
+    assert stored.area == "goma" and stored.media == ("location", "photo") or \
+        stored.media == ("photo",)
+
+
+async def test_check_report_shows_status_and_public_answer(app: App, resident):
+    r = resident("faraji")
+    await onboard(r)
+    code = await report(r, "The road to the clinic is blocked")
+    await app.store.set_report_status(code, ReportStatus.ACTIONED,
+                                      public_reply="The road was cleared.",
+                                      now=datetime.now(UTC))
+    assert "Send the code" in await r.send("3")
+    reply = await r.send(code.lower()[:3] + " " + code.lower()[3:])
+    assert f"Report {code} of " in reply
+    assert "action taken" in reply
+    assert "Answer: The road was cleared." in reply
+
+
+async def test_check_unknown_code_re_asks_without_echo(resident):
+    r = resident("gasira")
+    await onboard(r)
+    await r.send("3")
+    reply = await r.send("ZZZZ99")
+    assert reply.startswith("No report has that code.")
+    assert "ZZZZ99" not in reply
+    reply = await r.send("not a code at all")
+    assert reply.startswith("No report has that code.")
+    assert "What would you like to do?" in await r.send("menu")
+
+
+async def test_advisories_subscribe_latest_unsubscribe(app: App, resident):
+    r = resident("hodari")
+    await onboard(r)
+    adv_menu = await r.send("2")
+    assert "1. Subscribe to an area" in adv_menu
+    assert "Which area?" in await r.send("1")
+    assert "You will get advisories for Beni." in await r.send("3")
+    contact = app.conversations.contact_id("console", "hodari")
+    assert await app.store.subscriptions(contact) == ["beni"]
+
+    await app.store.add_advisory(severity="warning", areas=["beni"],
+                                 texts={"en": "Avoid the north road after dark.",
+                                        "fr": "Évitez la route nord la nuit."},
+                                 now=datetime.now(UTC) - timedelta(hours=1))
+    await r.send("menu")
+    await r.send("2")
+    await r.send("3")
+    latest = await r.send("Beni")
+    assert latest.startswith("Warning · ")
+    assert "Avoid the north road after dark." in latest
+    await r.send("menu")
+    await r.send("2")
+    assert "No advisory for Bunia." in (await r.send("3") and await r.send("4"))
+
+    await r.send("menu")
+    await r.send("2")
+    unsub = await r.send("2")
+    assert "1. Beni" in unsub
+    assert "No more advisories for Beni." in await r.send("1")
+    assert await app.store.subscriptions(contact) == []
+
+
+async def test_unsubscribe_without_subscriptions_says_so(resident):
+    r = resident("imani")
+    await onboard(r)
+    await r.send("2")
+    reply = await r.send("2")
+    assert reply.startswith("You have no subscriptions.")
+    assert "1. Subscribe to an area" in reply
+
+
+async def test_expired_advisory_is_not_shown(app: App, resident):
+    r = resident("jabari")
+    await onboard(r)
+    now = datetime.now(UTC)
+    await app.store.add_advisory(severity="critical", areas=["goma"], texts={"en": "Old news."},
+                                 now=now - timedelta(days=2), expires_at=now - timedelta(days=1))
+    await r.send("2")
+    await r.send("3")
+    assert "No advisory for Goma." in await r.send("1")
+
+
+async def test_language_change_is_remembered(app: App, resident):
+    r = resident("kesi")
+    await onboard(r)
+    reply = await r.send("4")
+    assert "1. English" in reply
+    changed = await r.send("2")
+    assert changed.startswith("Langue")
+    assert "Signaler" in changed
+    contact = app.conversations.contact_id("console", "kesi")
+    convo = await app.store.load(contact)
+    assert convo is not None and convo.contact.language == "fr"
+
+
+async def test_help_and_erase(app: App, resident):
+    r = resident("lulu")
+    await onboard(r)
+    await r.send("2")
+    await r.send("1")
+    await r.send("1")  # subscribed to Goma
+    code = None
+    await r.send("menu")
+    code = await report(r, "Water point broken", contact="1")
+    help_text = await r.send("5")
+    assert "1. Erase my data" in help_text
+    assert "Erase your contact" in await r.send("1")
+    assert "Your data is erased." in await r.send("1")
+    contact = app.conversations.contact_id("console", "lulu")
+    assert await app.store.load(contact) is None
+    assert await app.store.subscriptions(contact) == []
+    stored = await app.store.report_by_ref(code)
+    assert stored is not None and stored.contactable is False  # report stays, unlinked
+    # a new message is a first contact again
+    assert "this is Sauti" in await r.send("hi")
+
+
+async def test_erase_declined_keeps_data(app: App, resident):
+    r = resident("mosi")
+    await onboard(r)
+    await r.send("5")
+    await r.send("1")
+    assert "Nothing was erased." in await r.send("2")
+    assert await app.store.load(app.conversations.contact_id("console", "mosi")) is not None
