@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +28,11 @@ def main() -> int:
         lang = po.parent.parent.name
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
+        before = {(m.id, m.context): m.string for m in catalog if m.id}
         catalog.update(template, no_fuzzy_matching=True)
+        for message in catalog:
+            if message.id and (message.id, message.context) not in before:
+                message.string = ""  # new: needs a translator, never the English by accident
         if lang == "en":
             for message in catalog:
                 if message.id and not message.string:

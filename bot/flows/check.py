@@ -19,6 +19,7 @@ STATUS = {
     ReportStatus.CLOSED: N_("closed"),
     ReportStatus.REJECTED: N_("closed without action"),
 }
+MAX_TRIES = 3
 _NOT_REF = re.compile(r"[^0-9A-Z]")
 
 
@@ -36,8 +37,15 @@ def steps(mission: Mission) -> list[Step]:
         report = await turn.lookups.report_by_ref(ref) if ref else None
         if report is None:
             # never echo what was typed: it may be personal data
+            tries = int(turn.data.get("check_tries", 0)) + 1
+            if tries >= MAX_TRIES:
+                turn.data.pop("check_tries", None)
+                turn.say(_("No report has that code.") + " " + menu_hint())
+                return IDLE
+            turn.data["check_tries"] = tries
             turn.say(_("No report has that code. Check it and send it again.") + " " + menu_hint())
             return "check.retry"
+        turn.data.pop("check_tries", None)
         when = format_when(report.created_at, mission.timezone)
         turn.say(_("Report {ref} of {date}: {status}.").format(
             ref=report.ref, date=when, status=_(STATUS[report.status])))

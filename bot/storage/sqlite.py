@@ -322,8 +322,9 @@ class _BatchSQL:
         ("erase_contact", "DELETE FROM contacts WHERE id = ?"),
         ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
         ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
-        ("erase_outbox", "UPDATE outbox SET status = 'cancelled', address_sealed = NULL"
-                         " WHERE contact_id = ? AND status = 'pending'"),
+        ("erase_outbox", "UPDATE outbox SET contact_id = NULL, address_sealed = NULL,"
+                         " status = CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"
+                         " WHERE contact_id = ?"),
         ("erase_reports", "UPDATE reports SET contact_id = NULL, contactable = 0"
                           " WHERE contact_id = ?"),
         ("contact", "INSERT INTO contacts (id, person, channel, address_sealed, language,"

@@ -1,0 +1,139 @@
+"""Benchmark: the conversation pipeline driven directly (no HTTP).
+
+Many simulated residents, each one message at a time, all concurrently:
+first contacts ("hello"), then returning users answering menus ("4" then "1":
+language menu, English, back to the main menu). Every turn goes through the
+real pipeline: dedupe, load, engine, redaction, one durable SQLite commit
+(synchronous=FULL, group commit), outbox row. Baseline: the same engine with
+an in-memory store (no disk), the ceiling of what storage can reach.
+
+Run: python bench/engine.py [--residents N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import App  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.messages import Inbound  # noqa: E402
+from bot.records import Conversation, TurnWrite  # noqa: E402
+from bot.storage.sqlite import SQLiteStore  # noqa: E402
+
+TARGET_RETURNING = 2000.0
+
+
+class MemoryStore(SQLiteStore):
+    """The SQLite store with turns kept in memory: isolates the engine's own cost."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._convos: dict[str, Conversation] = {}
+        self._seen: set[tuple[str, str]] = set()
+
+    async def load(self, contact_id: str) -> Conversation | None:
+        return self._convos.get(contact_id)
+
+    async def inbound_seen(self, channel: str, external_id: str) -> bool:
+        return (channel, external_id) in self._seen
+
+    async def commit_turn(self, write: TurnWrite) -> None:
+        if write.inbound_key:
+            self._seen.add(write.inbound_key)
+        self._convos[write.contact.id] = Conversation(write.contact, write.session)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def phase(app: App, residents: int, texts: list[str], start_id: int, in_flight: int
+                ) -> tuple[float, list[float]]:
+    """Each resident sends ``texts`` one after another; at most ``in_flight``
+    residents are mid-turn at once (a busy hour, not a stampede)."""
+    latencies: list[float] = []
+    counter = start_id
+    gate = asyncio.Semaphore(in_flight)
+
+    async def person(n: int) -> None:
+        nonlocal counter
+        async with gate:
+            await turns(n)
+
+    async def turns(n: int) -> None:
+        nonlocal counter
+        for text in texts:
+            counter += 1
+            inbound = Inbound(channel="console", address=f"bench-{n}", text=text,
+                              external_id=f"b{counter}")
+            t0 = time.perf_counter()
+            await app.conversations.handle(inbound)
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(person(n) for n in range(residents)))
+    elapsed = time.perf_counter() - t0
+    return len(latencies) / elapsed, latencies
+
+
+async def run(store_kind: str, residents: int, rounds: int, in_flight: int
+              ) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config.model_validate({
+            "storage": {"url": f"sqlite:///{tmp}/bench.db"},
+            "privacy": {"pseudonym_key": "bench-key", "contact_key": "bench-contact"},
+        })
+        store = (MemoryStore if store_kind == "memory" else SQLiteStore)(Path(tmp) / "bench.db")
+        await store.open()
+        app = App(config, store)
+        first_rate, first_lat = await phase(app, residents, ["hello"], 0, in_flight)
+        await phase(app, residents, ["1"], 10**7, in_flight)  # choose English: now at the menu
+        ret_rate, ret_lat = await phase(app, residents, ["4", "1"] * rounds, 2 * 10**7,
+                                        in_flight)
+        await store.close()
+    return {
+        "first_contact_msgs_per_s": round(first_rate, 1),
+        "returning_msgs_per_s": round(ret_rate, 1),
+        "p50_ms": round(statistics.median(ret_lat) * 1000, 2),
+        "p99_ms": round(percentile(ret_lat, 0.99) * 1000, 2),
+        "first_contact_p99_ms": round(percentile(first_lat, 0.99) * 1000, 2),
+        "messages": len(ret_lat) + len(first_lat),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--in-flight", type=int, default=100)
+    args = parser.parse_args()
+    base = asyncio.run(run("memory", args.residents, args.rounds, args.in_flight))
+    real = asyncio.run(run("sqlite", args.residents, args.rounds, args.in_flight))
+    print(f"{args.residents} residents, first contact then {2 * args.rounds} menu answers each,"
+          f" {args.in_flight} in flight at once")
+    print(f"{'':28}{'SQLite (durable)':>18}{'in-memory baseline':>20}")
+    for key, label in (("returning_msgs_per_s", "returning msgs/s"),
+                       ("first_contact_msgs_per_s", "first-contact msgs/s"),
+                       ("p50_ms", "returning p50 ms"), ("p99_ms", "returning p99 ms"),
+                       ("first_contact_p99_ms", "first-contact p99 ms")):
+        print(f"{label:28}{real[key]:>18}{base[key]:>20}")
+    print(f"target: >= {TARGET_RETURNING:.0f} returning msgs/s -> "
+          f"{'met' if real['returning_msgs_per_s'] >= TARGET_RETURNING else 'NOT met'}")
+    figures = {**real, "baseline_returning_msgs_per_s": base["returning_msgs_per_s"],
+               "baseline_first_contact_msgs_per_s": base["first_contact_msgs_per_s"],
+               "target_returning_msgs_per_s": TARGET_RETURNING}
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Every user-facing string is in the catalogues, complete in en and fr."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.config import Config
+from bot.flows import build_flows
+from bot.flows.context import Mission
+from bot.i18n import available_languages, language, language_name, ngettext, translate_in
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPLETE = ["en", "fr"]
+PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def load(lang: str):  # type: ignore[no-untyped-def]
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "sauti.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_template_is_up_to_date(tmp_path: Path) -> None:
+    pot = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "N_", "-k", "NP_:1c,2", "-k", "pgettext:1c,2", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True)
+    with pot.open("rb") as fh:
+        fresh = {(m.id, m.context) for m in read_po(fh) if m.id}
+    for lang in COMPLETE:
+        have = {(m.id, m.context) for m in load(lang) if m.id}
+        missing = fresh - have
+        assert not missing, f"{lang}: run tools/extract.py; missing {sorted(missing)[:5]}"
+
+
+@pytest.mark.parametrize("lang", COMPLETE)
+def test_catalogue_complete_and_placeholders_kept(lang: str) -> None:
+    catalogue = load(lang)
+    ids = [m for m in catalogue if m.id]
+    assert len(ids) > 50
+    for message in ids:
+        assert message.string, f"{lang}: untranslated {message.id!r}"
+        assert not message.fuzzy, f"{lang}: fuzzy {message.id!r}"
+        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
+            PLACEHOLDER.findall(message.string)), f"{lang}: placeholders of {message.id!r}"
+
+
+def test_french_is_really_french() -> None:
+    assert translate_in("fr", "What would you like to do?") == "Que voulez-vous faire ?"
+    assert translate_in("fr", "Report a concern") != "Report a concern"
+
+
+def test_language_per_context_not_process_wide() -> None:
+    with language("fr"):
+        from bot.i18n import _
+
+        assert _("Yes") == "Oui"
+        with language("en"):
+            assert _("Yes") == "Yes"
+        assert _("Yes") == "Oui"
+
+
+def test_languages_and_names() -> None:
+    assert set(COMPLETE) <= set(available_languages())
+    assert language_name("fr") == "Français" and language_name("en") == "English"
+    with language("fr"):
+        assert ngettext("one", "many", 2) == "many"  # no entry: English fallback
+
+
+def test_flow_table_is_valid_and_prompts_translate() -> None:
+    mission = Mission.from_config(Config())
+    table = build_flows(mission)
+    assert "report.confirm" in table and "menu" in table

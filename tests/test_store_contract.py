@@ -1,0 +1,179 @@
+"""The store contract, run against every backend (SQLite now; PostgreSQL joins
+through the `store` fixture's params)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.records import Contact, NewOutbound, NewReport, ReportStatus, Session, TurnWrite
+from bot.storage.base import Store
+from bot.storage.sqlite import SQLiteStore
+from moderation.anonymise import Redacted
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    backend: Store = SQLiteStore(tmp_path / "contract.db")
+    await backend.open()
+    yield backend
+    await backend.close()
+
+
+def contact(n: int, **kw: object) -> Contact:
+    base: dict[str, object] = dict(id=f"k1:c{n}", person=f"k1:p{n}", channel="sms",
+                                   address_sealed=b"sealed-" + str(n).encode(), language="en",
+                                   opted_out=False, created_at=NOW, last_inbound_at=NOW)
+    base.update(kw)
+    return Contact(**base)  # type: ignore[arg-type]
+
+
+def report(ref: str, **kw: object) -> NewReport:
+    base: dict[str, object] = dict(ref=ref, created_at=NOW, channel="sms", language="fr",
+                                   category="threat", area="goma",
+                                   description=Redacted("[phone] a appelé", ("phone",)),
+                                   media=("photo",), contactable=True, contact_id="k1:c1",
+                                   reporter="k1:p1", sensitive=False)
+    base.update(kw)
+    return NewReport(**base)  # type: ignore[arg-type]
+
+
+async def test_schema_is_current(store: Store) -> None:
+    assert await store.schema_version() >= 1
+    assert await store.ping()
+
+
+async def test_turn_round_trip(store: Store) -> None:
+    assert await store.load("k1:c1") is None
+    session = Session("k1:c1", "report.area", {"category": "threat", "n": 2}, NOW)
+    await store.commit_turn(TurnWrite(contact=contact(1), session=session,
+                                      inbound_key=("sms", "SM1"), subscribe=["goma", "beni"]))
+    convo = await store.load("k1:c1")
+    assert convo is not None
+    assert convo.contact == contact(1)
+    assert convo.session == session
+    assert await store.inbound_seen("sms", "SM1")
+    assert not await store.inbound_seen("telegram", "SM1")
+    assert sorted(await store.subscriptions("k1:c1")) == ["beni", "goma"]
+    later = NOW + timedelta(minutes=1)
+    await store.commit_turn(TurnWrite(contact=contact(1, language="fr", last_inbound_at=later),
+                                      session=None, unsubscribe=["goma"]))
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.session is None and convo.contact.language == "fr"
+    assert convo.contact.created_at == NOW and convo.contact.last_inbound_at == later
+    assert await store.subscriptions("k1:c1") == ["beni"]
+
+
+async def test_reports(store: Store) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      reports=[report("AAA222")]))
+    await store.commit_turn(TurnWrite(contact=contact(2), session=None,
+                                      reports=[report("BBB333", sensitive=True,
+                                                      category="personnel_conduct")]))
+    got = await store.report_by_ref("AAA222")
+    assert got is not None
+    assert (got.description, got.redactions, got.media) == ("[phone] a appelé", ("phone",),
+                                                             ("photo",))
+    assert got.status is ReportStatus.NEW and got.contactable
+    assert await store.reference_exists("BBB333")
+    assert [r.ref for r in await store.list_reports()] == ["AAA222"]
+    assert {r.ref for r in await store.list_reports(include_sensitive=True)} == {"AAA222",
+                                                                                 "BBB333"}
+    assert await store.set_report_status("AAA222", ReportStatus.CLOSED, public_reply="Done",
+                                         now=NOW)
+    assert not await store.set_report_status("NOPE22", ReportStatus.CLOSED, public_reply=None,
+                                             now=NOW)
+    got = await store.report_by_ref("AAA222")
+    assert got is not None and got.status is ReportStatus.CLOSED and got.public_reply == "Done"
+    assert [r.ref for r in await store.list_reports(status=ReportStatus.NEW)] == []
+
+
+async def test_advisories_latest_and_expiry(store: Store) -> None:
+    await store.add_advisory(severity="info", areas=["goma", "beni"], texts={"en": "old"},
+                             now=NOW - timedelta(hours=2))
+    await store.add_advisory(severity="warning", areas=["goma"], texts={"en": "new"},
+                             now=NOW - timedelta(hours=1), expires_at=NOW + timedelta(hours=1))
+    latest = await store.latest_advisory("goma", NOW)
+    assert latest is not None and latest.texts == {"en": "new"} and latest.areas == ("goma",)
+    after = await store.latest_advisory("goma", NOW + timedelta(hours=2))
+    assert after is not None and after.texts == {"en": "old"}
+    beni = await store.latest_advisory("beni", NOW)
+    assert beni is not None and beni.areas == ("beni", "goma")
+    assert await store.latest_advisory("bunia", NOW) is None
+
+
+async def test_outbox_lifecycle(store: Store) -> None:
+    out = [NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": f"m{i}"}, priority=i)
+           for i in range(3)]
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=out))
+    assert await store.outbox_depth() == 3
+    due = await store.due_outbound(datetime.now(UTC), 10)
+    assert [d.payload["text"] for d in due] == ["m2", "m1", "m0"]  # priority first
+    first, second, third = due
+    await store.outbound_sent(first.id, external_id="SMx", segments=2, now=NOW)
+    await store.outbound_retry(second.id, error="HTTP 500", at=datetime.now(UTC)
+                               + timedelta(minutes=5))
+    await store.outbound_failed(third.id, error="21211 invalid number", now=NOW)
+    assert await store.outbox_depth() == 1  # the one waiting to retry
+    assert await store.due_outbound(datetime.now(UTC), 10) == []
+    later = await store.due_outbound(datetime.now(UTC) + timedelta(minutes=6), 10)
+    assert [(d.id, d.attempts) for d in later] == [(second.id, 1)]
+
+
+async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
+    await store.commit_turn(TurnWrite(
+        contact=contact(1), session=Session("k1:c1", "menu", {}, NOW), subscribe=["goma"],
+        reports=[report("CCC444")],
+        outbound=[NewOutbound("k1:c1", "sms", b"sealed", "advisory", {"text": "x"})]))
+    await store.commit_turn(TurnWrite(
+        contact=contact(1), session=None, erase=True,
+        outbound=[NewOutbound(None, "sms", b"sealed", "reply", {"text": "bye"})]))
+    assert await store.load("k1:c1") is None
+    assert await store.subscriptions("k1:c1") == []
+    got = await store.report_by_ref("CCC444")
+    assert got is not None and not got.contactable
+    due = await store.due_outbound(datetime.now(UTC), 10)
+    assert [d.payload["text"] for d in due] == ["bye"]  # the pending advisory is cancelled
+
+
+async def test_concurrent_turns_are_all_durable(store: Store) -> None:
+    writes = [TurnWrite(contact=contact(i), session=Session(f"k1:c{i}", "menu", {"i": i}, NOW),
+                        inbound_key=("sms", f"SM{i}")) for i in range(300)]
+    await asyncio.gather(*(store.commit_turn(w) for w in writes))
+    for i in (0, 150, 299):
+        convo = await store.load(f"k1:c{i}")
+        assert convo is not None and convo.session is not None
+        assert convo.session.data == {"i": i}
+
+
+async def test_one_bad_turn_does_not_sink_its_batch(store: Store) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      reports=[report("DDD555")]))
+    good = [TurnWrite(contact=contact(i), session=None, reports=[report(f"GOOD{i:02d}")])
+            for i in range(2, 6)]
+    bad = TurnWrite(contact=contact(9), session=None, reports=[report("DDD555")])
+    results = await asyncio.gather(*(store.commit_turn(w) for w in [*good, bad]),
+                                   return_exceptions=True)
+    assert [isinstance(r, Exception) for r in results] == [False] * 4 + [True]
+    assert "DDD555" not in str(results[-1])
+    for i in range(2, 6):
+        assert await store.reference_exists(f"GOOD{i:02d}")
+    assert await store.load("k1:c9") is None
+
+
+async def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "reopen.db")
+    await first.open()
+    await first.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      reports=[report("EEE666")]))
+    await first.close()
+    second = SQLiteStore(tmp_path / "reopen.db")
+    await second.open()
+    assert await second.reference_exists("EEE666")
+    await second.close()
