@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import App  # noqa: E402
-from bot.config import Config  # noqa: E402
-from bot.messages import Inbound  # noqa: E402
-from bot.records import Conversation, TurnWrite  # noqa: E402
-from bot.storage.sqlite import SQLiteStore  # noqa: E402
+from bot.app import App
+from bot.config import Config
+from bot.messages import Inbound
+from bot.records import Conversation, TurnWrite
+from bot.storage.sqlite import SQLiteStore
 
 TARGET_RETURNING = 2000.0
 
