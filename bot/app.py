@@ -12,6 +12,7 @@ from bot.flows import build_flows
 from bot.flows.context import Mission
 from bot.keywords import KeywordTable
 from bot.language import LanguageDetector
+from bot.metrics import Metrics
 from bot.outbox import Dispatcher
 from bot.storage import store_for
 from bot.storage.base import Store
@@ -37,12 +38,16 @@ class App:
         self.vault = AddressVault(config.privacy.contact_key.get_secret_value())
         self.pseudonyms = Pseudonymiser(config.privacy.pseudonym_key.get_secret_value())
         self.channels: dict[str, Channel] = {}
-        self.dispatcher = Dispatcher(store, self.channels, self.vault)
+        self.metrics = Metrics()
+        self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
+                           self._outbox_depth)
+        self.dispatcher = Dispatcher(store, self.channels, self.vault, settings=config.outbox,
+                                     twilio=config.twilio, metrics=self.metrics)
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
             region=bot.regions[0], max_text_chars=bot.max_text_chars,
-            on_outbound=self.dispatcher.wake,
+            on_outbound=self.dispatcher.wake, metrics=self.metrics,
         )
 
     @classmethod
@@ -58,6 +63,15 @@ class App:
         channel = load_channel(name)(self.config, self)
         self.add_channel(channel)
         return channel
+
+    async def _outbox_depth(self) -> float:
+        return float(await self.store.outbox_depth())
+
+    async def delivery_status(self, channel: str, external_id: str, status: str,
+                              error: str | None) -> bool:
+        """A channel's delivery report (e.g. Twilio's status callback)."""
+        self.metrics.outbound.inc(channel=channel, result=f"delivery_{status}"[:40])
+        return await self.store.delivery_status(channel, external_id, status, error)
 
     async def close(self) -> None:
         self.dispatcher.stop()

@@ -2,13 +2,19 @@
 
 Channels are plug-ins named in :data:`CHANNELS` and imported by name when the
 config enables them, so the core never imports a channel (or its SDK).
+A channel verifies and parses what arrives, hands an :class:`Inbound` to
+``app.conversations.handle`` and sends what the outbox gives it: no business
+rules live in a channel.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
 
 from bot.messages import Outbound
 
@@ -32,6 +38,29 @@ class SendResult:
     segments: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """A rate a send must respect: ``cost`` tokens from bucket ``key``, which
+    refills at ``per_second`` and holds at most ``burst``."""
+
+    key: str
+    per_second: float
+    burst: float = 1.0
+    cost: float = 1.0
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A webhook a channel serves on the ``sauti serve`` HTTP server."""
+
+    method: str
+    path: str
+    handler: Handler
+
+
 class SendError(Exception):
     """A send that did not go through. ``reason`` is safe to store: no address, no text."""
 
@@ -51,12 +80,27 @@ class Channel(Protocol):
     async def send(self, address: str, message: Outbound) -> SendResult: ...
 
 
+class ServedChannel(Channel, Protocol):
+    """A channel with a lifetime (HTTP client, polling task) and webhooks."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def routes(self) -> Sequence[Route]: ...
+
+    def throttles(self, address: str, message: Outbound) -> Sequence[Throttle]: ...
+
+
 class ChannelFactory(Protocol):
     def __call__(self, config: Config, app: App) -> Channel: ...
 
 
 CHANNELS: dict[str, str] = {
     "console": "channels.console:build",
+    "telegram": "channels.telegram:build",
+    "sms": "channels.sms:build",
+    "whatsapp": "channels.whatsapp:build",
 }
 
 

@@ -107,6 +107,10 @@ class TelegramSettings(_Model):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_secret: SecretStr = SecretStr("")
     api_base_url: str = "https://api.telegram.org/bot"
+    group_chats: bool = False
+    send_timeout_seconds: float = Field(default=10, gt=0)
+    messages_per_second: float = Field(default=30, gt=0)
+    per_chat_per_second: float = Field(default=1, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> TelegramSettings:
@@ -128,6 +132,9 @@ class TwilioSettings(_Model):
     api_base_url: str = "https://api.twilio.com"
     sms_per_second: float = Field(default=1, gt=0)
     whatsapp_per_second: float = Field(default=20, gt=0)
+    send_timeout_seconds: float = Field(default=10, gt=0)
+    whatsapp_templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    whatsapp_fallback_sms: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> TwilioSettings:
@@ -139,6 +146,12 @@ class TwilioSettings(_Model):
             if not (self.sms_from or self.whatsapp_from):
                 raise ValueError("sms_from or whatsapp_from is required when twilio is enabled")
         return self
+
+
+class OutboxSettings(_Model):
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    concurrency: int = Field(default=32, ge=1, le=1000)
+    lease_seconds: float = Field(default=60, gt=0)
 
 
 class ConsoleSettings(_Model):
@@ -191,6 +204,7 @@ class Config(_Model):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     staff: list[StaffMember] = Field(default_factory=list)
 
@@ -206,6 +220,9 @@ class Config(_Model):
         for code in self.moderation.sensitive_categories:
             if code not in codes:
                 raise ValueError(f"moderation.sensitive_categories: unknown category {code!r}")
+        if self.twilio.enabled and self.twilio.whatsapp_from and \
+                not self.server.public_url.startswith(("http://", "https://")):
+            raise ValueError("server.public_url: must be the http(s) URL Twilio calls")
         _unique("staff console_user", [s.console_user for s in self.staff if s.console_user])
         _unique("staff telegram_user_id",
                 [str(s.telegram_user_id) for s in self.staff if s.telegram_user_id])

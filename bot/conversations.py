@@ -4,6 +4,7 @@ engine (which redacts what it keeps) → one atomic write, replies included."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,7 @@ from bot.engine import Engine
 from bot.flows.context import Mission
 from bot.locks import KeyedLocks
 from bot.messages import Inbound, Outbound
+from bot.metrics import Metrics
 from bot.records import Contact, NewOutbound, NewReport, Session, TurnWrite
 from bot.storage.base import Store
 from bot.text import clean, fold
@@ -61,7 +63,9 @@ class Conversations:
         region: str,
         max_text_chars: int,
         on_outbound: Callable[[], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._store = store
         self._engine = engine
         self._mission = mission
@@ -78,6 +82,13 @@ class Conversations:
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Handle one message; returns once its effects and replies are durable."""
+        started = time.perf_counter()
+        handled = await self._handle(inbound)
+        self._metrics.inbound.inc(channel=inbound.channel, outcome=handled.outcome.value)
+        self._metrics.handling.observe(time.perf_counter() - started, channel=inbound.channel)
+        return handled
+
+    async def _handle(self, inbound: Inbound) -> Handled:
         contact_id = self.contact_id(inbound.channel, inbound.address)
         async with self._locks(contact_id):
             key = (inbound.channel, inbound.external_id) if inbound.external_id else None
@@ -103,7 +114,8 @@ class Conversations:
             state = State(
                 step=session.step if session else None,
                 data=dict(session.data) if session else {},
-                language=contact.language or self._mission.default_language,
+                language=contact.language if contact.language in self._mission.languages
+                else self._mission.default_language,
                 opted_out=contact.opted_out,
             )
             names = (inbound.profile_name,) if inbound.profile_name else ()

@@ -73,13 +73,17 @@ class Outbound:
 
     ``choices`` become buttons where the channel has them and numbered lines
     elsewhere; ``kind`` names what the message is for (reply, advisory, poll),
-    which decides rate-limit priority and WhatsApp templates.
+    which decides rate-limit priority and WhatsApp templates. ``template_sid``
+    (a Twilio Content SID) and its variables replace the text on WhatsApp
+    outside the 24-hour window.
     """
 
     text: str
     choices: tuple[Choice, ...] = ()
     kind: str = "reply"
     language: str = "en"
+    template_sid: str | None = None
+    template_vars: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"Outbound(kind={self.kind!r}, chars={len(self.text)}, choices={len(self.choices)})"

@@ -1,29 +1,43 @@
 """The outbox dispatcher: sends what turns and broadcasts left in the store.
 
 Every outbound message is written to the store first (in the same transaction
-as the turn that produced it), then sent from here; a crash between the two
-loses nothing, it only delays.
+as the turn that produced it), then claimed from here under a lease, sent
+within each channel's rates, and marked. One person's messages go out in
+order; different people's concurrently.
+
+Crash window: a message whose send succeeded but whose "sent" mark was not
+written (the process died in between) is sent again once its lease expires.
+So after a crash at most the messages in flight at that moment (at most
+``concurrency``) can arrive twice; without a crash none does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.channel import Channel, SendError
+from bot.channel import Channel, SendError, Throttle
+from bot.config import OutboxSettings, TwilioSettings
+from bot.locks import KeyedLocks
 from bot.messages import Choice, Outbound
+from bot.metrics import Metrics
+from bot.ratelimit import RateLimiter
 from bot.records import OutboundRecord
 from bot.storage.base import Store
 from bot.vault import AddressVault, VaultError
 
 log = logging.getLogger(__name__)
+WHATSAPP_WINDOW = timedelta(hours=24)
+BUSINESS_INITIATED = frozenset({"advisory", "poll", "alert", "answer"})
 
 
 def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
-    """Seconds to wait before try ``attempt + 1``: exponential, full jitter."""
+    """Seconds to wait before try ``attempt + 1``: exponential, with jitter."""
     return random.uniform(base / 2, min(cap, base * 2**attempt))
 
 
@@ -37,20 +51,29 @@ def message_of(record: OutboundRecord) -> Outbound:
 
 class Dispatcher:
     def __init__(self, store: Store, channels: Mapping[str, Channel], vault: AddressVault,
-                 *, max_attempts: int = 8, batch: int = 200) -> None:
+                 *, settings: OutboxSettings | None = None, twilio: TwilioSettings | None = None,
+                 metrics: Metrics | None = None) -> None:
         self._store = store
         self._channels = channels
         self._vault = vault
-        self._max_attempts = max_attempts
-        self._batch = batch
+        self._settings = settings or OutboxSettings()
+        self._twilio = twilio or TwilioSettings()
+        self._metrics = metrics or Metrics()
+        self._limiter = RateLimiter()
+        self._order = KeyedLocks()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._in_flight = 0
 
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
     async def drain(self) -> int:
-        """Send everything due now; returns how many were handled."""
+        """Send everything due now, then return how many were handled."""
         total = 0
         while True:
             done = await self.run_once()
@@ -59,53 +82,137 @@ class Dispatcher:
                 return total
 
     async def run_once(self) -> int:
-        due = await self._store.due_outbound(datetime.now(UTC), self._batch)
-        for record in due:
-            await self._deliver(record)
-        return len(due)
+        """Claim one batch and send it (concurrently, in order per person)."""
+        now = datetime.now(UTC)
+        lease = now + timedelta(seconds=self._settings.lease_seconds)
+        batch = await self._store.claim_outbound(now, self._settings.concurrency * 4, lease)
+        if batch:
+            gate = asyncio.Semaphore(self._settings.concurrency)
+            await asyncio.gather(*(self._deliver_in_order(r, gate) for r in batch))
+        return len(batch)
 
     async def run(self, idle_wait: float = 1.0) -> None:
-        """Deliver until :meth:`stop`; sleeps until woken or ``idle_wait`` passes."""
+        """Deliver until :meth:`stop`; a claim never waits for a slow batch to end."""
+        gate = asyncio.Semaphore(self._settings.concurrency)
+        tasks: set[asyncio.Task[None]] = set()
         while not self._stopping:
             self._wake.clear()
-            if await self.run_once() == 0:
-                try:
+            room = self._settings.concurrency * 2 - len(tasks)
+            batch: list[OutboundRecord] = []
+            if room > 0:
+                now = datetime.now(UTC)
+                lease = now + timedelta(seconds=self._settings.lease_seconds)
+                batch = await self._store.claim_outbound(now, room, lease)
+            for record in batch:
+                task = asyncio.create_task(self._deliver_in_order(record, gate))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if not batch:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
-                except TimeoutError:
-                    pass
+            elif room <= len(batch):
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
+    async def _deliver_in_order(self, record: OutboundRecord, gate: asyncio.Semaphore) -> None:
+        key = record.contact_id or f"#{record.id}"
+        async with self._order(key), gate:
+            try:
+                await self._deliver(record)
+            except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
+                log.exception("outbox: unexpected %s on message %d", type(exc).__name__,
+                              record.id)
+                await self._store.outbound_retry(record.id, error=f"internal: {type(exc).__name__}",
+                                                 at=datetime.now(UTC) + timedelta(seconds=60))
+
     async def _deliver(self, record: OutboundRecord) -> None:
         now = datetime.now(UTC)
-        channel = self._channels.get(record.channel)
+        message = message_of(record)
+        if record.opted_out and message.kind != "reply":
+            await self._fail(record, "opted out", now)
+            return
+        channel_name = record.channel
+        if channel_name == "whatsapp" and message.kind in BUSINESS_INITIATED:
+            decided = self._whatsapp_window(record, message, now)
+            if isinstance(decided, str):
+                await self._fail(record, decided, now)
+                return
+            channel_name, message = decided
+        channel = self._channels.get(channel_name)
         if channel is None or record.address_sealed is None:
-            await self._store.outbound_failed(record.id, error="channel not available", now=now)
+            await self._fail(record, "channel not available", now)
             return
         try:
             address = self._vault.open(record.address_sealed)
         except VaultError:
-            await self._store.outbound_failed(record.id, error="address unreadable", now=now)
+            await self._fail(record, "address unreadable", now)
             return
+        throttles = _throttles(channel, address, message)
+        await self._limiter.acquire(throttles)
+        started = time.perf_counter()
         try:
-            result = await channel.send(address, message_of(record))
+            result = await channel.send(address, message)
         except SendError as exc:
-            await self._failed_send(record, exc, now)
+            self._metrics.send_latency.observe(time.perf_counter() - started,
+                                               channel=channel_name)
+            await self._send_failed(record, channel_name, throttles, exc)
             return
+        self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
+        self._metrics.outbound.inc(channel=channel_name, result="sent")
+        if channel.capabilities.sms:
+            self._metrics.segments.inc(result.segments, channel=channel_name)
         await self._store.outbound_sent(record.id, external_id=result.external_id,
                                         segments=result.segments, now=datetime.now(UTC))
 
-    async def _failed_send(self, record: OutboundRecord, exc: SendError, now: datetime) -> None:
+    def _whatsapp_window(self, record: OutboundRecord, message: Outbound, now: datetime
+                         ) -> tuple[str, Outbound] | str:
+        """Inside the 24 h window: as is. Outside: the approved template, else SMS
+        if configured, else the reason it cannot go."""
+        last = record.last_inbound_at
+        if last is not None and now - last < WHATSAPP_WINDOW:
+            return "whatsapp", message
+        sids = self._twilio.whatsapp_templates.get(message.kind, {})
+        sid = sids.get(message.language) or sids.get("en")
+        if sid:
+            return "whatsapp", Outbound(text=message.text, kind=message.kind,
+                                        language=message.language, template_sid=sid,
+                                        template_vars={"1": message.text})
+        if self._twilio.whatsapp_fallback_sms and "sms" in self._channels:
+            return "sms", message
+        return "outside WhatsApp 24h window, no template"
+
+    async def _send_failed(self, record: OutboundRecord, channel: str,
+                           throttles: list[Throttle], exc: SendError) -> None:
+        now = datetime.now(UTC)
+        self._metrics.send_errors.inc(channel=channel, reason=exc.reason.split(":")[0][:40])
+        if exc.opted_out and record.contact_id:
+            await self._store.set_opted_out(record.contact_id, True)
+        if exc.retry_after is not None:
+            for t in throttles[:1]:  # the channel's first bucket is its sender-wide one
+                self._limiter.pause(t.key, exc.retry_after)
         attempts = record.attempts + 1
-        if exc.retryable and attempts < self._max_attempts:
+        if exc.retryable and attempts < self._settings.max_attempts:
             delay = exc.retry_after if exc.retry_after is not None else backoff(record.attempts)
             await self._store.outbound_retry(record.id, error=exc.reason,
                                              at=now + timedelta(seconds=delay))
-            log.warning("send on %s failed (%s), retry %d in %.1fs", record.channel,
-                        exc.reason, attempts, delay)
+            self._metrics.outbound.inc(channel=channel, result="retry")
+            log.warning("send on %s failed (%s), try %d, next in %.1fs", channel, exc.reason,
+                        attempts, delay)
         else:
-            await self._store.outbound_failed(record.id, error=exc.reason, now=now)
-            log.warning("send on %s failed for good after %d tries: %s", record.channel,
-                        attempts, exc.reason)
+            await self._fail(record, exc.reason, now, channel)
+
+    async def _fail(self, record: OutboundRecord, reason: str, now: datetime,
+                    channel: str | None = None) -> None:
+        await self._store.outbound_failed(record.id, error=reason, now=now)
+        self._metrics.outbound.inc(channel=channel or record.channel, result="failed")
+        log.warning("send on %s failed for good: %s", channel or record.channel, reason)
+
+
+def _throttles(channel: Channel, address: str, message: Outbound) -> list[Throttle]:
+    method = getattr(channel, "throttles", None)
+    return list(method(address, message)) if method is not None else []

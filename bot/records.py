@@ -108,6 +108,8 @@ class OutboundRecord:
     payload: dict[str, Any]
     attempts: int
     status: str
+    last_inbound_at: datetime | None = None
+    opted_out: bool = False
 
 
 @dataclass(slots=True)

@@ -113,17 +113,28 @@ async def test_outbox_lifecycle(store: Store) -> None:
            for i in range(3)]
     await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=out))
     assert await store.outbox_depth() == 3
-    due = await store.due_outbound(datetime.now(UTC), 10)
+    now = datetime.now(UTC)
+    due = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert [d.payload["text"] for d in due] == ["m2", "m1", "m0"]  # priority first
+    assert due[0].last_inbound_at == NOW and not due[0].opted_out
+    assert await store.claim_outbound(now, 10, now + timedelta(minutes=1)) == []  # leased
     first, second, third = due
     await store.outbound_sent(first.id, external_id="SMx", segments=2, now=NOW)
-    await store.outbound_retry(second.id, error="HTTP 500", at=datetime.now(UTC)
-                               + timedelta(minutes=5))
+    await store.outbound_retry(second.id, error="HTTP 500", at=now + timedelta(minutes=5))
+    assert await store.outbox_depth() == 2  # one to retry, one still leased
+    # the lease of the third runs out (its sender died): it is claimed again
+    again = await store.claim_outbound(now + timedelta(minutes=2), 10,
+                                       now + timedelta(minutes=3))
+    assert [d.id for d in again] == [third.id]
     await store.outbound_failed(third.id, error="21211 invalid number", now=NOW)
-    assert await store.outbox_depth() == 1  # the one waiting to retry
-    assert await store.due_outbound(datetime.now(UTC), 10) == []
-    later = await store.due_outbound(datetime.now(UTC) + timedelta(minutes=6), 10)
+    later = await store.claim_outbound(now + timedelta(minutes=6), 10,
+                                       now + timedelta(minutes=7))
     assert [(d.id, d.attempts) for d in later] == [(second.id, 1)]
+    assert await store.delivery_status("sms", "SMx", "delivered", None)
+    assert not await store.delivery_status("sms", "SMnope", "delivered", None)
+    await store.set_opted_out("k1:c1", True)
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.contact.opted_out
 
 
 async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
@@ -138,7 +149,8 @@ async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
     assert await store.subscriptions("k1:c1") == []
     got = await store.report_by_ref("CCC444")
     assert got is not None and not got.contactable
-    due = await store.due_outbound(datetime.now(UTC), 10)
+    now = datetime.now(UTC)
+    due = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert [d.payload["text"] for d in due] == ["bye"]  # the pending advisory is cancelled
 
 

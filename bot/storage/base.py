@@ -81,7 +81,20 @@ class Store(ABC):
 
     # outbox
     @abstractmethod
-    async def due_outbound(self, now: datetime, limit: int) -> list[OutboundRecord]: ...
+    async def claim_outbound(
+        self, now: datetime, limit: int, lease_until: datetime,
+    ) -> list[OutboundRecord]:
+        """Take up to ``limit`` messages due now (or whose lease ran out), in
+        priority then queue order, and lease them until ``lease_until``."""
+
+    @abstractmethod
+    async def set_opted_out(self, contact_id: str, opted_out: bool) -> None: ...
+
+    @abstractmethod
+    async def delivery_status(
+        self, channel: str, external_id: str, status: str, error: str | None,
+    ) -> bool:
+        """Record a delivery callback; False when no sent message has that id."""
 
     @abstractmethod
     async def outbound_sent(
@@ -90,7 +103,8 @@ class Store(ABC):
         """Mark sent; the sealed address is dropped from the record."""
 
     @abstractmethod
-    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None: ...
+    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
+        """Back to the queue, due again at ``at``."""
 
     @abstractmethod
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None: ...

@@ -86,4 +86,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
     """,
+    # 2: outbox claims with leases (several dispatchers, crash recovery), delivery status
+    """
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    ALTER TABLE outbox ADD COLUMN delivery_status TEXT;
+    CREATE INDEX outbox_external ON outbox(channel, external_id);
+    """,
 )

@@ -260,13 +260,38 @@ class SQLiteStore(Store):
             return advisory_id
 
     # outbox ---------------------------------------------------------------
-    async def due_outbound(self, now: datetime, limit: int) -> list[OutboundRecord]:
-        rows = await self._r.execute_fetchall(
-            "SELECT id, contact_id, channel, address_sealed, kind, payload, attempts, status"
-            " FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY priority DESC, id LIMIT ?", (ts(now), limit))
+    async def claim_outbound(
+        self, now: datetime, limit: int, lease_until: datetime,
+    ) -> list[OutboundRecord]:
+        async with self._write_lock:
+            conn = self._w
+            rows = await conn.execute_fetchall(
+                "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
+                " o.attempts, o.status, c.last_inbound_at, COALESCE(c.opted_out, 0)"
+                " FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id"
+                " WHERE (o.status = 'pending' AND o.next_attempt_at <= ?)"
+                " OR (o.status = 'sending' AND o.lease_until <= ?)"
+                " ORDER BY o.priority DESC, o.id LIMIT ?", (ts(now), ts(now), limit))
+            if rows:
+                await conn.executemany(
+                    "UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?",
+                    [(ts(lease_until), r[0]) for r in rows])
         return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
-                               r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
+                               r[4], json.loads(r[5]), r[6], r[7],
+                               parse_ts(r[8]) if r[8] else None, bool(r[9])) for r in rows]
+
+    async def set_opted_out(self, contact_id: str, opted_out: bool) -> None:
+        await self._outbox_update("UPDATE contacts SET opted_out = ? WHERE id = ?",
+                                  (int(opted_out), contact_id))
+
+    async def delivery_status(
+        self, channel: str, external_id: str, status: str, error: str | None,
+    ) -> bool:
+        async with self._write_lock:
+            cursor = await self._w.execute(
+                "UPDATE outbox SET delivery_status = ?, last_error = COALESCE(?, last_error)"
+                " WHERE channel = ? AND external_id = ?", (status, error, channel, external_id))
+            return cursor.rowcount > 0
 
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
@@ -278,8 +303,8 @@ class SQLiteStore(Store):
 
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
         await self._outbox_update(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?", (error, ts(at), outbound_id))
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts + 1,"
+            " last_error = ?, next_attempt_at = ? WHERE id = ?", (error, ts(at), outbound_id))
 
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
         await self._outbox_update(
@@ -291,7 +316,7 @@ class SQLiteStore(Store):
             await self._w.execute(sql, args)
 
     async def outbox_depth(self) -> int:
-        row = await _one(self._r, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        row = await _one(self._r, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
         return int(row[0]) if row else 0
 
 
