@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.channel import Channel, load_channel
 from bot.config import Config
@@ -38,6 +39,7 @@ class App:
         self.vault = AddressVault(config.privacy.contact_key.get_secret_value())
         self.pseudonyms = Pseudonymiser(config.privacy.pseudonym_key.get_secret_value())
         self.channels: dict[str, Channel] = {}
+        self.shared: dict[str, Any] = {}  # for channel plug-ins that share a client
         self.metrics = Metrics()
         self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
                            self._outbox_depth)

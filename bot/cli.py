@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
                    " has that person's roles)")
     p.set_defaults(run=_console)
 
+    p = sub.add_parser("serve", parents=[common],
+                       help="webhooks, Telegram polling and the outbox dispatcher")
+    p.set_defaults(run=_serve)
+
     db = sub.add_parser("db", parents=[common], help="database schema")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     dbsub.add_parser("upgrade", parents=[common], help="create or migrate the schema"
@@ -105,6 +109,16 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
 
     async def body(app: Any) -> int:
         await chat(app, args.user, sys.stdin, sys.stdout)
+        return 0
+
+    return await _with_app(config, body)
+
+
+async def _serve(args: argparse.Namespace, config: Config) -> int:
+    from bot.server import serve_forever
+
+    async def body(app: Any) -> int:
+        await serve_forever(app)
         return 0
 
     return await _with_app(config, body)

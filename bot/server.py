@@ -1,0 +1,118 @@
+"""`sauti serve`: the HTTP server (webhooks, health, metrics), the channels'
+own loops (Telegram polling) and the outbox dispatcher, started and stopped
+together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import App
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+def enabled_channels(app: App) -> list[str]:
+    """The channels the config turns on, for `sauti serve`."""
+    cfg = app.config
+    names: list[str] = []
+    if cfg.telegram.enabled:
+        names.append("telegram")
+    if cfg.twilio.enabled and cfg.twilio.sms_from:
+        names.append("sms")
+    if cfg.twilio.enabled and cfg.twilio.whatsapp_from:
+        names.append("whatsapp")
+    return names
+
+
+def build_web_app(app: App) -> web.Application:
+    web_app = web.Application(client_max_size=MAX_BODY)
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            ok = await asyncio.wait_for(app.store.ping(), 5)
+            depth = await app.store.outbox_depth()
+        except Exception as exc:  # the store does not answer: say so, don't crash
+            log.warning("health check failed: %s", type(exc).__name__)
+            return web.json_response({"status": "unavailable"}, status=503)
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "outbox_depth": depth,
+                                "channels": sorted(app.channels)}
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def metrics(request: web.Request) -> web.Response:
+        text = await app.metrics.render()
+        return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                            headers={"X-Content-Type-Options": "nosniff"})
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+    for channel in app.channels.values():
+        for route in getattr(channel, "routes", list)():
+            web_app.router.add_route(route.method, route.path, route.handler)
+    return web_app
+
+
+class Service:
+    """Everything `sauti serve` runs; tests start it in-process on port 0."""
+
+    def __init__(self, app: App, host: str | None = None, port: int | None = None) -> None:
+        self.app = app
+        self._host = host if host is not None else app.config.server.host
+        self._port = port if port is not None else app.config.server.port
+        self._runner: web.AppRunner | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        for name in enabled_channels(self.app):
+            if name not in self.app.channels:
+                self.app.enable_channel(name)
+        for channel in list(self.app.channels.values()):
+            start = getattr(channel, "start", None)
+            if start is not None:
+                await start()
+        self._runner = web.AppRunner(build_web_app(self.app), access_log=None,
+                                     handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        server = site._server  # aiohttp keeps the bound sockets there
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        self._dispatcher = asyncio.create_task(self.app.dispatcher.run())
+        log.info("serving on %s:%d with channels %s", self._host, self.port,
+                 ", ".join(sorted(self.app.channels)) or "none")
+        return self.port
+
+    async def stop(self) -> None:
+        for channel in list(self.app.channels.values()):
+            stop = getattr(channel, "stop", None)
+            if stop is not None:
+                with contextlib.suppress(Exception):
+                    await stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self.app.dispatcher.stop()
+        if self._dispatcher is not None:
+            await self._dispatcher
+
+
+async def serve_forever(app: App) -> None:
+    """Run until SIGINT or SIGTERM."""
+    import signal
+
+    service = Service(app)
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping")
+    await service.stop()
