@@ -95,6 +95,17 @@ class Dispatcher:
         """Deliver until :meth:`stop`; a claim never waits for a slow batch to end."""
         gate = asyncio.Semaphore(self._settings.concurrency)
         tasks: set[asyncio.Task[None]] = set()
+        try:
+            await self._loop(gate, tasks, idle_wait)
+        except asyncio.CancelledError:
+            for task in tasks:  # hard stop: what was in flight is re-sent after its lease
+                task.cancel()
+            raise
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _loop(self, gate: asyncio.Semaphore, tasks: set[asyncio.Task[None]],
+                    idle_wait: float) -> None:
         while not self._stopping:
             self._wake.clear()
             room = self._settings.concurrency * 2 - len(tasks)
@@ -112,8 +123,6 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
             elif room <= len(batch):
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping = True

@@ -11,7 +11,7 @@ from bot.channel import Throttle
 
 
 class _Bucket:
-    __slots__ = ("per_second", "burst", "tokens", "stamp")
+    __slots__ = ("burst", "per_second", "stamp", "tokens")
 
     def __init__(self, per_second: float, burst: float) -> None:
         self.per_second, self.burst = per_second, burst

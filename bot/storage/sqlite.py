@@ -316,7 +316,8 @@ class SQLiteStore(Store):
             await self._w.execute(sql, args)
 
     async def outbox_depth(self) -> int:
-        row = await _one(self._r, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        row = await _one(self._r,
+                         "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
         return int(row[0]) if row else 0
 
 

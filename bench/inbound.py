@@ -1,0 +1,192 @@
+"""Benchmark: signed Twilio SMS webhooks over real HTTP to a running `sauti serve`.
+
+Many simulated residents (each one message at a time, in order) post signed
+forms concurrently over loopback to `sauti serve` in its own process; replies
+go out through the outbox to a fake Twilio REST server in this process. The
+baseline (the ceiling) is the same load against a bare aiohttp handler, in its
+own process, that only parses the form and answers empty TwiML.
+
+Run: python bench/inbound.py [--residents N] [--messages M] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form
+
+TARGET_RATE, TARGET_RATIO = 1000.0, 0.30
+PATH = "/webhooks/twilio/sms"
+SCRIPT = ["hello", "1"] + ["4", "1"] * 20  # first contact, then menu answers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bare_server(port: int) -> None:
+    """The ceiling: parse the form, answer empty TwiML, nothing else."""
+    from aiohttp import web
+
+    async def handler(request: web.Request) -> web.Response:
+        await request.post()
+        return web.Response(text="<Response/>", content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_post(PATH, handler)
+    app.router.add_get("/healthz", lambda r: handler_ok())
+
+    async def handler_ok() -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+async def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            if proc.poll() is not None:
+                raise RuntimeError("server exited early")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("server did not become healthy")
+
+
+def requests(port: int, residents: int, messages: int, token: str, sid: str
+             ) -> list[list[tuple[bytes, dict[str, str]]]]:
+    """Pre-signed (body, headers) per resident, so the client spends no time signing."""
+    url = f"http://127.0.0.1:{port}{PATH}"
+    out = []
+    for r in range(residents):
+        sender = f"+2438100{r:05d}"
+        mine = []
+        for m in range(messages):
+            form = sms_form(sender, "+15005550006", SCRIPT[m % len(SCRIPT)], account_sid=sid)
+            headers = signed_post_form(url, form, token)
+            mine.append((urlencode(form).encode(), headers))
+        out.append(mine)
+    return out
+
+
+async def load(port: int, plan: list[list[tuple[bytes, dict[str, str]]]], concurrency: int
+               ) -> tuple[float, list[float], int]:
+    url = f"http://127.0.0.1:{port}{PATH}"
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[list[tuple[bytes, dict[str, str]]]] = asyncio.Queue()
+    for mine in plan:
+        queue.put_nowait(mine)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                mine = queue.get_nowait()
+                for body, headers in mine:
+                    t0 = time.perf_counter()
+                    async with session.post(url, data=body, headers=headers) as resp:
+                        await resp.read()
+                        if resp.status != 200:
+                            errors += 1
+                    latencies.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return len(latencies) / elapsed, latencies, errors
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    async with FakeTwilio() as fake:
+        with tempfile.TemporaryDirectory() as tmp:
+            results = {}
+            for kind in ("sauti", "bare"):
+                port = free_port()
+                env = {**os.environ, "PYTHONPATH": str(ROOT)}
+                if kind == "sauti":
+                    cfg = Path(tmp) / "bench.toml"
+                    cfg.write_text(
+                        f'[storage]\nurl = "sqlite:///{tmp}/bench.db"\n'
+                        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+                        f'public_url = "http://127.0.0.1:{port}"\n'
+                        '[privacy]\npseudonym_key = "bench-key"\ncontact_key = "bench-c"\n'
+                        f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
+                        f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
+                        f'api_base_url = "{fake.base_url}"\nsms_per_second = 5000\n')
+                    cmd = [sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg)]
+                else:
+                    cmd = [sys.executable, str(Path(__file__)), "--bare-server", str(port)]
+                proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+                try:
+                    await wait_healthy(port, proc)
+                    plan = requests(port, args.residents, args.messages, fake.auth_token,
+                                    fake.account_sid)
+                    results[kind] = await load(port, plan, args.concurrency)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+    rate, lat, errors = results["sauti"]
+    base_rate, base_lat, base_errors = results["bare"]
+    print(f"{args.residents} residents x {args.messages} signed SMS webhooks, "
+          f"{args.concurrency} concurrent connections, loopback")
+    print(f"{'':24}{'sauti serve':>14}{'bare aiohttp':>14}")
+    print(f"{'msgs/s':24}{rate:>14.1f}{base_rate:>14.1f}")
+    print(f"{'p50 ms':24}{statistics.median(lat) * 1000:>14.2f}"
+          f"{statistics.median(base_lat) * 1000:>14.2f}")
+    print(f"{'p99 ms':24}{p(lat, 0.99):>14.2f}{p(base_lat, 0.99):>14.2f}")
+    print(f"{'non-200 answers':24}{errors:>14}{base_errors:>14}")
+    ratio = rate / base_rate
+    ok = rate >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(f"target: >= {TARGET_RATE:.0f} msgs/s and >= {TARGET_RATIO:.0%} of the bare handler "
+          f"-> {'met' if ok else 'NOT met'} (ratio {ratio:.2f})")
+    print(json.dumps({"msgs_per_s": round(rate, 1), "p50_ms": round(statistics.median(lat)
+                      * 1000, 2), "p99_ms": round(p(lat, 0.99), 2),
+                      "baseline_msgs_per_s": round(base_rate, 1), "ratio": round(ratio, 3),
+                      "errors": errors}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--residents", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--bare-server", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare_server:
+        bare_server(args.bare_server)
+        return
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
