@@ -111,3 +111,39 @@ def test_reports_show_and_update(tmp_path: Path) -> None:
     check = run(["console"], tmp_path, f"3\n{ref}\n").stdout
     assert "being reviewed" in check and "Answer: We are on it" in check
     assert run(["reports", "show", "ZZZZZZ"], tmp_path).returncode == 1
+
+
+def test_console_is_interactive_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAUTI")}
+    env["PYTHONPATH"] = str(ROOT)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: sauti console on a real terminal
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [*SAUTI, "console"], env)
+    output = b""
+
+    def read_until(marker: bytes, timeout: float = 20) -> None:
+        nonlocal output
+        import time as _time
+
+        end = _time.monotonic() + timeout
+        while marker not in output and _time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(fd, 4096)
+                except OSError:
+                    break
+
+    read_until(b"> ")
+    os.write(fd, b"hello\n")
+    read_until(b"2. Fran")
+    os.write(fd, b"\x04")  # Ctrl-D: end of input
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert output.startswith(b"> ")
+    assert b"Hello, this is Sauti" in output
+    assert os.waitstatus_to_exitcode(status) == 0
