@@ -77,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         if args.command != "console" else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    # HTTP client libraries log request URLs (the Telegram token is in them) and,
+    # at DEBUG, request bodies (people's messages): keep them quiet whatever -v says.
+    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config = load_config(getattr(args, "config", None))
         run: Command = args.run

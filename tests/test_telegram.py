@@ -1,0 +1,544 @@
+"""The Telegram channel: the real python-telegram-bot client against the fake Bot API
+on 127.0.0.1, webhooks POSTed to the running service, sends through the real outbox.
+
+Decision tested here: a webhook body that is JSON but not an Update (no integer
+``update_id``) is answered 400; an Update of a kind Sauti ignores is answered 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+import bot.outbox
+from bot.app import App
+from bot.channel import SendError
+from bot.config import Config
+from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
+from bot.records import Conversation
+from bot.server import Service
+from channels.telegram import (
+    Handle,
+    TelegramChannel,
+    command,
+    file_url_for,
+    keyboard,
+    parse_update,
+    send_error,
+    split_text,
+)
+from tests.conftest import make_config
+from tests.fakes.telegram import (
+    FakeTelegram,
+    make_callback_update,
+    make_document_update,
+    make_location_update,
+    make_photo_update,
+    make_sticker_update,
+    make_text_update,
+    make_voice_update,
+)
+
+# PTB 22's RetryAfter reads its own deprecated int ``retry_after`` when raised.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning")
+
+TOKEN = "123:ABC"
+SECRET = "s3cret-Token_1"
+PUBLIC = "https://bot.example.org"
+TUMAINI, ZAWADI, BAHATI, NEEMA = 700001, 700002, 700003, 700004  # invented user ids
+
+
+# ------------------------------------------------------------------ harness
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outbox's retry delay (1-2 s, then more) shortened, to keep the tests fast."""
+    monkeypatch.setattr(bot.outbox, "backoff", lambda attempt, base=2.0, cap=600.0: 0.1)
+
+
+@dataclass
+class Running:
+    app: App
+    service: Service
+    tg: FakeTelegram
+    channel: TelegramChannel
+    db: Path
+
+    async def post(self, body: Any, secret: str | None = SECRET) -> int:
+        """POST a webhook as Telegram does (``bytes`` are sent as they are)."""
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        url = f"http://127.0.0.1:{self.service.port}/webhooks/telegram"
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, data=data, headers=headers) as response:
+                return response.status
+
+    async def say(self, update: dict[str, Any], chat: int) -> dict[str, Any]:
+        """Push an update to getUpdates and return the bot's next message to ``chat``."""
+        before = len(self.tg.sent_messages(chat))
+        self.tg.push_update(update)
+        await eventually(lambda: len(self.tg.sent_messages(chat)) > before, self.app)
+        return self.tg.sent_messages(chat)[-1]
+
+    async def contact(self, user: int) -> Conversation | None:
+        return await self.app.store.load(self.app.conversations.contact_id("telegram", str(user)))
+
+    def outbox(self) -> list[tuple[str, int, str | None]]:
+        with sqlite3.connect(self.db) as db:
+            return list(db.execute("SELECT status, attempts, last_error FROM outbox ORDER BY id"))
+
+
+async def eventually(check: Callable[[], object], app: App) -> None:
+    """Wait (at most 5 s) until ``check()`` is true, nudging the outbox dispatcher."""
+    async with asyncio.timeout(5):
+        while not check():
+            app.dispatcher.wake()
+            await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def running(tmp_path: Path, tg: FakeTelegram, mode: str = "polling",
+                  wrap: Callable[[App], Handle] | None = None,
+                  **telegram: Any) -> AsyncIterator[Running]:
+    config: Config = make_config(
+        tmp_path, telegram={"enabled": True, "token": TOKEN, "api_base_url": tg.base_url,
+                            "mode": mode, "webhook_secret": SECRET, "messages_per_second": 500,
+                            "per_chat_per_second": 500, **telegram},
+        server={"public_url": PUBLIC})
+    app = await App.open(config)
+    handle = wrap(app) if wrap else app.conversations.handle
+    channel = TelegramChannel(config.telegram, handle=handle, public_url=PUBLIC, pool_size=8,
+                              poll_timeout=1.0)
+    app.add_channel(channel)
+    service = Service(app, host="127.0.0.1", port=0)
+    await service.start()
+    try:
+        yield Running(app, service, tg, channel, tmp_path / "sauti.db")
+    finally:
+        await service.stop()
+        await app.close()
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+# ------------------------------------------------------------------ polling
+
+
+async def test_report_flow_over_polling_with_buttons(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg, webhook_secret="") as r:
+        assert [c.method for c in tg.calls[:2]] == ["getMe", "deleteWebhook"]
+        assert not tg.calls_to("setWebhook")
+        msg = await r.say(make_text_update(1, TUMAINI, "hello", first_name="Tumaini",
+                                           last_name="Testa", language_code="en"), TUMAINI)
+        poll = tg.calls_to("getUpdates")[0].params
+        assert poll["allowed_updates"] == ["message", "callback_query"] and poll["timeout"] == 1
+        assert "this is Sauti" in msg["text"]
+        assert buttons(msg) == [("1. English", "en"), ("2. Français", "fr")]
+        presses = 0
+
+        async def press(update_id: int, key: str) -> dict[str, Any]:
+            nonlocal presses
+            presses += 1
+            return await r.say(make_callback_update(update_id, TUMAINI, key,
+                                                    message_id=msg["message_id"]), TUMAINI)
+
+        msg = await press(2, "en")
+        assert buttons(msg)[0] == ("1. Report a concern", "report")
+        msg = await press(3, "report")
+        assert ("1. Security incident", "security_incident") in buttons(msg)
+        msg = await press(4, "security_incident")
+        assert "Describe what happened" in msg["text"] and not buttons(msg)
+        msg = await r.say(make_photo_update(5, TUMAINI, caption="Armed men took goats near "
+                                            "the school"), TUMAINI)
+        assert "Attachment noted." in msg["text"] and ("1. Goma", "goma") in buttons(msg)
+        msg = await press(6, "goma")
+        msg = await press(7, "no")
+        assert msg["text"].startswith("Send this report?")
+        msg = await press(8, "send")
+        code = msg["text"].split("Its code is ")[1][:6]
+
+        report = await r.app.store.report_by_ref(code)
+        assert report is not None and report.category == "security_incident"
+        assert (report.area, report.media) == ("goma", ("photo",))
+        assert report.description == "Armed men took goats near the school"
+        answered = [c.params["callback_query_id"] for c in tg.calls_to("answerCallbackQuery")]
+        assert answered == [str(4_382_170_000_000_000_000 + i) for i in (2, 3, 4, 6, 7, 8)]
+        assert presses == len(answered)
+        await eventually(lambda: not tg.pending_updates, r.app)  # offset moved past all
+        assert await r.post(make_text_update(9, TUMAINI, "hi"), secret="x") == 403  # no secret
+
+
+async def test_language_detected_from_a_french_first_message(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as r:
+        msg = await r.say(make_text_update(
+            11, ZAWADI, "Bonjour, l'eau est coupée au marché depuis hier",
+            first_name="Zawadi", language_code="en"), ZAWADI)
+        assert msg["text"].startswith("Bonjour, ici Sauti")
+        msg = await r.say(make_text_update(12, ZAWADI, "2"), ZAWADI)  # typed, not pressed
+        assert ("1. Signaler un problème", "report") in buttons(msg)
+        convo = await r.contact(ZAWADI)
+        assert convo is not None and convo.contact.language == "fr"
+
+
+async def test_polling_survives_errors_and_confirms_only_handled_updates(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    failures = [RuntimeError("store unavailable")]
+    attempts: list[str] = []
+
+    def flaky(app: App) -> Handle:
+        async def handle(inbound: Inbound) -> object:
+            attempts.append(inbound.external_id)
+            if failures:
+                raise failures.pop()
+            return await app.conversations.handle(inbound)
+        return handle
+
+    async with running(tmp_path, tg, wrap=flaky) as r:
+        tg.fail_next(1, status=502, method="getUpdates")  # Telegram's front end hiccups
+        await r.say(make_text_update(13, ZAWADI, "hello"), ZAWADI)
+        assert attempts == ["tg:13", "tg:13"]  # the failed update came again
+        await eventually(lambda: not tg.pending_updates, r.app)
+        polls = tg.calls_to("getUpdates")
+        assert 502 in [c.status for c in polls]
+        offsets = [c.params.get("offset") for c in polls]
+        assert set(offsets[:offsets.index(14)]) == {None}  # 13 confirmed once handled only
+        assert len(tg.sent_messages(ZAWADI)) == 1
+
+
+async def test_stop_lets_the_update_being_handled_finish_and_confirms_it(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    def slow(app: App) -> Handle:
+        async def handle(inbound: Inbound) -> object:
+            entered.set()
+            await release.wait()
+            return await app.conversations.handle(inbound)
+        return handle
+
+    async with running(tmp_path, tg, wrap=slow) as r:
+        tg.push_update(make_text_update(15, ZAWADI, "hello"))
+        await asyncio.wait_for(entered.wait(), 5)
+        stopping = asyncio.create_task(r.channel.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()
+        release.set()
+        await asyncio.wait_for(stopping, 5)
+        assert await r.contact(ZAWADI) is not None
+        assert tg.calls_to("getUpdates")[-1].params["offset"] == 16 and not tg.pending_updates
+
+
+# ------------------------------------------------------------------ webhook
+
+
+async def test_webhook_secret_replay_bodies_and_privacy_of_logs(
+        tmp_path: Path, tg: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    for name in ("channels", "bot"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    async with running(tmp_path, tg, mode="webhook") as r:
+        hook = tg.webhook
+        assert hook["url"] == f"{PUBLIC}/webhooks/telegram" and hook["secret_token"] == SECRET
+        assert hook["allowed_updates"] == ["message", "callback_query"]
+        assert not tg.calls_to("getUpdates") and not tg.calls_to("deleteWebhook")
+
+        update = make_text_update(21, BAHATI, "Maji yamekatika kwa siku tatu",
+                                  first_name="Tumaini", last_name="Testa")
+        assert await r.post(update, secret=None) == 403
+        assert await r.post(update, secret="s3cret-Token_2") == 403
+        assert await r.contact(BAHATI) is None  # nothing stored
+
+        assert await r.post(update) == 200
+        await eventually(lambda: tg.sent_messages(BAHATI), r.app)
+        assert await r.post(update) == 200  # Telegram's retry: handled once
+        await r.app.dispatcher.drain()
+        assert len(tg.sent_messages(BAHATI)) == 1
+
+        press = make_callback_update(22, BAHATI, "en", message_id=1)
+        tg.fail_next(1, status=400, method="answerCallbackQuery")
+        assert await r.post(press) == 200  # a failed answer does not fail the webhook
+        assert len(tg.calls_to("answerCallbackQuery")) == 1
+        await eventually(lambda: len(tg.sent_messages(BAHATI)) == 2, r.app)
+
+        assert await r.post(b"{not json") == 400
+        assert await r.post(b"\xff\xfe") == 400
+        assert await r.post([1, 2]) == 400
+        assert await r.post({"hello": "world"}) == 400
+        assert await r.post({"update_id": True, "message": {}}) == 400
+        assert await r.post({"update_id": 23, "poll": {"id": "1"}}) == 200  # ignored kind
+        group = make_text_update(24, NEEMA, "hello", chat_type="supergroup")
+        assert await r.post(group) == 200
+        assert await r.contact(NEEMA) is None
+    logged = caplog.text
+    assert caplog.records  # the flow did log: none of it personal
+    for private in ("Maji", "yamekatika", "Tumaini", "Testa", str(BAHATI), str(NEEMA)):
+        assert private not in logged
+
+
+async def test_webhook_answers_500_when_handling_fails_then_the_retry_is_handled(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    failures = [RuntimeError("store unavailable")]
+
+    def flaky(app: App) -> Handle:
+        async def handle(inbound: Inbound) -> object:
+            if failures:
+                raise failures.pop()
+            return await app.conversations.handle(inbound)
+        return handle
+
+    async with running(tmp_path, tg, mode="webhook", wrap=flaky) as r:
+        update = make_text_update(31, BAHATI, "hello")
+        assert await r.post(update) == 500
+        assert await r.contact(BAHATI) is None
+        assert await r.post(update) == 200
+        await eventually(lambda: tg.sent_messages(BAHATI), r.app)
+        assert await r.post(update) == 200
+        await r.app.dispatcher.drain()
+        assert len(tg.sent_messages(BAHATI)) == 1
+
+
+# ------------------------------------------------------------------ send faults
+
+
+async def test_429_is_retried_after_retry_after_and_delivered_once(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as r:
+        tg.fail_next(1, status=429, retry_after=1, method="sendMessage")
+        tg.push_update(make_text_update(41, TUMAINI, "hello"))
+        await eventually(lambda: tg.sent_messages(TUMAINI), r.app)
+        first, second = tg.calls_to("sendMessage")
+        assert (first.status, second.status) == (429, 200)
+        assert second.at - first.at >= 0.99
+        assert r.outbox() == [("sent", 2, "rate limited")]  # attempts made
+
+
+async def test_server_errors_are_retried_until_delivered(
+        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+    async with running(tmp_path, tg) as r:
+        tg.fail_next(2, status=500, method="sendMessage")
+        tg.push_update(make_text_update(51, TUMAINI, "hello"))
+        await eventually(lambda: tg.sent_messages(TUMAINI), r.app)
+        assert [c.status for c in tg.calls_to("sendMessage")] == [500, 500, 200]
+        assert r.outbox() == [("sent", 3, "server error: Internal Server Error")]
+
+
+async def test_a_hang_past_the_send_timeout_is_retried(
+        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+    async with running(tmp_path, tg, send_timeout_seconds=0.5) as r:
+        tg.hang_next(1, seconds=4, method="sendMessage")
+        tg.push_update(make_text_update(61, TUMAINI, "hello"))
+        await eventually(lambda: len(tg.calls_to("sendMessage")) == 2
+                         and tg.calls_to("sendMessage")[1].status == 200, r.app)
+        hung, retried = tg.calls_to("sendMessage")
+        assert hung.status is None and retried.at - hung.at >= 0.45
+        await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
+        assert r.outbox() == [("sent", 2, "timed out")]
+
+
+async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg) as r:
+        tg.block(TUMAINI)
+        tg.push_update(make_text_update(71, TUMAINI, "hello"))
+        await eventually(lambda: r.outbox() and r.outbox()[0][0] == "failed", r.app)
+        convo = await r.contact(TUMAINI)
+        assert convo is not None and convo.contact.opted_out
+        assert [c.status for c in tg.calls_to("sendMessage")] == [403]
+        assert r.outbox() == [("failed", 1, "forbidden: bot was blocked by the user")]
+
+
+async def test_connection_refused_is_retried_with_its_reason(
+        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+    async with running(tmp_path, tg, mode="webhook") as r:
+        await tg.stop()  # the API base URL now points at a closed port
+        assert await r.post(make_text_update(81, TUMAINI, "hello")) == 200
+        await eventually(lambda: r.outbox()[0][1] >= 2, r.app)
+        status, _, error = r.outbox()[0]
+        assert (status, error) == ("pending", "network error (ConnectError)")
+        assert "sauti_send_errors_total" in await r.app.metrics.render()
+
+
+# ------------------------------------------------------------------ pure parts
+
+
+def _message(update_id: int, **content: Any) -> dict[str, Any]:
+    update = make_text_update(update_id, TUMAINI, "x", first_name="Tumaini", last_name="Testa",
+                              language_code="sw")
+    del update["message"]["text"]
+    update["message"].update(content)
+    return update
+
+
+FILE = {"file_id": "AgAD", "file_unique_id": "AQAD"}
+
+
+@pytest.mark.parametrize(("update", "text", "media"), [
+    (make_photo_update(1, TUMAINI, caption="Ukuta umeanguka"), "Ukuta umeanguka",
+     (MediaKind.PHOTO,)),
+    (make_voice_update(2, TUMAINI), "", (MediaKind.VOICE,)),
+    (make_sticker_update(3, TUMAINI), "", (MediaKind.STICKER,)),
+    (make_document_update(4, TUMAINI, caption="ripoti"), "ripoti", (MediaKind.DOCUMENT,)),
+    (_message(5, audio={**FILE, "duration": 3}), "", (MediaKind.AUDIO,)),
+    (_message(6, video={**FILE, "duration": 3, "width": 1, "height": 1}), "",
+     (MediaKind.VIDEO,)),
+    (_message(7, video_note={**FILE, "duration": 3, "length": 1}), "", (MediaKind.VIDEO,)),
+    (_message(8, contact={"phone_number": "+243810000001", "first_name": "Neema"}), "",
+     (MediaKind.CONTACT,)),
+])
+def test_media_kinds(update: dict[str, Any], text: str, media: tuple[MediaKind, ...]) -> None:
+    inbound = parse_update(update, group_chats=False)
+    assert inbound is not None and (inbound.text, inbound.media) == (text, media)
+    assert inbound.location is None and inbound.external_id == f"tg:{update['update_id']}"
+
+
+def test_text_message_fields() -> None:
+    update = make_text_update(9, TUMAINI, "Habari", first_name="Tumaini", last_name="Testa",
+                              language_code="sw", date=1_767_225_600)
+    inbound = parse_update(update, group_chats=False)
+    assert inbound == Inbound(
+        channel="telegram", address=str(TUMAINI), text="Habari", external_id="tg:9",
+        received_at=datetime(2026, 1, 1, tzinfo=UTC), profile_name="Tumaini Testa",
+        language_hint="sw")
+
+
+def test_location_callback_and_commands() -> None:
+    located = parse_update(make_location_update(1, TUMAINI, -1.6792, 29.2228),
+                           group_chats=False)
+    assert located is not None and located.location == Location(-1.6792, 29.2228)
+    assert located.media == () and located.text == ""
+    pressed = parse_update(make_callback_update(2, TUMAINI, "goma", message_id=5,
+                                                first_name="Zawadi"), group_chats=False)
+    assert pressed is not None and (pressed.choice, pressed.text) == ("goma", "")
+    assert (pressed.address, pressed.profile_name) == (str(TUMAINI), "Zawadi")
+    numbered = parse_update(make_callback_update(3, TUMAINI, "#2", message_id=5),
+                            group_chats=False)
+    assert numbered is not None and (numbered.choice, numbered.text) == (None, "#2")
+    for text, expected in [("/start", "/start"), ("/start ref-42", "/start"),
+                           ("/help@SautiBot", "/help"), ("/help@SautiBot now", "/help"),
+                           ("/ not a command", "/ not a command"), ("2/3 done", "2/3 done")]:
+        assert command(text) == expected
+        inbound = parse_update(make_text_update(4, TUMAINI, text), group_chats=False)
+        assert inbound is not None and inbound.text == expected
+
+
+def test_ignored_and_malformed_updates() -> None:
+    group = make_text_update(1, TUMAINI, "hello", chat_type="group")
+    assert parse_update(group, group_chats=False) is None
+    in_group = parse_update(group, group_chats=True)
+    assert in_group is not None and in_group.address == str(TUMAINI)
+    channel = make_text_update(2, TUMAINI, "hello", chat_type="channel")
+    assert parse_update(channel, group_chats=True) is None
+    message = make_text_update(3, TUMAINI, "hello")["message"]
+    from_bot = make_text_update(4, TUMAINI, "hello")
+    from_bot["message"]["from"]["is_bot"] = True
+    group_press = make_callback_update(5, TUMAINI, "en", message_id=1, chat_type="supergroup")
+    ignored: list[Any] = [
+        {"update_id": 6, "edited_message": message}, {"update_id": 7, "channel_post": message},
+        {"update_id": 8, "message": {**message, "text": None, "dice": {"value": 3}}},
+        from_bot, group_press, {"update_id": 9},
+        {}, {"update_id": "10", "message": message}, {"update_id": 11, "message": "hello"},
+        {"update_id": 12, "message": {**message, "date": "today"}},
+        {"update_id": 13, "message": {**message, "date": 10**20}},
+        {"update_id": 14, "message": {**message, "from": {"id": "700001", "is_bot": False}}},
+        {"update_id": 15, "message": {**message, "text": 5, "chat": []}},
+        {"update_id": 16, "message": {**message, "text": None,
+                                      "location": {"latitude": 91, "longitude": 0}}},
+        {"update_id": 17, "callback_query": {"id": "1", "from": message["from"]}},
+    ]
+    for update in ignored:
+        assert parse_update(update, group_chats=False) is None, update
+
+
+def test_keyboard_numbers_labels_and_falls_back_for_long_keys() -> None:
+    long_key = "é" * 33  # 66 bytes of UTF-8
+    markup = keyboard([Choice("goma", "Goma"), Choice(long_key, "Ailleurs")])
+    assert markup is not None and markup.to_dict() == {"inline_keyboard": [
+        [{"text": "1. Goma", "callback_data": "goma"}],
+        [{"text": "2. Ailleurs", "callback_data": "#2"}]]}
+    assert keyboard([]) is None
+
+
+def test_split_text_at_paragraphs_then_words_within_utf16_limit() -> None:
+    assert split_text("Habari") == ["Habari"]
+    paragraphs = "a" * 3000 + "\n\n" + "b" * 3000
+    assert split_text(paragraphs) == ["a" * 3000, "b" * 3000]
+    words = " ".join(["maji"] * 2000)  # 9,999 characters
+    parts = split_text(words)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+    assert " ".join(parts) == words
+    emoji = "🙏" * 3000  # 6,000 UTF-16 units: no pair is split
+    assert [len(p) for p in split_text(emoji)] == [2048, 952]
+
+
+async def test_long_text_goes_in_parts_with_buttons_on_the_last(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg, mode="webhook") as r:
+        text = "Tangazo. " * 1000
+        result = await r.channel.send(str(NEEMA), Outbound(text, (Choice("menu", "Menu"),)))
+        sent = tg.sent_messages(NEEMA)
+        assert len(sent) == 3 and result.external_id == str(sent[-1]["message_id"])
+        assert [buttons(m) for m in sent] == [[], [], [("1. Menu", "menu")]]
+        assert "".join(m["text"] for m in sent).replace(" ", "") == text.replace(" ", "")
+        with pytest.raises(SendError, match="empty message"):
+            await r.channel.send(str(NEEMA), Outbound(" "))
+
+
+def test_send_errors_map_to_outbox_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    limited = send_error(RetryAfter(3))
+    assert (limited.retryable, limited.retry_after, limited.reason) == (True, 3.0, "rate limited")
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    assert send_error(RetryAfter(timedelta(seconds=2))).retry_after == 2.0
+    blocked = send_error(Forbidden("Forbidden: user is deactivated"))
+    assert (blocked.retryable, blocked.opted_out) == (False, True)
+    assert send_error(TimedOut()).retryable
+    assert send_error(NetworkError("Bad Gateway (502)")).retryable
+    bad = send_error(BadRequest("Bad Request: chat 7000012345 not found"))
+    assert (bad.retryable, bad.reason) == (False, "bad request: Chat # not found")
+
+
+async def test_service_builds_the_channel_from_config(tmp_path: Path, tg: FakeTelegram) -> None:
+    config = make_config(tmp_path, telegram={"enabled": True, "token": TOKEN, "mode": "webhook",
+                                             "api_base_url": tg.base_url,
+                                             "webhook_secret": SECRET},
+                         server={"public_url": PUBLIC + "/"})
+    app = await App.open(config)
+    service = Service(app, host="127.0.0.1", port=0)
+    await service.start()
+    try:
+        channel = app.channels["telegram"]  # made by channels.telegram:build
+        assert isinstance(channel, TelegramChannel)
+        assert channel.capabilities.buttons and channel.capabilities.max_chars == 4096
+        assert [c.method for c in tg.calls] == ["getMe", "setWebhook"]
+        assert tg.webhook["url"] == f"{PUBLIC}/webhooks/telegram"
+        first, second = channel.throttles("700001", Outbound("x"))
+        assert (first.key, first.per_second, first.burst) == ("telegram", 30, 1)
+        assert (second.key, second.per_second, second.burst) == ("telegram:700001", 1, 1)
+    finally:
+        await service.stop()
+        await app.close()
+    assert file_url_for("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
