@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         stream=sys.stderr)
     # HTTP client libraries log request URLs (the Telegram token is in them) and,
     # at DEBUG, request bodies (people's messages): keep them quiet whatever -v says.
-    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access"):
+    # aiosqlite logs SQL parameters at DEBUG.
+    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config = load_config(getattr(args, "config", None))

@@ -40,7 +40,8 @@ class Step:
     """A question.
 
     ``options`` is None for a free-text step. ``handle`` gets the chosen option
-    (None on free-text steps, where it reads ``turn.message``) and returns the
+    (None on free-text steps, where it reads ``turn.message``, and on choice
+    steps with ``media_ok`` answered by a shared location) and returns the
     name of the next step, which must be one of ``next``.
     """
 

@@ -115,6 +115,23 @@ async def test_photo_and_location_are_noted_and_location_becomes_area(app: App, 
     assert stored.area == "goma" and stored.media == ("photo",)
 
 
+async def test_location_answers_the_area_question(app: App, resident):
+    r = resident("eliya-2")
+    await onboard(r)
+    await r.send("1")
+    await r.send("1")
+    assert "Which area?" in await r.send("Gunfire at night")
+    assert "contact you" in await r.send("", location=Location(1.55, 30.24))
+    summary = await r.send("2")
+    assert "Bunia" in summary
+    far = resident("eliya-3")
+    await onboard(far)
+    for text in ("1", "1", "Gunfire at night"):
+        await far.send(text)
+    await far.send("", location=Location(10.0, 10.0))  # nowhere near a configured area
+    assert "area not given" in await far.send("2")
+
+
 async def test_check_report_shows_status_and_public_answer(app: App, resident):
     r = resident("faraji")
     await onboard(r)

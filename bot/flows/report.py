@@ -54,8 +54,11 @@ def steps(mission: Mission) -> list[Step]:
         return "report.area"
 
     async def area(turn: Turn, picked: Option | None) -> str:
-        assert picked is not None
-        turn.data["area"] = None if picked.key == "-" else picked.key
+        if picked is None:  # a shared location: the nearest area, coordinates not kept
+            location = turn.message.location
+            turn.data["area"] = mission.nearest_area(location) if location else None
+        else:
+            turn.data["area"] = None if picked.key == "-" else picked.key
         return "report.contact"
 
     async def contact(turn: Turn, picked: Option | None) -> str:
@@ -109,7 +112,7 @@ def steps(mission: Mission) -> list[Step]:
                          "and phone numbers."),
              description, ("report.area", "report.contact"), media_ok=True),
         Step("report.area", lambda t: _("Which area?"), area, ("report.contact",),
-             options=areas),
+             options=areas, media_ok=True),
         Step("report.contact", lambda t: _("May the team contact you about this report?"),
              contact, ("report.confirm",), options=yes_no),
         Step("report.confirm", summary, confirm, (IDLE,),
