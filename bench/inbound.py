@@ -141,7 +141,7 @@ async def main_async(args: argparse.Namespace) -> None:
                         '[privacy]\npseudonym_key = "bench-key"\ncontact_key = "bench-c"\n'
                         f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
                         f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
-                        f'api_base_url = "{fake.base_url}"\nsms_per_second = 5000\n')
+                        f'api_base_url = "{fake.base_url}"\nsms_per_second = 100\n')
                     cmd = [sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg)]
                 else:
                     cmd = [sys.executable, str(Path(__file__)), "--bare-server", str(port)]

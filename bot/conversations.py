@@ -92,10 +92,10 @@ class Conversations:
         contact_id = self.contact_id(inbound.channel, inbound.address)
         async with self._locks(contact_id):
             key = (inbound.channel, inbound.external_id) if inbound.external_id else None
-            if key and await self._store.inbound_seen(*key):
+            seen, convo = await self._store.begin_turn(contact_id, key)
+            if seen:
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)
-            convo = await self._store.load(contact_id)
             now = inbound.received_at
             text, cut = clean(inbound.text, self._limit)
             message = Message(text, fold(text), inbound.choice, inbound.media,

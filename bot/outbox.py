@@ -110,7 +110,7 @@ class Dispatcher:
             self._wake.clear()
             room = self._settings.concurrency * 2 - len(tasks)
             batch: list[OutboundRecord] = []
-            if room > 0:
+            if room >= self._settings.concurrency or not tasks:  # claim in batches, not 1 by 1
                 now = datetime.now(UTC)
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
                 batch = await self._store.claim_outbound(now, room, lease)
@@ -118,11 +118,11 @@ class Dispatcher:
                 task = asyncio.create_task(self._deliver_in_order(record, gate))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
-            if not batch:
+            if tasks and (batch or room < self._settings.concurrency):
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            elif not batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
-            elif room <= len(batch):
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
 
     def stop(self) -> None:
         self._stopping = True

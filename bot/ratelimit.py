@@ -9,27 +9,54 @@ from collections.abc import Sequence
 
 from bot.channel import Throttle
 
+SLACK_SECONDS = 0.02
+"""A bucket holds at least this much sending time: at high rates a timer that
+wakes a millisecond late would otherwise lose that millisecond's share for good.
+At 1/s or 30/s it is less than one message, so nothing changes there."""
+
 
 class _Bucket:
-    __slots__ = ("burst", "per_second", "stamp", "tokens")
+    __slots__ = ("burst", "lock", "per_second", "stamp", "tokens")
 
     def __init__(self, per_second: float, burst: float) -> None:
         self.per_second, self.burst = per_second, burst
         self.tokens, self.stamp = burst, time.monotonic()
+        self.lock = asyncio.Lock()
 
-    def wait_for(self, cost: float, now: float) -> float:
-        """Take ``cost`` tokens (may go negative: a reservation); seconds to wait."""
+    def _refill(self) -> None:
+        now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.per_second)
         self.stamp = now
-        self.tokens -= cost
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
+
+    async def take(self, cost: float) -> float:
+        """Wait until ``cost`` tokens are there (a cost above the bucket size runs
+        into debt once the bucket is full), take them; returns seconds waited.
+
+        Takers queue on a lock, and each checks the bucket when its turn comes,
+        so a stalled event loop never releases a burst of pre-booked sends."""
+        waited = 0.0
+        async with self.lock:
+            need = min(cost, self.burst)
+            while True:
+                self._refill()
+                if self.tokens >= need:
+                    self.tokens -= cost
+                    return waited
+                delay = (need - self.tokens) / self.per_second
+                await asyncio.sleep(delay)
+                waited += delay
+
+    def full(self) -> bool:
+        self._refill()
+        return not self.lock.locked() and self.tokens >= self.burst
 
 
 class RateLimiter:
     """``await limiter.acquire(throttles)`` returns when every bucket allows the send.
 
-    Reservations are made at once, in call order, so concurrent senders are
-    spaced evenly instead of racing. Idle per-chat buckets are dropped.
+    Buckets are taken most specific first (a chat's own, then the sender-wide
+    one), so a send waiting for one slow chat does not hold up everyone else.
+    Idle buckets are dropped when there are too many.
     """
 
     def __init__(self, max_buckets: int = 100_000) -> None:
@@ -37,28 +64,24 @@ class RateLimiter:
         self._max = max_buckets
 
     async def acquire(self, throttles: Sequence[Throttle]) -> float:
-        now = time.monotonic()
-        wait = 0.0
-        for t in throttles:
+        waited = 0.0
+        for t in reversed(throttles):
             bucket = self._buckets.get(t.key)
             if bucket is None:
                 if len(self._buckets) >= self._max:
-                    self._prune(now)
-                bucket = self._buckets[t.key] = _Bucket(t.per_second, max(t.burst, t.cost))
-            wait = max(wait, bucket.wait_for(t.cost, now))
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return wait
+                    self._prune()
+                size = max(t.burst, t.per_second * SLACK_SECONDS)
+                bucket = self._buckets[t.key] = _Bucket(t.per_second, size)
+            waited += await bucket.take(t.cost)
+        return waited
 
     def pause(self, key: str, seconds: float) -> None:
         """A 429 said wait: empty that bucket for ``seconds``."""
         bucket = self._buckets.get(key)
         if bucket is not None:
+            bucket._refill()
             bucket.tokens = min(bucket.tokens, -seconds * bucket.per_second)
-            bucket.stamp = time.monotonic()
 
-    def _prune(self, now: float) -> None:
-        full = [k for k, b in self._buckets.items()
-                if b.tokens + (now - b.stamp) * b.per_second >= b.burst]
-        for key in full:
+    def _prune(self) -> None:
+        for key in [k for k, b in self._buckets.items() if b.full()]:
             del self._buckets[key]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
 
@@ -54,8 +55,13 @@ def identity(channel: str, address: str, region: str) -> str:
     return f"{channel}:{address.strip().casefold()}"
 
 
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
 def normalise_phone(raw: str, region: str) -> str:
     """E.164 form of ``raw`` when it parses; the stripped input otherwise."""
+    if _E164.fullmatch(raw):  # what Twilio sends: already normal
+        return raw
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

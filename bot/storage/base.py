@@ -43,6 +43,15 @@ class Store(ABC):
     @abstractmethod
     async def inbound_seen(self, channel: str, external_id: str) -> bool: ...
 
+    async def begin_turn(
+        self, contact_id: str, inbound_key: tuple[str, str] | None
+    ) -> tuple[bool, Conversation | None]:
+        """Whether the inbound was seen already, and the conversation: what a turn
+        reads first. Backends may answer both in one round trip."""
+        if inbound_key is not None and await self.inbound_seen(*inbound_key):
+            return True, None
+        return False, await self.load(contact_id)
+
     @abstractmethod
     async def commit_turn(self, write: TurnWrite) -> None:
         """Apply everything one turn changed, atomically and durably."""

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class SQLiteStore(Store):
         self._path = Path(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._pending: list[tuple[TurnWrite, asyncio.Future[None]]] = []
+        self._pending: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
 
@@ -111,21 +112,17 @@ class SQLiteStore(Store):
 
     # conversations -------------------------------------------------------
     async def load(self, contact_id: str) -> Conversation | None:
-        row = await _one(
-            self._r,
-            "SELECT c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
-            " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
-            " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?",
-            (contact_id,),
-        )
+        return _conversation(await _one(self._r, _LOAD, (contact_id,)))
+
+    async def begin_turn(
+        self, contact_id: str, inbound_key: tuple[str, str] | None
+    ) -> tuple[bool, Conversation | None]:
+        if inbound_key is None:
+            return False, await self.load(contact_id)
+        row = await _one(self._r, _BEGIN, (*inbound_key, contact_id))
         if row is None:
-            return None
-        contact = Contact(row[0], row[1], row[2], bytes(row[3]), row[4], bool(row[5]),
-                          parse_ts(row[6]), parse_ts(row[7]))
-        session = None
-        if row[10] is not None:
-            session = Session(contact_id, row[8], json.loads(row[9]), parse_ts(row[10]))
-        return Conversation(contact, session)
+            return False, None
+        return bool(row[0]), None if row[0] else _conversation(row[1:])
 
     async def inbound_seen(self, channel: str, external_id: str) -> bool:
         row = await _one(self._r, "SELECT 1 FROM inbound_seen WHERE channel = ? AND"
@@ -133,6 +130,10 @@ class SQLiteStore(Store):
         return row is not None
 
     async def commit_turn(self, write: TurnWrite) -> None:
+        await self._submit(write)
+
+    async def _submit(self, write: TurnWrite | _Mark) -> None:
+        """Queue a write for the next group commit and wait until it is on disk."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         if self._flusher is None or self._flusher.done():
@@ -153,7 +154,9 @@ class SQLiteStore(Store):
                 if not future.done():
                     future.set_result(None)
 
-    async def _apply_one_by_one(self, batch: list[tuple[TurnWrite, asyncio.Future[None]]]) -> None:
+    async def _apply_one_by_one(
+        self, batch: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]]
+    ) -> None:
         for item in batch:
             try:
                 await self._apply([item])
@@ -166,7 +169,7 @@ class SQLiteStore(Store):
                 if not item[1].done():
                     item[1].set_result(None)
 
-    async def _apply(self, batch: list[tuple[TurnWrite, asyncio.Future[None]]]) -> None:
+    async def _apply(self, batch: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]]) -> None:
         sql = _BatchSQL()
         for write, _future in batch:
             sql.add(write)
@@ -296,20 +299,13 @@ class SQLiteStore(Store):
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
     ) -> None:
-        await self._outbox_update(
-            "UPDATE outbox SET status = 'sent', address_sealed = NULL, external_id = ?,"
-            " segments = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (external_id, segments, ts(now), outbound_id))
+        await self._submit(_Mark("sent", (external_id, segments, ts(now), outbound_id)))
 
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
-        await self._outbox_update(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts + 1,"
-            " last_error = ?, next_attempt_at = ? WHERE id = ?", (error, ts(at), outbound_id))
+        await self._submit(_Mark("retry", (error, ts(at), outbound_id)))
 
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
-        await self._outbox_update(
-            "UPDATE outbox SET status = 'failed', address_sealed = NULL, last_error = ?,"
-            " attempts = attempts + 1, sent_at = ? WHERE id = ?", (error, ts(now), outbound_id))
+        await self._submit(_Mark("failed", (error, ts(now), outbound_id)))
 
     async def _outbox_update(self, sql: str, args: tuple[Any, ...]) -> None:
         async with self._write_lock:
@@ -325,6 +321,26 @@ class StoreError(Exception):
     """A write failed; the message never holds the data that was written."""
 
 
+_CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
+                 " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
+                 " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
+_LOAD = f"SELECT {_CONVERSATION}"
+# one round trip: "seen already?" and the conversation (a row even for a new contact)
+_BEGIN = (f"SELECT EXISTS (SELECT 1 FROM inbound_seen WHERE channel = ? AND external_id = ?),"
+          f" x.* FROM (SELECT 1) LEFT JOIN (SELECT {_CONVERSATION}) x")
+
+
+def _conversation(row: Any) -> Conversation | None:
+    if row is None or row[0] is None:
+        return None
+    contact = Contact(row[0], row[1], row[2], bytes(row[3]), row[4], bool(row[5]),
+                      parse_ts(row[6]), parse_ts(row[7]))
+    session = None
+    if row[10] is not None:
+        session = Session(row[0], row[8], json.loads(row[9]), parse_ts(row[10]))
+    return Conversation(contact, session)
+
+
 _REPORT_COLUMNS = ("id, ref, created_at, updated_at, channel, language, category, area,"
                    " description, redactions, media, contactable, sensitive, status, public_reply")
 
@@ -333,6 +349,14 @@ def _report(row: Any) -> Report:
     return Report(row[0], row[1], parse_ts(row[2]), parse_ts(row[3]), row[4], row[5], row[6],
                   row[7], row[8], tuple(json.loads(row[9])), tuple(json.loads(row[10])),
                   bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14])
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A small outbox update that rides along in the next group commit."""
+
+    statement: str
+    params: tuple[Any, ...]
 
 
 class _BatchSQL:
@@ -370,12 +394,23 @@ class _BatchSQL:
                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        ("sent", "UPDATE outbox SET status = 'sent', address_sealed = NULL, lease_until = NULL,"
+                 " external_id = ?, segments = ?, sent_at = ?, attempts = attempts + 1"
+                 " WHERE id = ?"),
+        ("retry", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
+                  " attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?"),
+        ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"
+                   " lease_until = NULL, last_error = ?, attempts = attempts + 1, sent_at = ?"
+                   " WHERE id = ?"),
     )
 
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name, _sql in self.ORDER}
 
-    def add(self, w: TurnWrite) -> None:
+    def add(self, w: TurnWrite | _Mark) -> None:
+        if isinstance(w, _Mark):
+            self.rows[w.statement].append(w.params)
+            return
         c = w.contact
         now = ts(c.last_inbound_at)
         if w.inbound_key is not None:
