@@ -85,7 +85,8 @@ class Dispatcher:
         """Claim one batch and send it (concurrently, in order per person)."""
         now = datetime.now(UTC)
         lease = now + timedelta(seconds=self._settings.lease_seconds)
-        batch = await self._store.claim_outbound(now, self._settings.concurrency * 4, lease)
+        batch = await self._store.claim_outbound(now, self._settings.concurrency * 4, lease,
+                                                 self._sendable())
         if batch:
             gate = asyncio.Semaphore(self._settings.concurrency)
             await asyncio.gather(*(self._deliver_in_order(r, gate) for r in batch))
@@ -113,7 +114,7 @@ class Dispatcher:
             if room >= self._settings.concurrency or not tasks:  # claim in batches, not 1 by 1
                 now = datetime.now(UTC)
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
-                batch = await self._store.claim_outbound(now, room, lease)
+                batch = await self._store.claim_outbound(now, room, lease, self._sendable())
             for record in batch:
                 task = asyncio.create_task(self._deliver_in_order(record, gate))
                 tasks.add(task)
@@ -123,6 +124,10 @@ class Dispatcher:
             elif not batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
+
+    def _sendable(self) -> list[str]:
+        """The channels this process can send on (WhatsApp may fall back to SMS)."""
+        return sorted(self._channels)
 
     def stop(self) -> None:
         self._stopping = True

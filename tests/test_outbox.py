@@ -204,3 +204,16 @@ def test_backoff_grows_with_jitter() -> None:
     assert max(small) <= 2.0 and min(large) >= 1.0 and max(large) > 10
     assert len(set(small)) > 1
     assert timedelta(seconds=backoff(30)) <= timedelta(seconds=600)
+
+
+async def test_a_process_claims_only_what_it_can_send(slow_app) -> None:  # type: ignore[no-untyped-def]
+    """`sauti console` next to `sauti serve` must not take (and fail) Telegram's messages."""
+    app, channel = slow_app
+    now = datetime.now(UTC)
+    sealed = app.vault.seal("700001")
+    contact = Contact("k1:tg", "k1:p", "telegram", sealed, "en", False, now, now)
+    await app.store.commit_turn(TurnWrite(contact=contact, session=None, outbound=[
+        NewOutbound("k1:tg", "telegram", sealed, "reply", {"text": "for telegram"})]))
+    assert await app.dispatcher.drain() == 0
+    assert await app.store.outbox_depth() == 1
+    assert app.metrics.outbound.get(channel="telegram", result="failed") == 0

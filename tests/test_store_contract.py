@@ -131,6 +131,15 @@ async def test_outbox_lifecycle(store: Store) -> None:
                                        now + timedelta(minutes=7))
     assert [(d.id, d.attempts) for d in later] == [(second.id, 1)]
     assert await store.delivery_status("sms", "SMx", "delivered", None)
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
+        NewOutbound("k1:c1", "telegram", b"sealed", "reply", {"text": "tg"})]))
+    assert await store.claim_outbound(now + timedelta(minutes=8), 10,
+                                      now + timedelta(minutes=9), channels=["whatsapp"]) == []
+    assert await store.claim_outbound(now + timedelta(minutes=8), 10,
+                                      now + timedelta(minutes=9), channels=[]) == []
+    tg = await store.claim_outbound(now + timedelta(minutes=8), 10,
+                                    now + timedelta(minutes=9), channels=["telegram"])
+    assert [d.payload["text"] for d in tg] == ["tg"]
     assert not await store.delivery_status("sms", "SMnope", "delivered", None)
     await store.set_opted_out("k1:c1", True)
     convo = await store.load("k1:c1")

@@ -92,9 +92,11 @@ class Store(ABC):
     @abstractmethod
     async def claim_outbound(
         self, now: datetime, limit: int, lease_until: datetime,
+        channels: Sequence[str] | None = None,
     ) -> list[OutboundRecord]:
         """Take up to ``limit`` messages due now (or whose lease ran out), in
-        priority then queue order, and lease them until ``lease_until``."""
+        priority then queue order, and lease them until ``lease_until``; only
+        for ``channels`` when given (a process sends only on what it runs)."""
 
     @abstractmethod
     async def set_opted_out(self, contact_id: str, opted_out: bool) -> None: ...

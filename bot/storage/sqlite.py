@@ -265,20 +265,34 @@ class SQLiteStore(Store):
     # outbox ---------------------------------------------------------------
     async def claim_outbound(
         self, now: datetime, limit: int, lease_until: datetime,
+        channels: Sequence[str] | None = None,
     ) -> list[OutboundRecord]:
+        only = ""
+        args: list[Any] = [ts(now), ts(now)]
+        if channels is not None:
+            if not channels:
+                return []
+            only = f" AND o.channel IN ({', '.join('?' for _ in channels)})"
+            args += list(channels)
         async with self._write_lock:
             conn = self._w
-            rows = await conn.execute_fetchall(
-                "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
-                " o.attempts, o.status, c.last_inbound_at, COALESCE(c.opted_out, 0)"
-                " FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id"
-                " WHERE (o.status = 'pending' AND o.next_attempt_at <= ?)"
-                " OR (o.status = 'sending' AND o.lease_until <= ?)"
-                " ORDER BY o.priority DESC, o.id LIMIT ?", (ts(now), ts(now), limit))
-            if rows:
-                await conn.executemany(
-                    "UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?",
-                    [(ts(lease_until), r[0]) for r in rows])
+            await conn.execute("BEGIN IMMEDIATE")  # other processes may claim too
+            try:
+                rows = await conn.execute_fetchall(
+                    "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
+                    " o.attempts, o.status, c.last_inbound_at, COALESCE(c.opted_out, 0)"
+                    " FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id"
+                    " WHERE ((o.status = 'pending' AND o.next_attempt_at <= ?)"
+                    " OR (o.status = 'sending' AND o.lease_until <= ?))" + only +
+                    " ORDER BY o.priority DESC, o.id LIMIT ?", (*args, limit))
+                if rows:
+                    await conn.executemany(
+                        "UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?",
+                        [(ts(lease_until), r[0]) for r in rows])
+                await conn.execute("COMMIT")
+            except BaseException:
+                await _rollback(conn)
+                raise
         return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
                                r[4], json.loads(r[5]), r[6], r[7],
                                parse_ts(r[8]) if r[8] else None, bool(r[9])) for r in rows]
