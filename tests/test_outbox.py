@@ -208,7 +208,7 @@ def test_backoff_grows_with_jitter() -> None:
 
 async def test_a_process_claims_only_what_it_can_send(slow_app) -> None:  # type: ignore[no-untyped-def]
     """`sauti console` next to `sauti serve` must not take (and fail) Telegram's messages."""
-    app, channel = slow_app
+    app, _channel = slow_app
     now = datetime.now(UTC)
     sealed = app.vault.seal("700001")
     contact = Contact("k1:tg", "k1:p", "telegram", sealed, "en", False, now, now)
