@@ -13,8 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,11 @@ from bot.records import (
     TurnWrite,
 )
 from bot.storage.base import Store
+from bot.storage.batch import BatchSQL, Mark, ts
 from bot.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
-
-
-def ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_ts(text: str) -> datetime:
@@ -58,7 +54,7 @@ class SQLiteStore(Store):
         self._path = Path(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._pending: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]] = []
+        self._pending: list[tuple[TurnWrite | Mark, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
 
@@ -132,7 +128,7 @@ class SQLiteStore(Store):
     async def commit_turn(self, write: TurnWrite) -> None:
         await self._submit(write)
 
-    async def _submit(self, write: TurnWrite | _Mark) -> None:
+    async def _submit(self, write: TurnWrite | Mark) -> None:
         """Queue a write for the next group commit and wait until it is on disk."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
@@ -155,7 +151,7 @@ class SQLiteStore(Store):
                     future.set_result(None)
 
     async def _apply_one_by_one(
-        self, batch: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]]
+        self, batch: list[tuple[TurnWrite | Mark, asyncio.Future[None]]]
     ) -> None:
         for item in batch:
             try:
@@ -169,8 +165,8 @@ class SQLiteStore(Store):
                 if not item[1].done():
                     item[1].set_result(None)
 
-    async def _apply(self, batch: list[tuple[TurnWrite | _Mark, asyncio.Future[None]]]) -> None:
-        sql = _BatchSQL()
+    async def _apply(self, batch: list[tuple[TurnWrite | Mark, asyncio.Future[None]]]) -> None:
+        sql = BatchSQL()
         for write, _future in batch:
             sql.add(write)
         conn = self._w
@@ -313,13 +309,13 @@ class SQLiteStore(Store):
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
     ) -> None:
-        await self._submit(_Mark("sent", (external_id, segments, ts(now), outbound_id)))
+        await self._submit(Mark("sent", (external_id, segments, ts(now), outbound_id)))
 
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
-        await self._submit(_Mark("retry", (error, ts(at), outbound_id)))
+        await self._submit(Mark("retry", (error, ts(at), outbound_id)))
 
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
-        await self._submit(_Mark("failed", (error, ts(now), outbound_id)))
+        await self._submit(Mark("failed", (error, ts(now), outbound_id)))
 
     async def _outbox_update(self, sql: str, args: tuple[Any, ...]) -> None:
         async with self._write_lock:
@@ -363,101 +359,6 @@ def _report(row: Any) -> Report:
     return Report(row[0], row[1], parse_ts(row[2]), parse_ts(row[3]), row[4], row[5], row[6],
                   row[7], row[8], tuple(json.loads(row[9])), tuple(json.loads(row[10])),
                   bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14])
-
-
-@dataclass(frozen=True, slots=True)
-class _Mark:
-    """A small outbox update that rides along in the next group commit."""
-
-    statement: str
-    params: tuple[Any, ...]
-
-
-class _BatchSQL:
-    """The rows of one group commit, gathered per statement (one executemany each).
-
-    A contact appears at most once per batch (its lock is held until commit),
-    so statements of different turns never depend on each other's order.
-    """
-
-    ORDER = (
-        ("inbound", "INSERT OR IGNORE INTO inbound_seen (channel, external_id, seen_at)"
-                    " VALUES (?, ?, ?)"),
-        ("erase_contact", "DELETE FROM contacts WHERE id = ?"),
-        ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
-        ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
-        ("erase_outbox", "UPDATE outbox SET contact_id = NULL, address_sealed = NULL,"
-                         " status = CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"
-                         " WHERE contact_id = ?"),
-        ("erase_reports", "UPDATE reports SET contact_id = NULL, contactable = 0"
-                          " WHERE contact_id = ?"),
-        ("contact", "INSERT INTO contacts (id, person, channel, address_sealed, language,"
-                    " opted_out, created_at, last_inbound_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET language = excluded.language,"
-                    " opted_out = excluded.opted_out, last_inbound_at = excluded.last_inbound_at"),
-        ("session", "INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (contact_id) DO UPDATE SET step = excluded.step,"
-                    " data = excluded.data, updated_at = excluded.updated_at"),
-        ("session_delete", "DELETE FROM sessions WHERE contact_id = ?"),
-        ("subscribe", "INSERT OR IGNORE INTO subscriptions (contact_id, area, created_at)"
-                      " VALUES (?, ?, ?)"),
-        ("unsubscribe", "DELETE FROM subscriptions WHERE contact_id = ? AND area = ?"),
-        ("report", "INSERT INTO reports (ref, created_at, updated_at, channel, language,"
-                   " category, area, description, redactions, media, contactable, contact_id,"
-                   " reporter, sensitive, status) VALUES"
-                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
-        ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
-                   " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-        ("sent", "UPDATE outbox SET status = 'sent', address_sealed = NULL, lease_until = NULL,"
-                 " external_id = ?, segments = ?, sent_at = ?, attempts = attempts + 1"
-                 " WHERE id = ?"),
-        ("retry", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
-                  " attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?"),
-        ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"
-                   " lease_until = NULL, last_error = ?, attempts = attempts + 1, sent_at = ?"
-                   " WHERE id = ?"),
-    )
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name, _sql in self.ORDER}
-
-    def add(self, w: TurnWrite | _Mark) -> None:
-        if isinstance(w, _Mark):
-            self.rows[w.statement].append(w.params)
-            return
-        c = w.contact
-        now = ts(c.last_inbound_at)
-        if w.inbound_key is not None:
-            self.rows["inbound"].append((*w.inbound_key, now))
-        if w.erase:
-            for name in ("erase_contact", "erase_session", "erase_subs", "erase_outbox",
-                         "erase_reports"):
-                self.rows[name].append((c.id,))
-        else:
-            self.rows["contact"].append((c.id, c.person, c.channel, c.address_sealed, c.language,
-                                         int(c.opted_out), ts(c.created_at), now))
-            if w.session is None:
-                self.rows["session_delete"].append((c.id,))
-            else:
-                s = w.session
-                self.rows["session"].append((c.id, s.step, json.dumps(s.data, ensure_ascii=False),
-                                             ts(s.updated_at)))
-            self.rows["subscribe"].extend((c.id, area, now) for area in w.subscribe)
-            self.rows["unsubscribe"].extend((c.id, area) for area in w.unsubscribe)
-        for r in w.reports:
-            self.rows["report"].append((
-                r.ref, ts(r.created_at), ts(r.created_at), r.channel, r.language, r.category,
-                r.area, r.description.text, json.dumps(list(r.description.kinds)),
-                json.dumps(list(r.media)), int(r.contactable), r.contact_id, r.reporter,
-                int(r.sensitive)))
-        queued = ts(datetime.now(UTC))
-        for o in w.outbound:
-            self.rows["outbox"].append((queued, o.contact_id, o.channel, o.address_sealed, o.kind,
-                                        o.priority, json.dumps(o.payload, ensure_ascii=False),
-                                        queued))
-
-    def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
-        return [(sql, self.rows[name]) for name, sql in self.ORDER]
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
