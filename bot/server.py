@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App
+from bot.config import PrivacySettings
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -106,6 +107,12 @@ async def serve_forever(app: App) -> None:
     """Run until SIGINT or SIGTERM."""
     import signal
 
+    defaults = PrivacySettings()
+    privacy = app.config.privacy
+    if privacy.pseudonym_key.get_secret_value() == defaults.pseudonym_key.get_secret_value() \
+            or privacy.contact_key.get_secret_value() == defaults.contact_key.get_secret_value():
+        log.warning("privacy.pseudonym_key or privacy.contact_key is the built-in example: "
+                    "set long random values before real use")
     service = Service(app)
     await service.start()
     stop = asyncio.Event()

@@ -147,3 +147,39 @@ def test_console_is_interactive_on_a_terminal(tmp_path: Path) -> None:
     assert output.startswith(b"> ")
     assert b"Hello, this is Sauti" in output
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_serve_answers_health_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text(f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+                   f'[storage]\nurl = "sqlite:///{tmp_path}/s.db"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAUTI")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([*SAUTI, "serve", "--config", str(cfg)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None and body["status"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _, err = proc.communicate()
+    assert "Traceback" not in err
+    assert "privacy.pseudonym_key or privacy.contact_key is the built-in example" in err
