@@ -46,6 +46,13 @@ class MemoryStore(SQLiteStore):
     async def inbound_seen(self, channel: str, external_id: str) -> bool:
         return (channel, external_id) in self._seen
 
+    async def begin_turn(
+        self, contact_id: str, inbound_key: tuple[str, str] | None
+    ) -> tuple[bool, Conversation | None]:
+        if inbound_key is not None and inbound_key in self._seen:
+            return True, None
+        return False, self._convos.get(contact_id)
+
     async def commit_turn(self, write: TurnWrite) -> None:
         if write.inbound_key:
             self._seen.add(write.inbound_key)
