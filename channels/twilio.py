@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import email.utils
+import hmac
 import json
 import logging
 import math
@@ -299,10 +300,20 @@ class TwilioGateway:
         signature = request.headers.get("X-Twilio-Signature", "")
         url = self.public_url + request.rel_url.raw_path_qs
         # The MultiDict itself: a repeated field is signed with all its values.
-        if not signature or not self._validator.validate(url, posted, signature):
+        if not signature or not self._signed(url, posted, signature):
             log.warning("twilio webhook: bad or missing signature on %s", request.path)
             raise web.HTTPForbidden(text="invalid signature")
         return {key: str(posted[key]) for key in posted}  # first value of each field
+
+
+    def _signed(self, url: str, posted: Any, signature: str) -> bool:
+        """Twilio's own check. The URL exactly as configured is tried first (one
+        HMAC); ``validate`` then also tries it with and without the port, as
+        Twilio's signing is inconsistent there (two more)."""
+        exact = self._validator.compute_signature(url, posted)
+        if hmac.compare_digest(exact.encode(), signature.encode()):
+            return True
+        return bool(self._validator.validate(url, posted, signature))
 
 
 async def _keep_retry_after(session: aiohttp.ClientSession, context: SimpleNamespace,

@@ -363,8 +363,9 @@ def _report(row: Any) -> Report:
 
 async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
     """The first row, in one trip to the connection's thread (a cursor costs three)."""
-    rows = await conn.execute_fetchall(sql, args)
-    return rows[0] if rows else None
+    for row in await conn.execute_fetchall(sql, args):
+        return row
+    return None
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:
