@@ -109,6 +109,9 @@ async def _with_app(config: Config, body: Callable[[Any], Awaitable[int]]) -> in
 async def _console(args: argparse.Namespace, config: Config) -> int:
     from channels.console import chat
 
+    if not config.console.enabled:
+        raise UsageError("the console channel is disabled (console.enabled = false)")
+
     if isinstance(sys.stdin, __import__("io").TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")
 

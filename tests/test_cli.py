@@ -80,6 +80,7 @@ def test_config_option_before_or_after_the_command(tmp_path: Path, where: str) -
         ("[telegram]\nenabled = true\n", {}, "token is required"),
         ("[bot\n", {}, "malformed TOML"),
         ("", {"SAUTI__TELEGRAM__ENABLED": "true"}, "token is required"),
+        ("[console]\nenabled = false\n", {}, "console channel is disabled"),
     ],
 )
 def test_bad_config_exits_2_with_one_line(tmp_path: Path, content: str, env: dict[str, str],
