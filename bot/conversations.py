@@ -4,6 +4,7 @@ engine (which redacts what it keeps) → one atomic write, replies included."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.engine import Engine
+from bot.flow import IDLE
 from bot.flows.context import Mission
+from bot.i18n import _, language
 from bot.locks import KeyedLocks
 from bot.messages import Inbound, Outbound
 from bot.metrics import Metrics
 from bot.records import Contact, NewOutbound, NewReport, Session, TurnWrite
-from bot.storage.base import Store
+from bot.storage.base import Store, StoreError
 from bot.text import clean, fold
 from bot.turn import (
     Erase,
@@ -29,6 +32,7 @@ from bot.turn import (
     Subscribe,
     Turn,
     Unsubscribe,
+    menu_hint,
 )
 from bot.vault import AddressVault
 from moderation.anonymise import Anonymiser, Redacted
@@ -125,9 +129,16 @@ class Conversations:
 
             turn = Turn(state=state, message=message, contact_id=contact_id,
                         lookups=self._store, redactor=redact)
-            await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
-                                   last_active=session.updated_at if session else None,
-                                   language_hint=inbound.language_hint)
+            try:
+                await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
+                                       last_active=session.updated_at if session else None,
+                                       language_hint=inbound.language_hint)
+            except (sqlite3.Error, OSError, StoreError):
+                raise  # the store is unwell: the channel answers 5xx and it comes again
+            except Exception as exc:  # a bug in a flow must not trap the person in it
+                log.error("turn on %s failed at step %s (%s): back to the menu",
+                          inbound.channel, state.step, type(exc).__name__)
+                turn = self._recover(turn)
             write, replies = self._write(contact, turn, key, now)
             await self._store.commit_turn(write)
         if replies and self._on_outbound is not None:
@@ -135,6 +146,18 @@ class Conversations:
         log.debug("turn on %s: step %s, %d effects", inbound.channel, turn.state.step,
                   len(turn.effects))
         return Handled(Outcome.HANDLED, replies)
+
+    def _recover(self, failed: Turn) -> Turn:
+        """A fresh turn that apologises and leaves the person at the menu, with
+        nothing of the failed turn's effects but a language it had set."""
+        state = failed.state
+        state.step, state.data = IDLE, {}
+        turn = Turn(state=state, message=failed.message, contact_id=failed.contact_id,
+                    lookups=failed.lookups, redactor=failed.redactor)
+        turn.effects = [e for e in failed.effects if isinstance(e, SetLanguage)]
+        with language(state.language):
+            turn.say(_("Sorry, something went wrong.") + " " + menu_hint())
+        return turn
 
     def _write(self, contact: Contact, turn: Turn, key: tuple[str, str] | None,
                now: datetime) -> tuple[TurnWrite, tuple[Outbound, ...]]:

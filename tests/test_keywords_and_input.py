@@ -229,3 +229,24 @@ async def test_same_external_id_is_handled_once(app: App, resident):
     convo = await app.store.load(app.conversations.contact_id("console", "dup"))
     assert convo is not None and convo.session is not None
     assert convo.session.step == "welcome.language"
+
+
+async def test_a_failing_flow_step_apologises_and_frees_the_person(app: App, resident):
+    """A bug in one step (injected here) must not trap anyone in it nor fail the channel."""
+    from dataclasses import replace
+
+    table = app.engine._table
+
+    async def broken(turn, picked):  # type: ignore[no-untyped-def]
+        raise KeyError("boom")
+
+    table.steps["report.category"] = replace(table["report.category"], handle=broken)
+    r = resident("unlucky")
+    await onboard(r)
+    await r.send("1")
+    reply = await r.send("2")
+    assert reply == "Sorry, something went wrong. Send MENU for the menu."
+    assert "What is it about?" in await r.send("1")  # at the menu again
+    convo = await app.store.load(app.conversations.contact_id("console", "unlucky"))
+    assert convo is not None and convo.session is not None
+    assert convo.session.step == "report.category"

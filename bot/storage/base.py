@@ -20,6 +20,10 @@ from bot.records import (
 )
 
 
+class StoreError(Exception):
+    """A write failed; the message never holds the data that was written."""
+
+
 class Store(ABC):
     """Async persistence. Methods are safe to call concurrently."""
 

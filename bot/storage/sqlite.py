@@ -29,7 +29,7 @@ from bot.records import (
     Session,
     TurnWrite,
 )
-from bot.storage.base import Store
+from bot.storage.base import Store, StoreError
 from bot.storage.batch import BatchSQL, Mark, ts
 from bot.storage.schema import MIGRATIONS
 
@@ -325,10 +325,6 @@ class SQLiteStore(Store):
         row = await _one(self._r,
                          "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
         return int(row[0]) if row else 0
-
-
-class StoreError(Exception):
-    """A write failed; the message never holds the data that was written."""
 
 
 _CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
