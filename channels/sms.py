@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, Route, SendResult, Throttle
+from bot.channel import Capabilities, SendResult, Throttle
 from bot.messages import Inbound, Outbound
 from bot.render import render_text
 from bot.sms import measure
@@ -18,6 +18,7 @@ from channels.twilio import (
     Form,
     FormError,
     Sent,
+    TwilioChannel,
     TwilioGateway,
     media_of,
     message_bodies,
@@ -46,26 +47,13 @@ def billed(sent: Sent, body: str) -> int:
     return sent.segments if sent.segments is not None else max(1, measure(body).segments)
 
 
-class SmsChannel:
+class SmsChannel(TwilioChannel):
     """Sends from ``sms_from``; a text over 1,600 characters goes as several messages."""
 
     name = NAME
+    webhook_path = WEBHOOK_PATH
+    parse = staticmethod(parse_sms)
     capabilities = Capabilities(buttons=False, max_chars=1600, sms=True)
-
-    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float) -> None:
-        self._gateway = gateway
-        self._sender = sender
-        self._per_second = per_second
-
-    async def start(self) -> None:
-        await self._gateway.acquire()
-
-    async def stop(self) -> None:
-        await self._gateway.release()
-
-    def routes(self) -> Sequence[Route]:
-        return [Route("POST", WEBHOOK_PATH, self._gateway.webhook(parse_sms)),
-                *self._gateway.status_routes(self.name)]
 
     def throttles(self, address: str, message: Outbound) -> Sequence[Throttle]:
         """The sender's throughput is counted in segments, as carriers bill them."""

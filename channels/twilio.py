@@ -321,3 +321,27 @@ async def _keep_retry_after(session: aiohttp.ClientSession, context: SimpleNames
     holder = _retry_after.get(None)
     if holder is not None:
         holder.append(params.response.headers.get("Retry-After", ""))
+
+
+class TwilioChannel:
+    """What the SMS and WhatsApp channels share: the gateway's lifetime, the
+    webhook route and the status route (mounted once for both)."""
+
+    name: str
+    webhook_path: str
+    parse: Callable[[Form], Inbound]
+
+    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float) -> None:
+        self._gateway = gateway
+        self._sender = sender
+        self._per_second = per_second
+
+    async def start(self) -> None:
+        await self._gateway.acquire()
+
+    async def stop(self) -> None:
+        await self._gateway.release()
+
+    def routes(self) -> Sequence[Route]:
+        return [Route("POST", self.webhook_path, self._gateway.webhook(type(self).parse)),
+                *self._gateway.status_routes(self.name)]

@@ -12,10 +12,18 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, Route, SendResult, Throttle
+from bot.channel import Capabilities, SendResult, Throttle
 from bot.messages import Inbound, Location, Outbound
 from bot.render import render_text
-from channels.twilio import Form, FormError, TwilioGateway, media_of, message_bodies, required
+from channels.twilio import (
+    Form,
+    FormError,
+    TwilioChannel,
+    TwilioGateway,
+    media_of,
+    message_bodies,
+    required,
+)
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -51,26 +59,17 @@ def _location(form: Form) -> Location | None:
     return Location(latitude, longitude)
 
 
-class WhatsAppChannel:
+class WhatsAppChannel(TwilioChannel):
     """Sends from ``whatsapp_from``; free-form text, or a template when one is given."""
 
     name = NAME
+    webhook_path = WEBHOOK_PATH
+    parse = staticmethod(parse_whatsapp)
     capabilities = Capabilities(buttons=False, max_chars=1600)
 
     def __init__(self, gateway: TwilioGateway, sender: str, per_second: float) -> None:
-        self._gateway = gateway
-        self._sender = sender if sender.startswith(PREFIX) else PREFIX + sender
-        self._per_second = per_second
-
-    async def start(self) -> None:
-        await self._gateway.acquire()
-
-    async def stop(self) -> None:
-        await self._gateway.release()
-
-    def routes(self) -> Sequence[Route]:
-        return [Route("POST", WEBHOOK_PATH, self._gateway.webhook(parse_whatsapp)),
-                *self._gateway.status_routes(self.name)]
+        super().__init__(gateway, sender if sender.startswith(PREFIX) else PREFIX + sender,
+                         per_second)
 
     def throttles(self, address: str, message: Outbound) -> Sequence[Throttle]:
         return [Throttle(f"wa:{self._sender}", self._per_second, burst=1)]
