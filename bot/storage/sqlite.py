@@ -57,6 +57,8 @@ class SQLiteStore(Store):
         self._pending: list[tuple[TurnWrite | Mark, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
+        self._asks: list[tuple[str, tuple[str, str] | None, asyncio.Future[_Begun]]] = []
+        self._asker: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return "SQLiteStore()"
@@ -113,12 +115,47 @@ class SQLiteStore(Store):
     async def begin_turn(
         self, contact_id: str, inbound_key: tuple[str, str] | None
     ) -> tuple[bool, Conversation | None]:
-        if inbound_key is None:
-            return False, await self.load(contact_id)
-        row = await _one(self._r, _BEGIN, (*inbound_key, contact_id))
-        if row is None:
-            return False, None
-        return bool(row[0]), None if row[0] else _conversation(row[1:])
+        """Group read: turns that start while a read is under way are answered
+        together by the next one (two queries for the lot), as commits are."""
+        future: asyncio.Future[_Begun] = asyncio.get_running_loop().create_future()
+        self._asks.append((contact_id, inbound_key, future))
+        if self._asker is None or self._asker.done():
+            self._asker = asyncio.create_task(self._answer_asks())
+        return await future
+
+    async def _answer_asks(self) -> None:
+        while self._asks:
+            batch, self._asks = self._asks[:MAX_BATCH], self._asks[MAX_BATCH:]
+            try:
+                found = await self._read_many([c for c, _k, _f in batch],
+                                              [k for _c, k, _f in batch if k is not None])
+            except Exception as exc:
+                for _c, _k, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            conversations, seen = found
+            for contact_id, key, future in batch:
+                if not future.done():
+                    future.set_result((True, None) if key in seen
+                                      else (False, conversations.get(contact_id)))
+
+    async def _read_many(self, contact_ids: list[str], keys: list[tuple[str, str]]
+                         ) -> tuple[dict[str, Conversation], set[tuple[str, str]]]:
+        marks = ", ".join("?" for _ in contact_ids)
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_CONVERSATION.replace('c.id = ?', f'c.id IN ({marks})')}",
+            contact_ids)
+        conversations = {c.contact.id: c for c in map(_conversation, rows) if c is not None}
+        seen: set[tuple[str, str]] = set()
+        if keys:
+            pairs = ", ".join("(?, ?)" for _ in keys)
+            found = await self._r.execute_fetchall(
+                f"SELECT channel, external_id FROM inbound_seen"
+                f" WHERE (channel, external_id) IN (VALUES {pairs})",
+                [part for key in keys for part in key])
+            seen = {(str(r[0]), str(r[1])) for r in found}
+        return conversations, seen
 
     async def inbound_seen(self, channel: str, external_id: str) -> bool:
         row = await _one(self._r, "SELECT 1 FROM inbound_seen WHERE channel = ? AND"
@@ -331,9 +368,7 @@ _CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opt
                  " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
                  " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
 _LOAD = f"SELECT {_CONVERSATION}"
-# one round trip: "seen already?" and the conversation (a row even for a new contact)
-_BEGIN = (f"SELECT EXISTS (SELECT 1 FROM inbound_seen WHERE channel = ? AND external_id = ?),"
-          f" x.* FROM (SELECT 1) LEFT JOIN (SELECT {_CONVERSATION}) x")
+_Begun = tuple[bool, Conversation | None]
 
 
 def _conversation(row: Any) -> Conversation | None:
