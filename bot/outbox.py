@@ -63,7 +63,8 @@ class Dispatcher:
         self._order = KeyedLocks()
         self._wake = asyncio.Event()
         self._stopping = False
-        self._in_flight = 0
+        self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
+        self._sending: set[int] = set()  # ids whose send call has started
 
     def wake(self) -> None:
         self._wake.set()
@@ -95,9 +96,9 @@ class Dispatcher:
     async def run(self, idle_wait: float = 1.0) -> None:
         """Deliver until :meth:`stop`; a claim never waits for a slow batch to end."""
         gate = asyncio.Semaphore(self._settings.concurrency)
-        tasks: set[asyncio.Task[None]] = set()
+        tasks = self._tasks
         try:
-            await self._loop(gate, tasks, idle_wait)
+            await self._loop(gate, idle_wait)
         except asyncio.CancelledError:
             for task in tasks:  # hard stop: what was in flight is re-sent after its lease
                 task.cancel()
@@ -105,8 +106,8 @@ class Dispatcher:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _loop(self, gate: asyncio.Semaphore, tasks: set[asyncio.Task[None]],
-                    idle_wait: float) -> None:
+    async def _loop(self, gate: asyncio.Semaphore, idle_wait: float) -> None:
+        tasks = self._tasks
         while not self._stopping:
             self._wake.clear()
             room = self._settings.concurrency * 2 - len(tasks)
@@ -117,8 +118,8 @@ class Dispatcher:
                 batch = await self._store.claim_outbound(now, room, lease, self._sendable())
             for record in batch:
                 task = asyncio.create_task(self._deliver_in_order(record, gate))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                tasks[task] = record.id
+                task.add_done_callback(self._forget)
             if tasks and (batch or room < self._settings.concurrency):
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             elif not batch:
@@ -129,20 +130,36 @@ class Dispatcher:
         """The channels this process can send on (WhatsApp may fall back to SMS)."""
         return sorted(self._channels)
 
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
+
     def stop(self) -> None:
+        """Stop claiming; sends under way finish, those still waiting for their
+        turn (rate, order) go back to the queue untried."""
         self._stopping = True
         self._wake.set()
+        for task, message_id in list(self._tasks.items()):
+            if message_id not in self._sending:
+                task.cancel()
 
     async def _deliver_in_order(self, record: OutboundRecord, gate: asyncio.Semaphore) -> None:
         key = record.contact_id or f"#{record.id}"
-        async with self._order(key), gate:
-            try:
-                await self._deliver(record)
-            except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
-                log.exception("outbox: unexpected %s on message %d", type(exc).__name__,
-                              record.id)
-                await self._store.outbound_retry(record.id, error=f"internal: {type(exc).__name__}",
-                                                 at=datetime.now(UTC) + timedelta(seconds=60))
+        try:
+            async with self._order(key), gate:
+                try:
+                    await self._deliver(record)
+                except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
+                    log.exception("outbox: unexpected %s on message %d", type(exc).__name__,
+                                  record.id)
+                    await self._store.outbound_retry(
+                        record.id, error=f"internal: {type(exc).__name__}",
+                        at=datetime.now(UTC) + timedelta(seconds=60))
+        except asyncio.CancelledError:
+            if record.id not in self._sending:  # never tried: give it back at once
+                await self._store.outbound_release(record.id)
+            raise
+        finally:
+            self._sending.discard(record.id)
 
     async def _deliver(self, record: OutboundRecord) -> None:
         now = datetime.now(UTC)
@@ -169,6 +186,7 @@ class Dispatcher:
         throttles = _throttles(channel, address, message)
         await self._limiter.acquire(throttles)
         started = time.perf_counter()
+        self._sending.add(record.id)
         try:
             result = await channel.send(address, message)
         except SendError as exc:

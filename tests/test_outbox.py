@@ -217,3 +217,26 @@ async def test_a_process_claims_only_what_it_can_send(slow_app) -> None:  # type
     assert await app.dispatcher.drain() == 0
     assert await app.store.outbox_depth() == 1
     assert app.metrics.outbound.get(channel="telegram", result="failed") == 0
+
+
+async def test_stop_gives_back_what_waits_for_its_turn(slow_app) -> None:  # type: ignore[no-untyped-def]
+    """At 1 SMS a second a backlog waits in the rate limiter: stopping must not wait
+    for it, and what was never tried goes back to the queue with no try counted."""
+    app, channel = slow_app
+    channel.per_second = 1.0
+    await queue(app, [(f"+2438100008{i:02d}", f"m{i}") for i in range(10)])
+    runner = asyncio.create_task(app.dispatcher.run(idle_wait=0.05))
+    while not channel.sent:
+        await asyncio.sleep(0.01)
+    t0 = time.monotonic()
+    app.dispatcher.stop()
+    await asyncio.wait_for(runner, 2)
+    assert time.monotonic() - t0 < 1.0
+    assert len(channel.sent) == 1
+    import sqlite3
+
+    db = sqlite3.connect(str(Path(app.config.storage.url.removeprefix("sqlite:///"))))
+    rows = db.execute("SELECT status, attempts, COUNT(*) FROM outbox GROUP BY status, attempts"
+                      ).fetchall()
+    db.close()
+    assert sorted(rows) == [("pending", 0, 9), ("sent", 1, 1)]

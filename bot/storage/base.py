@@ -122,6 +122,11 @@ class Store(ABC):
         """Back to the queue, due again at ``at``."""
 
     @abstractmethod
+    async def outbound_release(self, outbound_id: int) -> None:
+        """Give back a claimed message that was never tried (shutdown): due at once,
+        its tries not counted."""
+
+    @abstractmethod
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None: ...
 
     @abstractmethod

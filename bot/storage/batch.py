@@ -63,6 +63,8 @@ class BatchSQL:
                  " WHERE id = ?"),
         ("retry", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
                   " attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?"),
+        ("release", "UPDATE outbox SET status = 'pending', lease_until = NULL"
+                    " WHERE id = ? AND status = 'sending'"),
         ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"
                    " lease_until = NULL, last_error = ?, attempts = attempts + 1, sent_at = ?"
                    " WHERE id = ?"),

@@ -351,6 +351,9 @@ class SQLiteStore(Store):
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
         await self._submit(Mark("retry", (error, ts(at), outbound_id)))
 
+    async def outbound_release(self, outbound_id: int) -> None:
+        await self._submit(Mark("release", (outbound_id,)))
+
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
         await self._submit(Mark("failed", (error, ts(now), outbound_id)))
 
