@@ -152,6 +152,8 @@ class OutboxSettings(_Model):
     max_attempts: int = Field(default=8, ge=1, le=100)
     concurrency: int = Field(default=32, ge=1, le=1000)
     lease_seconds: float = Field(default=60, gt=0)
+    retry_base_seconds: float = Field(default=2, gt=0)
+    retry_max_seconds: float = Field(default=600, gt=0)
 
 
 class ConsoleSettings(_Model):

@@ -229,7 +229,9 @@ class Dispatcher:
                 self._limiter.pause(t.key, exc.retry_after)
         attempts = record.attempts + 1
         if exc.retryable and attempts < self._settings.max_attempts:
-            delay = exc.retry_after if exc.retry_after is not None else backoff(record.attempts)
+            delay = exc.retry_after if exc.retry_after is not None else backoff(
+                record.attempts, self._settings.retry_base_seconds,
+                self._settings.retry_max_seconds)
             await self._store.outbound_retry(record.id, error=exc.reason,
                                              at=now + timedelta(seconds=delay))
             self._metrics.outbound.inc(channel=channel, result="retry")

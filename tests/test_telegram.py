@@ -22,7 +22,6 @@ import aiohttp
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-import bot.outbox
 from bot.app import App
 from bot.channel import SendError
 from bot.config import Config
@@ -68,12 +67,6 @@ TUMAINI, ZAWADI, BAHATI, NEEMA = 700001, 700002, 700003, 700004  # invented user
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(token=TOKEN) as fake:
         yield fake
-
-
-@pytest.fixture
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The outbox's retry delay (1-2 s, then more) shortened, to keep the tests fast."""
-    monkeypatch.setattr(bot.outbox, "backoff", lambda attempt, base=2.0, cap=600.0: 0.1)
 
 
 @dataclass
@@ -126,7 +119,7 @@ async def running(tmp_path: Path, tg: FakeTelegram, mode: str = "polling",
         tmp_path, telegram={"enabled": True, "token": TOKEN, "api_base_url": tg.base_url,
                             "mode": mode, "webhook_secret": SECRET, "messages_per_second": 500,
                             "per_chat_per_second": 500, **telegram},
-        server={"public_url": PUBLIC})
+        server={"public_url": PUBLIC}, outbox={"retry_base_seconds": 0.1})
     app = await App.open(config)
     handle = wrap(app) if wrap else app.conversations.handle
     channel = TelegramChannel(config.telegram, handle=handle, public_url=PUBLIC, pool_size=8,
@@ -332,6 +325,7 @@ async def test_429_is_retried_after_retry_after_and_delivered_once(
         tg.fail_next(1, status=429, retry_after=1, method="sendMessage")
         tg.push_update(make_text_update(41, TUMAINI, "hello"))
         await eventually(lambda: tg.sent_messages(TUMAINI), r.app)
+        await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
         first, second = tg.calls_to("sendMessage")
         assert (first.status, second.status) == (429, 200)
         assert second.at - first.at >= 0.99
@@ -339,17 +333,18 @@ async def test_429_is_retried_after_retry_after_and_delivered_once(
 
 
 async def test_server_errors_are_retried_until_delivered(
-        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+        tmp_path: Path, tg: FakeTelegram) -> None:
     async with running(tmp_path, tg) as r:
         tg.fail_next(2, status=500, method="sendMessage")
         tg.push_update(make_text_update(51, TUMAINI, "hello"))
         await eventually(lambda: tg.sent_messages(TUMAINI), r.app)
+        await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
         assert [c.status for c in tg.calls_to("sendMessage")] == [500, 500, 200]
         assert r.outbox() == [("sent", 3, "server error: Internal Server Error")]
 
 
 async def test_a_hang_past_the_send_timeout_is_retried(
-        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+        tmp_path: Path, tg: FakeTelegram) -> None:
     async with running(tmp_path, tg, send_timeout_seconds=0.5) as r:
         tg.hang_next(1, seconds=4, method="sendMessage")
         tg.push_update(make_text_update(61, TUMAINI, "hello"))
@@ -373,7 +368,7 @@ async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeT
 
 
 async def test_connection_refused_is_retried_with_its_reason(
-        tmp_path: Path, tg: FakeTelegram, quick_backoff: None) -> None:
+        tmp_path: Path, tg: FakeTelegram) -> None:
     async with running(tmp_path, tg, mode="webhook") as r:
         await tg.stop()  # the API base URL now points at a closed port
         assert await r.post(make_text_update(81, TUMAINI, "hello")) == 200
