@@ -3,7 +3,7 @@ the flows decide to say and change. Lives in memory only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -128,7 +128,3 @@ def menu_hint() -> str:
 
 def numbered_hint(count: int) -> str:
     return _("Please reply with a number from 1 to {count}.").format(count=count)
-
-
-def labels(options: Sequence[str]) -> str:
-    return ", ".join(options)

@@ -39,10 +39,6 @@ def steps(mission: Mission) -> list[Step]:
         turn.effect(SetLanguage(picked.key))
         return MENU
 
-    async def welcome_language(turn: Turn, picked: Option | None) -> str:
-        await choose_language(turn, picked)
-        return MENU
-
     async def set_language(turn: Turn, picked: Option | None) -> str:
         await choose_language(turn, picked)
         assert picked is not None
@@ -70,7 +66,7 @@ def steps(mission: Mission) -> list[Step]:
         return IDLE
 
     return [
-        Step(WELCOME, lambda t: _("Choose your language:"), welcome_language, (MENU,),
+        Step(WELCOME, lambda t: _("Choose your language:"), choose_language, (MENU,),
              options=languages),
         Step(MENU, lambda t: _("What would you like to do?"), main,
              tuple(_MENU_TARGETS.values()), options=static(*MAIN_OPTIONS)),
