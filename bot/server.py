@@ -91,16 +91,18 @@ class Service:
         return self.port
 
     async def stop(self) -> None:
-        for channel in list(self.app.channels.values()):
-            stop = getattr(channel, "stop", None)
-            if stop is not None:
-                with contextlib.suppress(Exception):
-                    await stop()
+        """No more webhooks, then let sends under way finish (what waits for its
+        turn goes back to the queue), then close the channels and their clients."""
         if self._runner is not None:
             await self._runner.cleanup()
         self.app.dispatcher.stop()
         if self._dispatcher is not None:
             await self._dispatcher
+        for channel in list(self.app.channels.values()):
+            stop = getattr(channel, "stop", None)
+            if stop is not None:
+                with contextlib.suppress(Exception):
+                    await stop()
 
 
 async def serve_forever(app: App) -> None:

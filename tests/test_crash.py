@@ -19,6 +19,7 @@ from tests.conftest import make_config
 from tests.fakes.twilio import FakeTwilio
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def queue_sms(app: App, count: int) -> None:
@@ -102,3 +103,64 @@ async def test_no_crash_means_no_duplicates(tmp_path: Path) -> None:
         await app.close()
     counts = Counter(m["Body"] for m in fake.messages)
     assert len(counts) == 30 and set(counts.values()) == {1}
+
+
+async def test_sigterm_with_a_rate_limited_backlog_stops_at_once(tmp_path: Path) -> None:
+    """`sauti serve` at a slow SMS rate with replies queued: SIGTERM stops it in
+    seconds, and the untried replies stay queued for the next start."""
+    import os
+    import signal
+    import socket
+    import sqlite3
+    import sys
+
+    import aiohttp
+
+    from tests.fakes.twilio import signed_post_form, sms_form
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    async with FakeTwilio() as fake:
+        cfg = tmp_path / "serve.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path}/s.db"\n'
+            f'[server]\nhost = "127.0.0.1"\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n'
+            f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
+            f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
+            f'api_base_url = "{fake.base_url}"\nsms_per_second = 0.2\n')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SAUTI")}
+        env["PYTHONPATH"] = str(ROOT)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg), cwd=tmp_path,
+            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        try:
+            url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
+            async with aiohttp.ClientSession() as http:
+                for _ in range(100):
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                            if resp.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        await asyncio.sleep(0.1)
+                for n in range(5):
+                    form = sms_form(f"+2438100009{n:02d}", "+15005550006", "hello")
+                    async with http.post(url, data=form,
+                                         headers=signed_post_form(url, form, fake.auth_token)
+                                         ) as resp:
+                        assert resp.status == 200
+            await wait_for(lambda: len(fake.messages) >= 1)
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(proc.wait(), 10) == 0
+            assert time.monotonic() - t0 < 5
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    db = sqlite3.connect(str(tmp_path / "s.db"))
+    statuses = sorted(r[0] for r in db.execute("SELECT status FROM outbox"))
+    db.close()
+    assert "sending" not in statuses
+    assert statuses.count("pending") == 5 - statuses.count("sent") >= 3
