@@ -206,5 +206,5 @@ class Conversations:
 
 def outbound_payload(message: Outbound) -> dict[str, object]:
     return {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
-            "kind": message.kind, "language": message.language}
+            "language": message.language}
 

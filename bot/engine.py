@@ -113,14 +113,8 @@ class Engine:
         else:
             options = await step.options(turn)
             picked = match_option(options, msg.choice, msg.folded)
-            if picked is None and msg.location is not None and step.media_ok:
-                nxt = await step.handle(turn, None)  # a shared location answers it
-                if nxt not in step.next:
-                    raise FlowError(f"step {step.name!r} went to {nxt!r}")
-                with language(turn.state.language):
-                    await self._goto(turn, nxt)
-                return
-            if picked is None:
+            answered_by_location = msg.location is not None and step.media_ok
+            if picked is None and not answered_by_location:
                 if quiet_reask:  # idle at the menu: show it
                     await self._goto(turn, MENU)
                     return

@@ -108,7 +108,9 @@ def language_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@cache
 def is_rtl(lang: str) -> bool:
+    """Whether ``lang`` is written right to left (Arabic): Babel knows."""
     return Locale.parse(lang).character_order == "right-to-left"
 
 

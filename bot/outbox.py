@@ -45,7 +45,7 @@ def message_of(record: OutboundRecord) -> Outbound:
     p = record.payload
     return Outbound(text=str(p.get("text", "")),
                     choices=tuple(Choice(str(k), str(v)) for k, v in p.get("choices", [])),
-                    kind=str(p.get("kind", record.kind)),
+                    kind=record.kind,
                     language=str(p.get("language", "en")))
 
 

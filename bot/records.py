@@ -107,7 +107,6 @@ class OutboundRecord:
     kind: str
     payload: dict[str, Any]
     attempts: int
-    status: str
     last_inbound_at: datetime | None = None
     opted_out: bool = False
 

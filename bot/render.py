@@ -7,18 +7,18 @@ characters that would switch it to the costlier UCS-2 encoding.
 from __future__ import annotations
 
 from bot.channel import Capabilities
+from bot.i18n import is_rtl
 from bot.messages import Outbound
 from bot.sms import gsm_friendly
 
 RTL_MARK = "\u200f"
-_RTL = {"ar", "fa", "he", "ur"}
 
 
 def numbered(message: Outbound) -> str:
     """The text with its choices as numbered lines."""
     if not message.choices:
         return message.text
-    mark = RTL_MARK if message.language in _RTL else ""
+    mark = RTL_MARK if is_rtl(message.language) else ""
     lines = [f"{mark}{i}. {c.label}" for i, c in enumerate(message.choices, start=1)]
     return "\n".join([message.text, *lines]) if message.text else "\n".join(lines)
 

@@ -82,9 +82,7 @@ class Service:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
-        server = site._server  # aiohttp keeps the bound sockets there
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        self.port = int(self._runner.addresses[0][1])
         self._dispatcher = asyncio.create_task(self.app.dispatcher.run())
         log.info("serving on %s:%d with channels %s", self._host, self.port,
                  ", ".join(sorted(self.app.channels)) or "none")

@@ -45,6 +45,7 @@ class BatchSQL:
                     " opted_out, created_at, last_inbound_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET language = excluded.language,"
                     " opted_out = excluded.opted_out, last_inbound_at = excluded.last_inbound_at"),
+        ("opted_out", "UPDATE contacts SET opted_out = ? WHERE id = ?"),  # a send said so
         ("session", "INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (contact_id) DO UPDATE SET step = excluded.step,"
                     " data = excluded.data, updated_at = excluded.updated_at"),

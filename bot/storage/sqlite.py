@@ -313,7 +313,7 @@ class SQLiteStore(Store):
             try:
                 rows = await conn.execute_fetchall(
                     "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
-                    " o.attempts, o.status, c.last_inbound_at, COALESCE(c.opted_out, 0)"
+                    " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0)"
                     " FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id"
                     " WHERE ((o.status = 'pending' AND o.next_attempt_at <= ?)"
                     " OR (o.status = 'sending' AND o.lease_until <= ?))" + only +
@@ -327,12 +327,11 @@ class SQLiteStore(Store):
                 await _rollback(conn)
                 raise
         return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
-                               r[4], json.loads(r[5]), r[6], r[7],
-                               parse_ts(r[8]) if r[8] else None, bool(r[9])) for r in rows]
+                               r[4], json.loads(r[5]), r[6],
+                               parse_ts(r[7]) if r[7] else None, bool(r[8])) for r in rows]
 
     async def set_opted_out(self, contact_id: str, opted_out: bool) -> None:
-        await self._outbox_update("UPDATE contacts SET opted_out = ? WHERE id = ?",
-                                  (int(opted_out), contact_id))
+        await self._submit(Mark("opted_out", (int(opted_out), contact_id)))
 
     async def delivery_status(
         self, channel: str, external_id: str, status: str, error: str | None,
@@ -356,10 +355,6 @@ class SQLiteStore(Store):
 
     async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
         await self._submit(Mark("failed", (error, ts(now), outbound_id)))
-
-    async def _outbox_update(self, sql: str, args: tuple[Any, ...]) -> None:
-        async with self._write_lock:
-            await self._w.execute(sql, args)
 
     async def outbox_depth(self) -> int:
         row = await _one(self._r,
