@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from bot.i18n import available_languages
+from bot.i18n import N_, available_languages
 
 ENV_PREFIX = "SAUTI__"
 Role = Literal["staff", "moderator", "sensitive"]
@@ -183,13 +183,13 @@ def _default_areas() -> list[Area]:
     ]
 
 
-DEFAULT_CATEGORIES = (
-    "security_incident",
-    "threat",
-    "displacement",
-    "humanitarian_need",
-    "personnel_conduct",
-)
+DEFAULT_CATEGORIES = {  # code -> label msgid; other categories bring their own names
+    "security_incident": N_("Security incident"),
+    "threat": N_("Threat or intimidation"),
+    "displacement": N_("Displacement"),
+    "humanitarian_need": N_("Humanitarian need"),
+    "personnel_conduct": N_("Conduct of mission staff"),
+}
 
 
 def _default_categories() -> list[Category]:
@@ -218,6 +218,10 @@ class Config(_Model):
             raise ValueError("areas: at least one area is needed")
         if not self.categories:
             raise ValueError("categories: at least one category is needed")
+        for n, category in enumerate(self.categories):
+            missing = [lang for lang in self.bot.languages if lang not in category.names]
+            if category.code not in DEFAULT_CATEGORIES and missing:
+                raise ValueError(f"categories[{n}].names: no name in {', '.join(missing)}")
         codes = {c.code for c in self.categories}
         for code in self.moderation.sensitive_categories:
             if code not in codes:

@@ -69,6 +69,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("", {"SAUTI__WHAT__X": "1"}, "unknown section 'what'"),
         ("", {"SAUTI__BOT": "1"}, "expected SAUTI__SECTION__KEY"),
         ('[moderation]\nsensitive_categories = ["nope"]\n', {}, "unknown category 'nope'"),
+        ('[[categories]]\ncode = "land"\nnames = { en = "Land dispute" }\n', {},
+         "categories[0].names: no name in fr"),
     ],
 )
 def test_bad_config_is_one_clear_line(tmp_path: Path, toml: str, env: dict[str, str],
@@ -96,3 +98,17 @@ def test_secrets_never_appear_in_repr_or_errors(tmp_path: Path) -> None:
     assert "very-secret-token" not in str(err.value) and "bad secret!" not in str(err.value)
     config = load_config(environ={"SAUTI__PRIVACY__PSEUDONYM_KEY": "hush-hush-key"})
     assert "hush-hush-key" not in repr(config) and "hush-hush-key" not in str(config)
+
+
+def test_own_category_named_in_every_language_is_shown(tmp_path: Path) -> None:
+    from bot.flows.context import Mission
+    from bot.i18n import language
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[categories]]\ncode = "land"\nnames = { en = "Land dispute", '
+                    'fr = "Litige foncier" }\n[[categories]]\ncode = "threat"\n'
+                    '[moderation]\nsensitive_categories = []\n')
+    mission = Mission.from_config(load_config(path, environ={}))
+    with language("fr"):
+        assert mission.category_name("land") == "Litige foncier"
+        assert mission.category_name("threat") == "Menace ou intimidation"

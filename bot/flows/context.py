@@ -5,17 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.config import Config
-from bot.i18n import N_, _, current_language, language_name
+from bot.config import DEFAULT_CATEGORIES, Config
+from bot.i18n import _, current_language, language_name
 from bot.messages import Location
-
-CATEGORY_LABELS = {
-    "security_incident": N_("Security incident"),
-    "threat": N_("Threat or intimidation"),
-    "displacement": N_("Displacement"),
-    "humanitarian_need": N_("Humanitarian need"),
-    "personnel_conduct": N_("Conduct of mission staff"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +56,8 @@ class Mission:
         lang = current_language()
         if lang in names:
             return names[lang]
-        if code in CATEGORY_LABELS:
-            return _(CATEGORY_LABELS[code])
-        return names.get(self.default_language) or code.replace("_", " ").capitalize()
+        label = DEFAULT_CATEGORIES.get(code)  # config makes the others name every language
+        return _(label) if label else code  # (a category since removed from the config)
 
     def language_label(self, lang: str) -> str:
         return language_name(lang)
