@@ -36,6 +36,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.fakes._loopback import LoopbackServer, TokenBucket
+
 __all__ = [
     "Call",
     "FakeTelegram",
@@ -130,34 +132,14 @@ class _Fault:
         return self.method.lower() == method.lower()
 
 
-class _TokenBucket:
-    """Classic token bucket: ``capacity`` tokens, refilled at ``rate`` per second."""
-
-    def __init__(self, rate: float, capacity: float, now: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = now
-
-    def wait_time(self, now: float, cost: float = 1.0) -> float:
-        """Seconds until ``cost`` tokens are available (0 if now)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        missing = min(cost, self.capacity) - self.tokens
-        return 0.0 if missing <= 1e-9 else missing / self.rate
-
-    def take(self, cost: float = 1.0) -> None:
-        self.tokens -= cost
-
-
 @dataclass(slots=True)
 class _Limits:
     global_per_s: float | None
     per_chat_per_s: float | None
     per_group_per_min: float | None
-    global_bucket: _TokenBucket | None = None
-    chat_buckets: dict[str, _TokenBucket] = field(default_factory=dict)
-    group_buckets: dict[str, _TokenBucket] = field(default_factory=dict)
+    global_bucket: TokenBucket | None = None
+    chat_buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    group_buckets: dict[str, TokenBucket] = field(default_factory=dict)
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[web.Response]]
@@ -214,7 +196,7 @@ def _is_local(url: str) -> bool:
     return (urlsplit(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """In-process fake of the Telegram Bot API for one bot token.
 
     Attributes:
@@ -225,6 +207,7 @@ class FakeTelegram:
 
     def __init__(self, token: str = "123:ABC", *, bot_username: str = DEFAULT_BOT_USERNAME,
                  bot_first_name: str = DEFAULT_BOT_NAME, clock: Clock = time.monotonic) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self.http_429 = 0
@@ -241,9 +224,6 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
         self._clock = clock
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._closing: asyncio.Event | None = None
         self._faults: list[_Fault] = []
         self._limits: _Limits | None = None
         self._blocked: set[str] = set()
@@ -277,43 +257,12 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram already started")
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._closing = asyncio.Event()
-        self._wakeup = asyncio.Event()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
 
-    async def stop(self) -> None:
-        """Stop the server; pending long polls and hangs are released at once."""
-        if self._runner is None:
-            return
-        if self._closing is not None:
-            self._closing.set()
+    def _on_stop(self) -> None:
         self._notify()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeTelegram not started")
-        return self._port
 
     @property
     def base_url(self) -> str:
@@ -356,7 +305,7 @@ class FakeTelegram:
         now = self._clock()
         self._limits = _Limits(global_per_s, per_chat_per_s, per_group_per_min)
         if global_per_s:
-            self._limits.global_bucket = _TokenBucket(global_per_s, max(1.0, global_per_s), now)
+            self._limits.global_bucket = TokenBucket(global_per_s, max(1.0, global_per_s), now)
 
     def unlimit(self) -> None:
         self._limits = None
@@ -506,30 +455,23 @@ class FakeTelegram:
         if limits is None:
             return 0
         now = self._clock()
-        buckets: list[_TokenBucket] = []
+        buckets: list[TokenBucket] = []
         if limits.global_bucket is not None:
             buckets.append(limits.global_bucket)
         if limits.per_chat_per_s and chat_key:
             rate = limits.per_chat_per_s
             buckets.append(limits.chat_buckets.setdefault(
-                chat_key, _TokenBucket(rate, max(1.0, rate), now)))
+                chat_key, TokenBucket(rate, max(1.0, rate), now)))
         if limits.per_group_per_min and chat_key.startswith("-"):
             per_min = limits.per_group_per_min
             buckets.append(limits.group_buckets.setdefault(
-                chat_key, _TokenBucket(per_min / 60, max(1.0, per_min), now)))
+                chat_key, TokenBucket(per_min / 60, max(1.0, per_min), now)))
         wait = max((b.wait_time(now) for b in buckets), default=0.0)
         if wait > 0:
             return max(1, math.ceil(wait))
         for bucket in buckets:
             bucket.take()
         return 0
-
-    async def _pause(self, seconds: float) -> None:
-        assert self._closing is not None
-        try:
-            await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            pass
 
     def _notify(self) -> None:
         self._wakeup.set()
@@ -747,7 +689,6 @@ class FakeTelegram:
         self._notify()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        assert self._closing is not None
         while True:
             if generation != self._poll_generation:
                 if self.webhook:
@@ -803,10 +744,10 @@ def _chat_for(user: JSON, chat_type: str, chat_id: int | None, title: str | None
 
 
 def _message_update(update_id: int, user_id: int, content: JSON, *, first_name: str,
-                    last_name: str | None, username: str | None, language_code: str | None,
-                    chat_type: str, chat_id: int | None, chat_title: str | None,
-                    message_id: int | None, date: int | None,
-                    extra: Mapping[str, Any] | None) -> JSON:
+                    language_code: str | None, chat_type: str, chat_id: int | None,
+                    message_id: int | None, date: int | None, last_name: str | None = None,
+                    username: str | None = None, chat_title: str | None = None,
+                    extra: Mapping[str, Any] | None = None) -> JSON:
     user = _user(user_id, first_name, last_name, username, language_code)
     message: JSON = {
         "message_id": message_id if message_id is not None else update_id,
@@ -881,10 +822,9 @@ def make_photo_update(update_id: int, user_id: int, caption: str | None = None, 
     content: JSON = {"photo": sizes}
     if caption:
         content["caption"] = caption
-    return _message_update(update_id, user_id, content, first_name=first_name, last_name=None,
-                           username=None, language_code=language_code, chat_type=chat_type,
-                           chat_id=chat_id, chat_title=None, message_id=message_id, date=date,
-                           extra=None)
+    return _message_update(update_id, user_id, content, first_name=first_name,
+                           language_code=language_code, chat_type=chat_type,
+                           chat_id=chat_id, message_id=message_id, date=date)
 
 
 def make_voice_update(update_id: int, user_id: int, duration: int = 4, *,
@@ -896,10 +836,9 @@ def make_voice_update(update_id: int, user_id: int, duration: int = 4, *,
     content: JSON = {"voice": {"file_id": file_id, "file_unique_id": unique,
                                "duration": duration, "mime_type": "audio/ogg",
                                "file_size": 4_000 * max(duration, 1)}}
-    return _message_update(update_id, user_id, content, first_name=first_name, last_name=None,
-                           username=None, language_code=language_code, chat_type=chat_type,
-                           chat_id=chat_id, chat_title=None, message_id=message_id, date=date,
-                           extra=None)
+    return _message_update(update_id, user_id, content, first_name=first_name,
+                           language_code=language_code, chat_type=chat_type,
+                           chat_id=chat_id, message_id=message_id, date=date)
 
 
 def make_location_update(update_id: int, user_id: int, latitude: float, longitude: float, *,
@@ -912,9 +851,8 @@ def make_location_update(update_id: int, user_id: int, latitude: float, longitud
     if horizontal_accuracy is not None:
         location["horizontal_accuracy"] = horizontal_accuracy
     return _message_update(update_id, user_id, {"location": location}, first_name=first_name,
-                           last_name=None, username=None, language_code=language_code,
-                           chat_type=chat_type, chat_id=chat_id, chat_title=None,
-                           message_id=message_id, date=date, extra=None)
+                           language_code=language_code, chat_type=chat_type,
+                           chat_id=chat_id, message_id=message_id, date=date)
 
 
 def make_sticker_update(update_id: int, user_id: int, emoji: str = "👍", *,
@@ -932,9 +870,8 @@ def make_sticker_update(update_id: int, user_id: int, emoji: str = "👍", *,
                       "file_size": 5_112, "width": 128, "height": 128},
     }
     return _message_update(update_id, user_id, {"sticker": sticker}, first_name=first_name,
-                           last_name=None, username=None, language_code=language_code,
-                           chat_type=chat_type, chat_id=chat_id, chat_title=None,
-                           message_id=message_id, date=date, extra=None)
+                           language_code=language_code, chat_type=chat_type,
+                           chat_id=chat_id, message_id=message_id, date=date)
 
 
 def make_document_update(update_id: int, user_id: int, file_name: str = "rapport.pdf",
@@ -950,7 +887,6 @@ def make_document_update(update_id: int, user_id: int, file_name: str = "rapport
                                   "file_size": file_size}}
     if caption:
         content["caption"] = caption
-    return _message_update(update_id, user_id, content, first_name=first_name, last_name=None,
-                           username=None, language_code=language_code, chat_type=chat_type,
-                           chat_id=chat_id, chat_title=None, message_id=message_id, date=date,
-                           extra=None)
+    return _message_update(update_id, user_id, content, first_name=first_name,
+                           language_code=language_code, chat_type=chat_type,
+                           chat_id=chat_id, message_id=message_id, date=date)

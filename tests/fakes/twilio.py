@@ -20,7 +20,6 @@ capitalised names (To, From, Body, StatusCallback, MediaUrl repeated...), HTTP B
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import math
 import re
@@ -38,6 +37,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 
 from bot.sms import measure
+from tests.fakes._loopback import LoopbackServer, TokenBucket
 
 __all__ = [
     "DEFAULT_ACCOUNT_SID",
@@ -104,25 +104,6 @@ class _Fault:
     retry_after: float | None = None
 
 
-class _TokenBucket:
-    def __init__(self, rate: float, capacity: float, now: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = now
-
-    def wait_time(self, now: float, cost: float) -> float:
-        """Seconds until ``cost`` tokens are there (a cost above the capacity needs a full
-        bucket and then leaves it in debt, so a 5-segment SMS costs 5 s at 1 segment/s)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        missing = min(cost, self.capacity) - self.tokens
-        return 0.0 if missing <= 1e-9 else missing / self.rate
-
-    def take(self, cost: float) -> None:
-        self.tokens -= cost
-
-
 def _error(status: int, code: int | None = None, message: str | None = None,
            headers: Mapping[str, str] | None = None) -> web.Response:
     code = code if code is not None else _DEFAULT_CODES.get(status, status)
@@ -159,7 +140,7 @@ def _is_local(url: str) -> bool:
     return (urlsplit(url).hostname or "") in {"127.0.0.1", "localhost", "::1"}
 
 
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
     """In-process fake of the Twilio Messages API for one account.
 
     Attributes:
@@ -173,6 +154,7 @@ class FakeTwilio:
                  auth_token: str = DEFAULT_AUTH_TOKEN, *, clock: Clock = time.monotonic) -> None:
         if not re.fullmatch(r"AC[0-9a-f]{32}", account_sid):
             raise ValueError("account_sid must be 'AC' + 32 lowercase hex digits")
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messages: list[JSON] = []
@@ -180,55 +162,20 @@ class FakeTwilio:
         self.http_429 = 0
         self._resources: dict[str, JSON] = {}
         self._clock = clock
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._closing: asyncio.Event | None = None
         self._faults: list[_Fault] = []
         self._opted_out: set[str] = set()
         self._media: dict[str, tuple[bytes, str]] = {}
         self._limit: tuple[float, float, float | None] | None = None
-        self._buckets: dict[str, _TokenBucket] = {}
+        self._buckets: dict[str, TokenBucket] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeTwilio already started")
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         base = f"/{API_VERSION}/Accounts/{{account}}"
         app.router.add_post(f"{base}/Messages.json", self._create_message)
         app.router.add_get(f"{base}/Messages/{{sid}}.json", self._fetch_message)
         app.router.add_get(f"{base}/Messages/{{sid}}/Media/{{media}}", self._get_media)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
-        self._closing = asyncio.Event()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        """Stop the server; pending hangs are released at once."""
-        if self._runner is None:
-            return
-        if self._closing is not None:
-            self._closing.set()
-        runner, self._runner = self._runner, None
-        await runner.cleanup()
-
-    async def __aenter__(self) -> FakeTwilio:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeTwilio not started")
-        return self._port
 
     @property
     def base_url(self) -> str:
@@ -367,11 +314,7 @@ class FakeTwilio:
             if fault.remaining <= 0:
                 self._faults.pop(0)
             if fault.hang:
-                assert self._closing is not None
-                try:
-                    await asyncio.wait_for(self._closing.wait(), fault.hang)
-                except TimeoutError:
-                    pass
+                await self._pause(fault.hang)
             if fault.status is not None:
                 headers = None
                 if fault.retry_after is not None:
@@ -453,7 +396,7 @@ class FakeTwilio:
             return False
         now = self._clock()
         bucket = self._buckets.setdefault(
-            sender, _TokenBucket(rate, burst if not whatsapp else max(1.0, rate), now))
+            sender, TokenBucket(rate, burst if not whatsapp else max(1.0, rate), now))
         if bucket.wait_time(now, segments) > 0:
             return True
         bucket.take(segments)
