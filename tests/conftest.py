@@ -3,6 +3,7 @@ talk to it through a recording channel (our own channel interface, no SDK)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +48,16 @@ def make_config(tmp_path: Path, **sections: Any) -> Config:
     return Config.model_validate(data)
 
 
+REF = re.compile(r"(?:Its code is|Son code est) ([2-9A-Z]{6})")
+
+
+def code_of(reply: str) -> str:
+    """The reference code a "report sent" reply gives (English or French)."""
+    found = REF.search(reply)
+    assert found, f"no reference code in {reply!r}"
+    return found.group(1)
+
+
 class Resident:
     """One invented person talking to the bot."""
 
@@ -74,6 +85,19 @@ class Resident:
         replies = self.channel.take(self.address)
         self.last = replies[-1] if replies else None
         return "\n".join(render_text(r, self.channel.capabilities) for r in replies)
+
+    async def report(self, description: str, *, category: str = "1", area: str = "1",
+                     contact: str = "2") -> str:
+        """From the main menu, walk a whole report in English; returns its code."""
+        assert "What is it about?" in await self.send("1")
+        assert "Describe what happened" in await self.send(category)
+        reply = await self.send(description)
+        assert "Which area?" in reply
+        assert "contact you" in await self.send(area)
+        assert (await self.send(contact)).startswith("Send this report?")
+        done = await self.send("1")
+        assert "Your report is sent" in done
+        return code_of(done)
 
 
 @pytest.fixture

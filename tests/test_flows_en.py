@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import App
 from bot.messages import Location, MediaKind
 from bot.records import ReportStatus
-from tests.conftest import Resident
+from tests.conftest import Resident, code_of
 
 MENU_LINES = ["1. Report a concern", "2. Safety advisories", "3. Check a report",
               "4. Language", "5. Help and privacy"]
@@ -22,19 +22,6 @@ async def onboard(r: Resident) -> None:
         assert line in menu
 
 
-async def report(r: Resident, description: str, area: str = "1", contact: str = "2") -> str:
-    assert "What is it about?" in await r.send("1")
-    assert "Describe what happened" in await r.send("1")
-    assert "Which area?" in await r.send(description)
-    assert "contact you" in await r.send(area)
-    summary = await r.send(contact)
-    assert summary.startswith("Send this report?")
-    done = await r.send("1")
-    assert "Your report is sent" in done
-    code = done.split("Its code is ")[1][:6]
-    return code
-
-
 async def test_first_contact_greets_with_privacy_notice_and_language_menu(resident):
     r = resident("+243810000101")
     reply = await r.send("hello")
@@ -46,7 +33,7 @@ async def test_first_contact_greets_with_privacy_notice_and_language_menu(reside
 async def test_full_report_gives_reference_code_and_stores_report(app: App, resident):
     r = resident("amani")
     await onboard(r)
-    code = await report(r, "Armed men took three goats near the school in Goma last night")
+    code = await r.report("Armed men took three goats near the school in Goma last night")
     stored = await app.store.report_by_ref(code)
     assert stored is not None
     assert stored.category == "security_incident"
@@ -65,8 +52,7 @@ async def test_report_options_chosen_by_text_and_by_button_key(app: App, residen
     assert "Which area?" in await r.send("Families left the camp")
     assert "contact you" in await r.send(choice="bukavu")
     assert "Send this report? Displacement, Bukavu" in await r.send("yes")
-    done = await r.send("send")
-    code = done.split("Its code is ")[1][:6]
+    code = code_of(await r.send("send"))
     stored = await app.store.report_by_ref(code)
     assert stored is not None and stored.area == "bukavu" and stored.contactable is True
 
@@ -74,13 +60,7 @@ async def test_report_options_chosen_by_text_and_by_button_key(app: App, residen
 async def test_sensitive_category_is_marked_sensitive(app: App, resident):
     r = resident("chiku")
     await onboard(r)
-    await r.send("1")
-    await r.send("5")
-    await r.send("A soldier of the mission asked for money")
-    await r.send("5")
-    await r.send("2")
-    done = await r.send("1")
-    code = done.split("Its code is ")[1][:6]
+    code = await r.report("A soldier of the mission asked for money", category="5", area="5")
     stored = await app.store.report_by_ref(code)
     assert stored is not None and stored.sensitive and stored.area is None
     assert code not in [x.ref for x in await app.store.list_reports()]
@@ -110,7 +90,7 @@ async def test_photo_and_location_are_noted_and_location_becomes_area(app: App, 
     summary = await r.send("2")
     assert "Goma" in summary and "(attachment only)" in summary
     done = await r.send("1")
-    stored = await app.store.report_by_ref(done.split("Its code is ")[1][:6])
+    stored = await app.store.report_by_ref(code_of(done))
     assert stored is not None
     assert stored.area == "goma" and stored.media == ("photo",)
 
@@ -135,7 +115,7 @@ async def test_location_answers_the_area_question(app: App, resident):
 async def test_check_report_shows_status_and_public_answer(app: App, resident):
     r = resident("faraji")
     await onboard(r)
-    code = await report(r, "The road to the clinic is blocked")
+    code = await r.report("The road to the clinic is blocked")
     await app.store.set_report_status(code, ReportStatus.ACTIONED,
                                       public_reply="The road was cleared.",
                                       now=datetime.now(UTC))
@@ -233,7 +213,7 @@ async def test_help_and_erase(app: App, resident):
     await r.send("1")  # subscribed to Goma
     code = None
     await r.send("menu")
-    code = await report(r, "Water point broken", contact="1")
+    code = await r.report("Water point broken", contact="1")
     help_text = await r.send("5")
     assert "1. Erase my data" in help_text
     assert "Erase your contact" in await r.send("1")

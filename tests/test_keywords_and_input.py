@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.i18n import pgettext_in
 from bot.keywords import KeywordTable
 from bot.messages import MediaKind
-from tests.conftest import RecordingChannel, Resident, make_config
+from tests.conftest import RecordingChannel, Resident, code_of, make_config
 from tests.test_flows_en import onboard
 
 STEPS_TO_REACH = {
@@ -148,7 +148,7 @@ async def test_ten_thousand_characters_are_cut_and_said_so(app: App, resident):
     await r.send("1")
     await r.send("2")
     done = await r.send("1")
-    stored = await app.store.report_by_ref(done.split("Its code is ")[1][:6])
+    stored = await app.store.report_by_ref(code_of(done))
     assert stored is not None
     assert 3900 <= len(stored.description) <= app.config.bot.max_text_chars
 
@@ -156,13 +156,8 @@ async def test_ten_thousand_characters_are_cut_and_said_so(app: App, resident):
 async def test_emoji_description_is_kept(app: App, resident):
     r = resident("emoji")
     await onboard(r)
-    await r.send("1")
-    await r.send("4")
-    await r.send("🔥🔥 houses burning 🏠")
-    await r.send("1")
-    await r.send("2")
-    done = await r.send("1")
-    stored = await app.store.report_by_ref(done.split("Its code is ")[1][:6])
+    code = await r.report("🔥🔥 houses burning 🏠", category="4")
+    stored = await app.store.report_by_ref(code)
     assert stored is not None and stored.description == "🔥🔥 houses burning 🏠"
 
 
@@ -183,7 +178,7 @@ async def test_restart_in_the_middle_of_a_report(config: Config):
     assert "contact you" in await r2.send("3")
     await r2.send("2")
     done = await r2.send("1")
-    stored = await second.store.report_by_ref(done.split("Its code is ")[1][:6])
+    stored = await second.store.report_by_ref(code_of(done))
     assert stored is not None
     assert (stored.category, stored.area) == ("threat", "beni")
     assert stored.description == "A man with a gun came to our door"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,15 +66,13 @@ async def test_report_with_personal_data_leaves_no_trace(
         assert secret not in logs, f"{secret!r} found in the logs"
 
 
-async def test_reporter_is_a_keyed_pseudonym(config: Config, tmp_path: Path) -> None:
+async def test_reporter_is_a_keyed_pseudonym(config: Config) -> None:
     app = await App.open(config)
     person = app.pseudonyms.person("sms", SENDER, "CD")
     assert person.startswith("k1:")
     # the same number on WhatsApp is the same person; another key gives another pseudonym
     assert app.pseudonyms.person("whatsapp", "whatsapp:" + SENDER, "CD") == person
     assert app.pseudonyms.person("sms", "0810000303", "CD") == person
-    import hashlib
-
     assert hashlib.sha256(SENDER.encode()).hexdigest()[:32] not in person
     await app.close()
 
@@ -100,8 +100,6 @@ async def test_erase_leaves_no_address_and_unlinks_reports(config: Config) -> No
         await r.send(answer)
     assert "erased" in (r.last.text if r.last else "")
     await app.close()
-    import sqlite3
-
     db = sqlite3.connect(config.storage.url.removeprefix("sqlite:///"))
     assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0

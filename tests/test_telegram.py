@@ -38,7 +38,7 @@ from channels.telegram import (
     send_error,
     split_text,
 )
-from tests.conftest import make_config
+from tests.conftest import code_of, make_config
 from tests.fakes.telegram import (
     FakeTelegram,
     make_callback_update,
@@ -173,7 +173,7 @@ async def test_report_flow_over_polling_with_buttons(tmp_path: Path, tg: FakeTel
         msg = await press(7, "no")
         assert msg["text"].startswith("Send this report?")
         msg = await press(8, "send")
-        code = msg["text"].split("Its code is ")[1][:6]
+        code = code_of(msg["text"])
 
         report = await r.app.store.report_by_ref(code)
         assert report is not None and report.category == "security_incident"

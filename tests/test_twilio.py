@@ -30,7 +30,7 @@ from bot.sms import Encoding, is_gsm7, measure
 from channels.sms import parse_sms
 from channels.twilio import STATUS_PATH, message_bodies, parse_retry_after
 from channels.whatsapp import parse_whatsapp
-from tests.conftest import make_config
+from tests.conftest import code_of, make_config
 from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form, status_form, whatsapp_form
 
 pytestmark = [  # twilio 9.13 still passes aiohttp.BasicAuth, which aiohttp 3.14 deprecates
@@ -160,7 +160,7 @@ async def report_over_sms(bot: Bot, number: str, description: str) -> str:
     assert (await bot.sms(number, "2")).startswith("Send this report?")
     done = await bot.sms(number, "1")
     assert "Your report is sent" in done
-    return done.split("Its code is ")[1][:6]
+    return code_of(done)
 
 
 # ------------------------------------------------------------------------ flows
@@ -210,7 +210,7 @@ async def test_report_over_whatsapp_with_profile_name_and_location(bot: Bot) -> 
                                          address="Marché de Virunga", label="Marché")
     assert "Goma" in await bot.wa(number, "2")
     done = await bot.wa(number, "1")
-    stored = await bot.app.store.report_by_ref(done.split("Its code is ")[1][:6])
+    stored = await bot.app.store.report_by_ref(code_of(done))
     assert stored is not None and (stored.channel, stored.area) == ("whatsapp", "goma")
     assert {m["From"] for m in bot.fake.sent_to(to)} == {WA_FROM}
     assert all(m["StatusCallback"] == PUBLIC + STATUS_PATH for m in bot.fake.sent_to(to))
