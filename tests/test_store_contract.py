@@ -173,6 +173,41 @@ async def test_concurrent_turns_are_all_durable(store: Store) -> None:
         assert convo.session.data == {"i": i}
 
 
+async def test_turns_begun_together_each_get_their_own_answer(store: Store) -> None:
+    for i in (1, 2, 3):
+        await store.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
+                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
+    replay, fresh, stranger, keyless, other_channel = await asyncio.gather(
+        store.begin_turn("k1:c1", ("sms", "SM1")), store.begin_turn("k1:c2", ("sms", "SM9")),
+        store.begin_turn("k1:c7", ("sms", "SM7")), store.begin_turn("k1:c3", None),
+        store.begin_turn("k1:c8", ("whatsapp", "SM2")))
+    assert replay == (True, None)
+    assert fresh[0] is False and fresh[1] is not None and fresh[1].session is not None
+    assert fresh[1].session.data == {"i": 2}
+    assert stranger == (False, None)
+    assert keyless[0] is False and keyless[1] is not None
+    assert keyless[1].contact.id == "k1:c3"
+    assert other_channel == (False, None)  # a message id counts per channel
+
+
+def test_the_replay_check_searches_its_index_instead_of_scanning(tmp_path: Path) -> None:
+    """The duplicate check runs for every webhook: a full scan of a table that
+    grows with every message would slow the bot down day by day."""
+    import sqlite3
+
+    from bot.storage.schema import MIGRATIONS
+    from bot.storage.sqlite import seen_query
+
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for script in MIGRATIONS:
+        conn.executescript(script)
+    plan = conn.execute("EXPLAIN QUERY PLAN " + seen_query(3), ["sms", "x"] * 3).fetchall()
+    details = " | ".join(str(row[3]) for row in plan)
+    assert "SEARCH s USING COVERING INDEX" in details, details
+    assert "SCAN inbound_seen" not in details and "SCAN s" not in details, details
+    conn.close()
+
+
 async def test_one_bad_turn_does_not_sink_its_batch(store: Store) -> None:
     await store.commit_turn(TurnWrite(contact=contact(1), session=None,
                                       reports=[report("DDD555")]))
