@@ -534,3 +534,21 @@ async def test_send_before_start_is_a_retryable_error(tmp_path: Path,
     finally:
         await app.close()
 
+
+
+@pytest.mark.parametrize("pairs", [
+    [("Body", "Habari, kuna shida sokoni"), ("From", "+243810000077"), ("MessageSid", "SMx1")],
+    [("MediaUrl0", "https://x.example/b"), ("MediaUrl0", "https://x.example/a"),
+     ("NumMedia", "2"), ("Body", "")],  # a repeated field, values out of order, an empty one
+    [("Body", "مرحبا 👋🏽"), ("Body", "مرحبا 👋🏽"), ("Zeta", "1"), ("alpha", "2")],
+])
+def test_our_signature_is_twilios(pairs: list[tuple[str, str]]) -> None:
+    from multidict import MultiDict
+    from twilio.request_validator import RequestValidator
+
+    from channels.twilio import signature_of
+
+    url = "https://bot.example.org/webhooks/twilio/sms?x=1"
+    expected = RequestValidator("secret-token").compute_signature(url, MultiDict(pairs))
+    assert signature_of(b"secret-token", url, pairs) == expected
+    assert signature_of(b"other-token", url, pairs) != expected

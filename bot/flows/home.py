@@ -27,11 +27,14 @@ _MENU_TARGETS = {
 
 
 def steps(mission: Mission) -> list[Step]:
+    # each language's name in itself: the same options on every turn
+    language_options = tuple(
+        Option(lang, mission.language_label(lang), translate=False, aliases=(lang,))
+        for lang in mission.languages
+    )
+
     async def languages(turn: Turn) -> Sequence[Option]:
-        return [
-            Option(lang, mission.language_label(lang), translate=False, aliases=(lang,))
-            for lang in mission.languages
-        ]
+        return language_options
 
     async def choose_language(turn: Turn, picked: Option | None) -> str:
         assert picked is not None

@@ -12,7 +12,14 @@ from bot.records import TurnWrite
 
 
 def ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    """A moment as stored: ISO 8601 in UTC, to the microsecond (sorts as text)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
+
+
+# Compact, and without the circular-reference walk: payloads are plain data.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +95,16 @@ class BatchSQL:
                 self.rows[name].append((c.id,))
         else:
             self.rows["contact"].append((c.id, c.person, c.channel, c.address_sealed, c.language,
-                                         int(c.opted_out), ts(c.created_at), now))
+                                         int(c.opted_out),
+                                         now if c.created_at is c.last_inbound_at
+                                         else ts(c.created_at), now))
             if w.session is None:
                 self.rows["session_delete"].append((c.id,))
             else:
                 s = w.session
-                self.rows["session"].append((c.id, s.step, json.dumps(s.data, ensure_ascii=False),
-                                             ts(s.updated_at)))
+                self.rows["session"].append((c.id, s.step, _json(s.data),
+                                             now if s.updated_at is c.last_inbound_at
+                                             else ts(s.updated_at)))
             self.rows["subscribe"].extend((c.id, area, now) for area in w.subscribe)
             self.rows["unsubscribe"].extend((c.id, area) for area in w.unsubscribe)
         for r in w.reports:
@@ -103,11 +113,10 @@ class BatchSQL:
                 r.area, r.description.text, json.dumps(list(r.description.kinds)),
                 json.dumps(list(r.media)), int(r.contactable), r.contact_id, r.reporter,
                 int(r.sensitive)))
-        queued = ts(datetime.now(UTC))
+        queued = ts(datetime.now(UTC)) if w.outbound else ""
         for o in w.outbound:
             self.rows["outbox"].append((queued, o.contact_id, o.channel, o.address_sealed, o.kind,
-                                        o.priority, json.dumps(o.payload, ensure_ascii=False),
-                                        queued))
+                                        o.priority, _json(o.payload), queued))
 
     def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
         return [(sql, self.rows[name]) for name, sql in self.ORDER]
