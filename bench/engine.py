@@ -53,10 +53,13 @@ class MemoryStore(SQLiteStore):
             return True, None
         return False, self._convos.get(contact_id)
 
-    async def commit_turn(self, write: TurnWrite) -> None:
+    async def commit_turn(self, write: TurnWrite) -> bool:
         if write.inbound_key:
+            if write.inbound_key in self._seen:
+                return False
             self._seen.add(write.inbound_key)
         self._convos[write.contact.id] = Conversation(write.contact, write.session)
+        return True
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -140,7 +140,9 @@ class Conversations:
                           inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
             write, replies = self._write(contact, turn, key, now)
-            await self._store.commit_turn(write)
+            if not await self._store.commit_turn(write):
+                log.info("duplicate inbound on %s ignored", inbound.channel)
+                return Handled(Outcome.DUPLICATE)
         if replies and self._on_outbound is not None:
             self._on_outbound()
         log.debug("turn on %s: step %s, %d effects", inbound.channel, turn.state.step,

@@ -173,10 +173,15 @@ async def test_concurrent_turns_are_all_durable(store: Store) -> None:
         assert convo.session.data == {"i": i}
 
 
-async def test_turns_begun_together_each_get_their_own_answer(store: Store) -> None:
+async def test_turns_begun_together_each_get_their_own_answer(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "begin.db")
+    await first.open()
     for i in (1, 2, 3):
-        await store.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
+        await first.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
                                           session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
+    await first.close()
+    store = SQLiteStore(tmp_path / "begin.db")  # nothing in memory: all from the file
+    await store.open()
     replay, fresh, stranger, keyless, other_channel = await asyncio.gather(
         store.begin_turn("k1:c1", ("sms", "SM1")), store.begin_turn("k1:c2", ("sms", "SM9")),
         store.begin_turn("k1:c7", ("sms", "SM7")), store.begin_turn("k1:c3", None),
@@ -188,6 +193,54 @@ async def test_turns_begun_together_each_get_their_own_answer(store: Store) -> N
     assert keyless[0] is False and keyless[1] is not None
     assert keyless[1].contact.id == "k1:c3"
     assert other_channel == (False, None)  # a message id counts per channel
+    await store.close()
+
+
+async def test_a_replay_is_caught_by_the_commit_and_changes_nothing(store: Store) -> None:
+    session = Session("k1:c1", "report.area", {"category": "threat"}, NOW)
+    assert await store.commit_turn(TurnWrite(contact=contact(1), session=session,
+                                             inbound_key=("sms", "SM1")))
+    seen, convo = await store.begin_turn("k1:c1", ("sms", "SM1"))
+    assert seen or convo is not None  # either it says so now, or the commit will
+    replay = TurnWrite(contact=contact(1, language="fr"),
+                       session=Session("k1:c1", "menu", {}, NOW), inbound_key=("sms", "SM1"),
+                       reports=[report("RPL111")], subscribe=["goma"],
+                       outbound=[NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "x"})])
+    fresh = TurnWrite(contact=contact(2), session=None, inbound_key=("sms", "SM2"))
+    stored = await asyncio.gather(store.commit_turn(replay), store.commit_turn(fresh))
+    assert stored == [False, True]
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.session == session and convo.contact.language == "en"
+    assert not await store.reference_exists("RPL111")
+    assert await store.subscriptions("k1:c1") == []
+    now = datetime.now(UTC)
+    assert await store.claim_outbound(now, 10, now + timedelta(minutes=1)) == []
+    assert (await store.begin_turn("k1:c1", ("sms", "SM3")))[1] == convo
+
+
+async def test_what_a_turn_reads_first_follows_erase_and_opt_out(store: Store) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      inbound_key=("sms", "SM1")))
+    await store.commit_turn(TurnWrite(contact=contact(2), session=None,
+                                      inbound_key=("sms", "SM2")))
+    await store.set_opted_out("k1:c1", True)  # a send said so (STOP at Twilio, bot blocked)
+    _seen, convo = await store.begin_turn("k1:c1", ("sms", "SM5"))
+    assert convo is not None and convo.contact.opted_out
+    await store.commit_turn(TurnWrite(contact=contact(2), session=None, erase=True,
+                                      inbound_key=("sms", "SM6")))
+    assert await store.begin_turn("k1:c2", ("sms", "SM7")) == (False, None)
+
+
+async def test_the_memory_of_recent_conversations_is_bounded(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "bounded.db", recent=2)
+    await store.open()
+    for i in (1, 2, 3):
+        await store.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
+                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
+    assert len(store._recent) == 2 and "k1:c1" not in store._recent
+    _seen, convo = await store.begin_turn("k1:c1", None)  # read back from the file
+    assert convo is not None and convo.session is not None and convo.session.data == {"i": 1}
+    await store.close()
 
 
 def test_the_replay_check_searches_its_index_instead_of_scanning(tmp_path: Path) -> None:

@@ -50,15 +50,19 @@ class Store(ABC):
     async def begin_turn(
         self, contact_id: str, inbound_key: tuple[str, str] | None
     ) -> tuple[bool, Conversation | None]:
-        """Whether the inbound was seen already, and the conversation: what a turn
-        reads first. Backends may answer both in one round trip."""
+        """Whether the inbound is known to be stored already, and the
+        conversation: what a turn reads first. Backends may answer both in one
+        round trip. False is not a promise that the inbound is new:
+        :meth:`commit_turn` has the last word."""
         if inbound_key is not None and await self.inbound_seen(*inbound_key):
             return True, None
         return False, await self.load(contact_id)
 
     @abstractmethod
-    async def commit_turn(self, write: TurnWrite) -> None:
-        """Apply everything one turn changed, atomically and durably."""
+    async def commit_turn(self, write: TurnWrite) -> bool:
+        """Apply everything one turn changed, atomically and durably. False, and
+        nothing applied, when the turn's inbound was stored already: a replay
+        that ``begin_turn`` did not catch is caught here, in the same transaction."""
 
     # lookups for flows
     @abstractmethod

@@ -5,6 +5,13 @@ under way wait for the next one, which applies them all in one transaction.
 That keeps ``synchronous=FULL`` (a turn is on disk before it is acknowledged)
 and still serves thousands of turns a second. Reads use a second connection,
 which sees only committed data.
+
+The conversations this process committed last are also kept in memory (a
+bounded, least-recently-used table, written through after each commit), so a
+returning person's turn starts without a trip to the database. That is sound
+because one ``sauti serve`` is the only writer of conversations to its file;
+the replay check that such a turn skips is made by the commit itself, inside
+its transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +44,7 @@ from bot.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
+RECENT_CONVERSATIONS = 10_000  # about 1 kB each
 T = TypeVar("T")
 
 
@@ -52,11 +61,13 @@ def sqlite_path(url: str) -> Path:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, recent: int = RECENT_CONVERSATIONS) -> None:
         self._path = Path(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._pending: list[tuple[TurnWrite | Mark, asyncio.Future[None]]] = []
+        self._recent: OrderedDict[str, Conversation] = OrderedDict()
+        self._recent_max = recent
+        self._pending: list[tuple[TurnWrite | Mark, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
         self._asks: list[tuple[str, tuple[str, str] | None, asyncio.Future[_Begun]]] = []
@@ -117,8 +128,14 @@ class SQLiteStore(Store):
     async def begin_turn(
         self, contact_id: str, inbound_key: tuple[str, str] | None
     ) -> tuple[bool, Conversation | None]:
-        """Group read: turns that start while a read is under way are answered
-        together by the next one (two queries for the lot), as commits are."""
+        """From memory for a conversation committed here lately (its replay check
+        is then the commit's). Otherwise a group read: turns that start while a
+        read is under way are answered together by the next one (two queries
+        for the lot), as commits are."""
+        recent = self._recent.get(contact_id)
+        if recent is not None:
+            self._recent.move_to_end(contact_id)
+            return False, recent
         future: asyncio.Future[_Begun] = asyncio.get_running_loop().create_future()
         self._asks.append((contact_id, inbound_key, future))
         if self._asker is None or self._asker.done():
@@ -162,64 +179,104 @@ class SQLiteStore(Store):
                          " external_id = ?", (channel, external_id))
         return row is not None
 
-    async def commit_turn(self, write: TurnWrite) -> None:
-        await self._submit(write)
+    async def commit_turn(self, write: TurnWrite) -> bool:
+        return await self._submit(write)
 
-    async def _submit(self, write: TurnWrite | Mark) -> None:
-        """Queue a write for the next group commit and wait until it is on disk."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    async def _submit(self, write: TurnWrite | Mark) -> bool:
+        """Queue a write for the next group commit and wait until it is on disk
+        (False: a turn whose inbound was stored already, so nothing was)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((write, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_loop())
-        await future
+        return await future
 
     async def _flush_loop(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             async with self._write_lock:
                 try:
-                    await self._apply(batch)
+                    replayed = await self._apply([write for write, _future in batch])
                 except Exception:
                     await _rollback(self._w)
                     await self._apply_one_by_one(batch)
                     continue
-            for _write, future in batch:
-                if not future.done():
-                    future.set_result(None)
+            for write, future in batch:
+                self._settle(write, future, replayed)
 
     async def _apply_one_by_one(
-        self, batch: list[tuple[TurnWrite | Mark, asyncio.Future[None]]]
+        self, batch: list[tuple[TurnWrite | Mark, asyncio.Future[bool]]]
     ) -> None:
-        for item in batch:
+        for write, future in batch:
             try:
-                await self._apply([item])
+                replayed = await self._apply([write])
             except Exception as exc:
                 await _rollback(self._w)
                 log.error("a turn could not be stored: %s", type(exc).__name__)
-                if not item[1].done():
-                    item[1].set_exception(StoreError("the turn could not be stored"))
+                self._forget(write)
+                if not future.done():
+                    future.set_exception(StoreError("the turn could not be stored"))
             else:
-                if not item[1].done():
-                    item[1].set_result(None)
+                self._settle(write, future, replayed)
 
-    async def _apply(self, batch: list[tuple[TurnWrite | Mark, asyncio.Future[None]]]) -> None:
+    def _settle(self, write: TurnWrite | Mark, future: asyncio.Future[bool],
+                replayed: set[tuple[str, str]]) -> None:
+        """After a commit: bring the memory up to date, then wake the waiter."""
+        stored = True
+        if isinstance(write, TurnWrite):
+            stored = write.inbound_key not in replayed
+            if stored and write.erase:
+                self._recent.pop(write.contact.id, None)
+            elif stored:
+                self._remember(Conversation(write.contact, write.session))
+        else:
+            self._forget(write)
+        if not future.done():
+            future.set_result(stored)
+
+    def _remember(self, conversation: Conversation) -> None:
+        recent = self._recent
+        recent[conversation.contact.id] = conversation
+        recent.move_to_end(conversation.contact.id)
+        while len(recent) > self._recent_max:
+            recent.popitem(last=False)
+
+    def _forget(self, write: TurnWrite | Mark) -> None:
+        """Drop what a write may have made stale (a send's opt-out, a failed turn)."""
+        if isinstance(write, TurnWrite):
+            self._recent.pop(write.contact.id, None)
+        elif write.statement == "opted_out":
+            self._recent.pop(str(write.params[1]), None)
+
+    async def _apply(self, writes: list[TurnWrite | Mark]) -> set[tuple[str, str]]:
+        """Commit ``writes`` in one transaction; returns the inbound keys found
+        stored already, whose turns were left out (a replay is a no-op)."""
         sql = BatchSQL()
-        for write, _future in batch:
+        for write in writes:
             sql.add(write)
         statements = [(statement, rows) for statement, rows in sql.statements() if rows]
+        keys = [w.inbound_key for w in writes
+                if isinstance(w, TurnWrite) and w.inbound_key is not None]
+        seen_sql, seen_args = seen_query(len(keys)), [part for key in keys for part in key]
 
-        def commit(c: sqlite3.Connection) -> None:
+        def commit(c: sqlite3.Connection) -> set[tuple[str, str]]:
             c.execute("BEGIN IMMEDIATE")
             try:
-                for statement, rows in statements:
+                replayed = set()
+                if keys:
+                    replayed = {(str(r[0]), str(r[1]))
+                                for r in c.execute(seen_sql, seen_args).fetchall()}
+                todo = statements if not replayed else _without(writes, replayed)
+                for statement, rows in todo:
                     c.executemany(statement, rows)
                 c.execute("COMMIT")
             except BaseException:
                 if c.in_transaction:
                     c.execute("ROLLBACK")
                 raise
+            return replayed
 
-        await _in_thread(self._w, commit)
+        return await _in_thread(self._w, commit)
 
     # lookups ------------------------------------------------------------------
     async def report_by_ref(self, ref: str) -> Report | None:
@@ -375,6 +432,16 @@ _CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opt
                  " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
 _LOAD = f"SELECT {_CONVERSATION}"
 _Begun = tuple[bool, Conversation | None]
+
+
+def _without(writes: list[TurnWrite | Mark], replayed: set[tuple[str, str]]
+             ) -> list[tuple[str, list[Any]]]:
+    """The statements of ``writes`` minus the turns of replayed inbounds."""
+    sql = BatchSQL()
+    for write in writes:
+        if not (isinstance(write, TurnWrite) and write.inbound_key in replayed):
+            sql.add(write)
+    return [(statement, rows) for statement, rows in sql.statements() if rows]
 
 
 def seen_query(pairs: int) -> str:
