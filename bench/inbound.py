@@ -6,6 +6,11 @@ go out through the outbox to a fake Twilio REST server in this process. The
 baseline (the ceiling) is the same load against a bare aiohttp handler, in its
 own process, that only parses the form and answers empty TwiML.
 
+Each server runs on one CPU and the load on the others (Linux affinity), as a
+load test on separate machines would: sharing cores, the load generator and
+the server slow each other by turns and the figures swing by a third from run
+to run. ``--no-pin`` lets the OS place them.
+
 Run: python bench/inbound.py [--residents N] [--messages M] [--concurrency C]
 """
 
@@ -125,7 +130,19 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
+def split_cpus() -> tuple[set[int], set[int]]:
+    """The server's CPU and the load's: apart, so that neither slows the other
+    (both servers are measured the same way). Nothing pinned on one CPU."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return set(), set()
+    return {cpus[0]}, set(cpus[1:])
+
+
 async def main_async(args: argparse.Namespace) -> None:
+    server_cpus, load_cpus = split_cpus() if args.pin else (set(), set())
+    if load_cpus:
+        os.sched_setaffinity(0, load_cpus)
     async with FakeTwilio() as fake:
         with tempfile.TemporaryDirectory() as tmp:
             results = {}
@@ -147,6 +164,8 @@ async def main_async(args: argparse.Namespace) -> None:
                     cmd = [sys.executable, str(Path(__file__)), "--bare-server", str(port)]
                 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
+                if server_cpus:
+                    os.sched_setaffinity(proc.pid, server_cpus)
                 try:
                     await wait_healthy(port, proc)
                     plan = requests(port, args.residents, args.messages, fake.auth_token,
@@ -159,6 +178,9 @@ async def main_async(args: argparse.Namespace) -> None:
     base_rate, base_lat, base_errors = results["bare"]
     print(f"{args.residents} residents x {args.messages} signed SMS webhooks, "
           f"{args.concurrency} concurrent connections, loopback")
+    if server_cpus:
+        print(f"server on CPU {','.join(map(str, sorted(server_cpus)))}, "
+              f"load on CPU {','.join(map(str, sorted(load_cpus)))}")
     print(f"{'':24}{'sauti serve':>14}{'bare aiohttp':>14}")
     print(f"{'msgs/s':24}{rate:>14.1f}{base_rate:>14.1f}")
     print(f"{'p50 ms':24}{statistics.median(lat) * 1000:>14.2f}"
@@ -180,6 +202,8 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=500)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="let the OS place the server and the load (noisier)")
     parser.add_argument("--bare-server", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
