@@ -15,7 +15,12 @@ Both servers first take the messages of ``--warmup`` other residents, uncounted
 (caches, connection pools, the first pages of a new database), as any
 benchmark lets the thing measured warm up.
 
+The two are measured in alternating rounds and the best round of each counts,
+as timeit takes the best of its repeats: on a shared virtual machine the
+slower rounds measure the neighbours. Every round is printed.
+
 Run: python bench/inbound.py [--residents N] [--messages M] [--concurrency C]
+     [--rounds R] [--warmup W] [--no-pin]
 """
 
 from __future__ import annotations
@@ -143,65 +148,78 @@ def split_cpus() -> tuple[set[int], set[int]]:
     return {cpus[0]}, set(cpus[1:])
 
 
+Result = tuple[float, list[float], int]  # msgs/s, latencies, non-200 answers
+
+
+async def measure(kind: str, args: argparse.Namespace, fake: FakeTwilio, tmp: Path,
+                  server_cpus: set[int]) -> Result:
+    """Start one server, warm it up, time the load, stop it."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if kind == "sauti":
+        db = tmp / f"bench-{port}.db"  # a new database every round
+        cfg = tmp / "bench.toml"
+        cfg.write_text(
+            f'[storage]\nurl = "sqlite:///{db}"\n'
+            f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+            f'public_url = "http://127.0.0.1:{port}"\n'
+            '[privacy]\npseudonym_key = "bench-key"\ncontact_key = "bench-c"\n'
+            f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
+            f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
+            f'api_base_url = "{fake.base_url}"\nsms_per_second = 100\n')
+        cmd = [sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg)]
+    else:
+        cmd = [sys.executable, str(Path(__file__)), "--bare-server", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if server_cpus:
+        os.sched_setaffinity(proc.pid, server_cpus)
+    try:
+        await wait_healthy(port, proc)
+        warmup = requests(port, args.warmup, args.messages, fake.auth_token,
+                          fake.account_sid, first=args.residents)
+        await load(port, warmup, args.concurrency)  # not counted
+        plan = requests(port, args.residents, args.messages, fake.auth_token,
+                        fake.account_sid)
+        return await load(port, plan, args.concurrency)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 async def main_async(args: argparse.Namespace) -> None:
     server_cpus, load_cpus = split_cpus() if args.pin else (set(), set())
     if load_cpus:
         os.sched_setaffinity(0, load_cpus)
+    runs: dict[str, list[Result]] = {"sauti": [], "bare": []}
     async with FakeTwilio() as fake:
         with tempfile.TemporaryDirectory() as tmp:
-            results = {}
-            for kind in ("sauti", "bare"):
-                port = free_port()
-                env = {**os.environ, "PYTHONPATH": str(ROOT)}
-                if kind == "sauti":
-                    cfg = Path(tmp) / "bench.toml"
-                    cfg.write_text(
-                        f'[storage]\nurl = "sqlite:///{tmp}/bench.db"\n'
-                        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
-                        f'public_url = "http://127.0.0.1:{port}"\n'
-                        '[privacy]\npseudonym_key = "bench-key"\ncontact_key = "bench-c"\n'
-                        f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
-                        f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
-                        f'api_base_url = "{fake.base_url}"\nsms_per_second = 100\n')
-                    cmd = [sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg)]
-                else:
-                    cmd = [sys.executable, str(Path(__file__)), "--bare-server", str(port)]
-                proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-                if server_cpus:
-                    os.sched_setaffinity(proc.pid, server_cpus)
-                try:
-                    await wait_healthy(port, proc)
-                    warmup = requests(port, args.warmup, args.messages, fake.auth_token,
-                                      fake.account_sid, first=args.residents)
-                    await load(port, warmup, args.concurrency)  # not counted
-                    plan = requests(port, args.residents, args.messages, fake.auth_token,
-                                    fake.account_sid)
-                    results[kind] = await load(port, plan, args.concurrency)
-                finally:
-                    proc.terminate()
-                    proc.wait(timeout=30)
-    rate, lat, errors = results["sauti"]
-    base_rate, base_lat, base_errors = results["bare"]
+            for _round in range(args.rounds):  # alternating: both see the same machine
+                for kind in ("sauti", "bare"):
+                    runs[kind].append(await measure(kind, args, fake, Path(tmp), server_cpus))
+    rate, lat, _ = max(runs["sauti"], key=lambda r: r[0])
+    base_rate, base_lat, _ = max(runs["bare"], key=lambda r: r[0])
     print(f"{args.residents} residents x {args.messages} signed SMS webhooks, "
-          f"{args.concurrency} concurrent connections, loopback")
+          f"{args.concurrency} concurrent connections, loopback, best of {args.rounds} rounds")
     if server_cpus:
         print(f"server on CPU {','.join(map(str, sorted(server_cpus)))}, "
               f"load on CPU {','.join(map(str, sorted(load_cpus)))}")
+    for kind in ("sauti", "bare"):
+        print(f"  {kind} rounds, msgs/s: " + ", ".join(f"{r[0]:.0f}" for r in runs[kind]))
     print(f"{'':24}{'sauti serve':>14}{'bare aiohttp':>14}")
     print(f"{'msgs/s':24}{rate:>14.1f}{base_rate:>14.1f}")
     print(f"{'p50 ms':24}{statistics.median(lat) * 1000:>14.2f}"
           f"{statistics.median(base_lat) * 1000:>14.2f}")
     print(f"{'p99 ms':24}{p(lat, 0.99):>14.2f}{p(base_lat, 0.99):>14.2f}")
-    print(f"{'non-200 answers':24}{errors:>14}{base_errors:>14}")
+    all_errors = sum(r[2] for r in runs["sauti"])
+    print(f"{'non-200 answers':24}{all_errors:>14}{sum(r[2] for r in runs['bare']):>14}")
     ratio = rate / base_rate
-    ok = rate >= TARGET_RATE and ratio >= TARGET_RATIO
+    ok = rate >= TARGET_RATE and ratio >= TARGET_RATIO and all_errors == 0
     print(f"target: >= {TARGET_RATE:.0f} msgs/s and >= {TARGET_RATIO:.0%} of the bare handler "
           f"-> {'met' if ok else 'NOT met'} (ratio {ratio:.2f})")
     print(json.dumps({"msgs_per_s": round(rate, 1), "p50_ms": round(statistics.median(lat)
                       * 1000, 2), "p99_ms": round(p(lat, 0.99), 2),
                       "baseline_msgs_per_s": round(base_rate, 1), "ratio": round(ratio, 3),
-                      "errors": errors}))
+                      "errors": all_errors}))
 
 
 def main() -> None:
@@ -211,6 +229,9 @@ def main() -> None:
                         help="residents whose messages go first, uncounted")
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="each server is measured this many times, alternating; the "
+                             "best of each counts (all are printed)")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let the OS place the server and the load (noisier)")
     parser.add_argument("--bare-server", type=int, default=0, help=argparse.SUPPRESS)
