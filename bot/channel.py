@@ -71,6 +71,10 @@ class SendError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.opted_out = opted_out
+        # A long text sent as several messages: how many parts are delivered
+        # (counting earlier tries) and their segments, so a retry sends the rest.
+        self.parts_sent = 0
+        self.segments_sent = 0
 
 
 class Channel(Protocol):

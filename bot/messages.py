@@ -75,7 +75,9 @@ class Outbound:
     elsewhere; ``kind`` names what the message is for (reply, advisory, poll),
     which decides rate-limit priority and WhatsApp templates. ``template_sid``
     (a Twilio Content SID) and its variables replace the text on WhatsApp
-    outside the 24-hour window.
+    outside the 24-hour window. ``parts_sent``: of a text too long for one
+    message, how many of its parts earlier tries delivered (not sent again),
+    and ``segments_sent`` what they were billed.
     """
 
     text: str
@@ -84,6 +86,8 @@ class Outbound:
     language: str = "en"
     template_sid: str | None = None
     template_vars: dict[str, str] | None = None
+    parts_sent: int = 0
+    segments_sent: int = 0
 
     def __repr__(self) -> str:
         return f"Outbound(kind={self.kind!r}, chars={len(self.text)}, choices={len(self.choices)})"

@@ -46,7 +46,9 @@ def message_of(record: OutboundRecord) -> Outbound:
     return Outbound(text=str(p.get("text", "")),
                     choices=tuple(Choice(str(k), str(v)) for k, v in p.get("choices", [])),
                     kind=record.kind,
-                    language=str(p.get("language", "en")))
+                    language=str(p.get("language", "en")),
+                    parts_sent=int(p.get("parts_sent", 0)),
+                    segments_sent=int(p.get("segments_sent", 0)))
 
 
 class Dispatcher:
@@ -233,7 +235,9 @@ class Dispatcher:
                 record.attempts, self._settings.retry_base_seconds,
                 self._settings.retry_max_seconds)
             await self._store.outbound_retry(record.id, error=exc.reason,
-                                             at=now + timedelta(seconds=delay))
+                                             at=now + timedelta(seconds=delay),
+                                             parts_sent=exc.parts_sent,
+                                             segments_sent=exc.segments_sent)
             self._metrics.outbound.inc(channel=channel, result="retry")
             log.warning("send on %s failed (%s), try %d, next in %.1fs", channel, exc.reason,
                         attempts, delay)

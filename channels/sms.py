@@ -23,6 +23,7 @@ from channels.twilio import (
     media_of,
     message_bodies,
     required,
+    send_parts,
 )
 
 if TYPE_CHECKING:
@@ -61,14 +62,12 @@ class SmsChannel(TwilioChannel):
         return [Throttle(f"sms:{self._sender}", self._per_second, burst=1, cost=cost)]
 
     async def send(self, address: str, message: Outbound) -> SendResult:
-        """Send the rendered text; segments are summed over the messages it took."""
+        """Send the rendered text; segments are summed over the messages it took.
+        A retry starts at the first part that did not go (``parts_sent``)."""
         text = render_text(message, self.capabilities)
-        segments, sid = 0, None
-        for body in message_bodies(text) or [text]:
-            sent = await self._gateway.create(address, self._sender, body=body)
-            segments += billed(sent, body)
-            sid = sent.sid
-        return SendResult(external_id=sid, segments=segments)
+        return await send_parts(
+            message_bodies(text) or [text], message,
+            lambda body: self._gateway.create(address, self._sender, body=body), billed)
 
 
 def build(config: Config, app: App) -> SmsChannel:

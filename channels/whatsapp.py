@@ -23,6 +23,7 @@ from channels.twilio import (
     media_of,
     message_bodies,
     required,
+    send_parts,
 )
 
 if TYPE_CHECKING:
@@ -82,10 +83,10 @@ class WhatsAppChannel(TwilioChannel):
                                               content_variables=message.template_vars)
             return SendResult(external_id=sent.sid)
         text = render_text(message, self.capabilities)
-        sid = None
-        for body in message_bodies(text) or [text]:
-            sid = (await self._gateway.create(to, self._sender, body=body)).sid
-        return SendResult(external_id=sid)
+        result = await send_parts(
+            message_bodies(text) or [text], message,
+            lambda body: self._gateway.create(to, self._sender, body=body), lambda _s, _b: 0)
+        return SendResult(external_id=result.external_id)
 
 
 def build(config: Config, app: App) -> WhatsAppChannel:

@@ -511,6 +511,31 @@ async def test_long_reply_is_split_on_word_boundaries(bot: Bot) -> None:
     assert result.segments == sum(measure(b).segments for b in bodies)
 
 
+async def test_a_long_text_interrupted_midway_resumes_where_it_stopped(bot: Bot) -> None:
+    """Part 1 of 2 went out, part 2 hit a 500: the retry sends part 2 only, and the
+    segments of both are recorded once."""
+    number = "+243810000222"
+    await bot.post(SMS_PATH, sms_form(number, SMS_FROM, "hello"))
+    await bot.until(lambda: bot.outbox()[0]["status"] == "sent")
+    convo = await bot.app.store.load(bot.app.conversations.contact_id("sms", number))
+    assert convo is not None
+    text = " ".join(f"habari{i}" for i in range(400))  # about 3,300 characters: 3 parts
+    bot.fake.fail_next(1, 500, after=1)
+    await bot.app.store.commit_turn(TurnWrite(
+        contact=convo.contact, session=convo.session,
+        outbound=[NewOutbound(convo.contact.id, "sms", convo.contact.address_sealed,
+                              "advisory", outbound_payload(Outbound(text=text)))]))
+    bot.app.dispatcher.wake()
+    await bot.until(lambda: bot.outbox()[-1]["status"] == "sent")
+    bodies = [m["Body"] for m in bot.fake.sent_to(number)][1:]  # after the welcome
+    assert len(bodies) == len(set(bodies)) == 3  # each part once
+    assert " ".join(bodies) == text
+    row = bot.outbox()[-1]
+    assert (row["attempts"], row["last_error"]) == (2, "twilio 20500: server error 500")
+    assert row["segments"] == sum(measure(b).segments for b in bodies)
+    assert json.loads(row["payload"])["parts_sent"] == 1  # what the retry started from
+
+
 def test_bodies_keep_surrogate_pairs_and_spacing() -> None:
     text = "\n".join(f"Alerte {i} 🚨 route fermée" for i in range(120))
     bodies = message_bodies(text)

@@ -122,8 +122,11 @@ class Store(ABC):
         """Mark sent; the sealed address is dropped from the record."""
 
     @abstractmethod
-    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime) -> None:
-        """Back to the queue, due again at ``at``."""
+    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,
+                             parts_sent: int = 0, segments_sent: int = 0) -> None:
+        """Back to the queue, due again at ``at``. ``parts_sent`` > 0: that many
+        parts of a long text went out (billed ``segments_sent``); they are kept
+        in the payload so that the next try sends only the rest."""
 
     @abstractmethod
     async def outbound_release(self, outbound_id: int) -> None:

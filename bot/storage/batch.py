@@ -71,6 +71,10 @@ class BatchSQL:
                  " WHERE id = ?"),
         ("retry", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
                   " attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?"),
+        ("retry_partial", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
+                          " attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                          " payload = json_set(payload, '$.parts_sent', ?,"
+                          " '$.segments_sent', ?) WHERE id = ?"),
         ("release", "UPDATE outbox SET status = 'pending', lease_until = NULL"
                     " WHERE id = ? AND status = 'sending'"),
         ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"

@@ -102,6 +102,7 @@ class _Fault:
     code: int | None = None
     message: str | None = None
     retry_after: float | None = None
+    after: int = 0  # calls let through before this fault starts
 
 
 def _error(status: int, code: int | None = None, message: str | None = None,
@@ -185,17 +186,19 @@ class FakeTwilio(LoopbackServer):
     # ------------------------------------------------------------ test controls
 
     def fail_next(self, n: int = 1, status: int = 429, code: int | None = None,
-                  message: str | None = None, *, retry_after: float | None = None) -> None:
+                  message: str | None = None, *, retry_after: float | None = None,
+                  after: int = 0) -> None:
         """Answer the next ``n`` authenticated REST calls with a Twilio error JSON.
 
         ``code`` defaults by status (429 -> 20429, 500 -> 20500, 400 -> 21211, ...) and
         ``message`` by code (21610 "Attempt to send to unsubscribed recipient", 63016 ...).
         ``retry_after`` adds a Retry-After header (real Twilio does not promise one).
         Faults queue in FIFO order with ``hang_next``; nothing is recorded in ``messages``.
+        ``after``: let that many calls through first (the second part of a long text).
         """
         if n > 0:
             self._faults.append(_Fault(n, status, code=code, message=message,
-                                       retry_after=retry_after))
+                                       retry_after=retry_after, after=after))
 
     def hang_next(self, n: int = 1, seconds: float = 10.0) -> None:
         """Delay the next ``n`` REST answers by ``seconds``, then answer normally (the message
@@ -308,7 +311,9 @@ class FakeTwilio(LoopbackServer):
             return _error(401, 20003, headers={"WWW-Authenticate": 'Basic realm="Twilio API"'})
         if request.match_info["account"] != self.account_sid:
             return _error(404, 20404, f"The requested resource {request.path} was not found")
-        if self._faults:
+        if self._faults and self._faults[0].after > 0:
+            self._faults[0].after -= 1
+        elif self._faults:
             fault = self._faults[0]
             fault.remaining -= 1
             if fault.remaining <= 0:
