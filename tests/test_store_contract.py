@@ -146,6 +146,43 @@ async def test_outbox_lifecycle(store: Store) -> None:
     assert convo is not None and convo.contact.opted_out
 
 
+async def test_a_claim_mixes_expired_leases_and_due_messages_in_priority_order(
+        store: Store) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
+        NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "urgent"}, priority=10)]))
+    now = datetime.now(UTC)
+    assert len(await store.claim_outbound(now, 10, now + timedelta(seconds=30))) == 1
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
+        NewOutbound("k1:c1", "sms", b"sealed", "advisory", {"text": f"a{i}"})
+        for i in range(3)]))
+    later = now + timedelta(minutes=1)  # the urgent one's lease has run out
+    due = await store.claim_outbound(later, 2, later + timedelta(seconds=30))
+    assert [d.payload["text"] for d in due] == ["urgent", "a0"]
+    rest = await store.claim_outbound(later, 10, later + timedelta(seconds=30))
+    assert [d.payload["text"] for d in rest] == ["a1", "a2"]
+
+
+def test_a_claim_reads_the_queue_in_order_instead_of_sorting_it(tmp_path: Path) -> None:
+    """An advisory to 100,000 people is 100,000 pending rows: a claim must read
+    its next few from an index, not sort them all (which held the write lock
+    for 56 ms a claim at that size)."""
+    import sqlite3
+
+    from bot.storage.schema import MIGRATIONS
+    from bot.storage.sqlite import claim_query
+
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for script in MIGRATIONS:
+        conn.executescript(script)
+    plan = conn.execute("EXPLAIN QUERY PLAN " + claim_query(1),
+                        ["t", "sms", 5, "t", "sms", 5, 5]).fetchall()
+    details = [str(row[3]) for row in plan]
+    assert "SCAN outbox USING INDEX outbox_queue" in details, details
+    assert any(d.startswith("SEARCH outbox USING INDEX outbox_leased") for d in details)
+    assert not any(d.startswith("SCAN outbox") and "outbox_queue" not in d for d in details)
+    conn.close()
+
+
 async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
     await store.commit_turn(TurnWrite(
         contact=contact(1), session=Session("k1:c1", "menu", {}, NOW), subscribe=["goma"],

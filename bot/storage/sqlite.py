@@ -377,24 +377,16 @@ class SQLiteStore(Store):
         self, now: datetime, limit: int, lease_until: datetime,
         channels: Sequence[str] | None = None,
     ) -> list[OutboundRecord]:
-        only = ""
-        args: list[Any] = [ts(now), ts(now)]
-        if channels is not None:
-            if not channels:
-                return []
-            only = f" AND o.channel IN ({', '.join('?' for _ in channels)})"
-            args += list(channels)
+        if channels is not None and not channels:
+            return []
+        names = list(channels) if channels is not None else []
+        args: list[Any] = [ts(now), *names, limit, ts(now), *names, limit, limit]
         async with self._write_lock:
             conn = self._w
             await conn.execute("BEGIN IMMEDIATE")  # other processes may claim too
             try:
                 rows = await conn.execute_fetchall(
-                    "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
-                    " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0)"
-                    " FROM outbox o LEFT JOIN contacts c ON c.id = o.contact_id"
-                    " WHERE ((o.status = 'pending' AND o.next_attempt_at <= ?)"
-                    " OR (o.status = 'sending' AND o.lease_until <= ?))" + only +
-                    " ORDER BY o.priority DESC, o.id LIMIT ?", (*args, limit))
+                    claim_query(None if channels is None else len(names)), args)
                 if rows:
                     await conn.executemany(
                         "UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?",
@@ -449,6 +441,25 @@ _CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opt
                  " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
 _LOAD = f"SELECT {_CONVERSATION}"
 _Begun = tuple[bool, Conversation | None]
+
+
+def claim_query(channels: int | None) -> str:
+    """The next ``limit`` messages due, in priority then queue order: pending ones
+    read in order from the ``outbox_queue`` index (not every pending row sorted),
+    and those whose lease ran out (their sender died mid-send)."""
+    only = "" if channels is None else f" AND channel IN ({', '.join(['?'] * channels)})"
+    return (
+        "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
+        " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0) FROM ("
+        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_queue"
+        f" WHERE status = 'pending' AND next_attempt_at <= ?{only}"
+        " ORDER BY priority DESC, id LIMIT ?)"
+        " UNION ALL"
+        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_leased"
+        f" WHERE status = 'sending' AND lease_until <= ?{only}"
+        " ORDER BY priority DESC, id LIMIT ?)"
+        ") AS due JOIN outbox o ON o.id = due.id LEFT JOIN contacts c ON c.id = o.contact_id"
+        " ORDER BY o.priority DESC, o.id LIMIT ?")
 
 
 def _without(writes: list[TurnWrite | Mark], replayed: set[tuple[str, str]]
