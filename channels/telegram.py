@@ -391,7 +391,7 @@ class TelegramChannel:
 
     async def send(self, address: str, message: Outbound) -> SendResult:
         """Send the text (split past 4,096 characters) with the choices as buttons under
-        its last part."""
+        its last part. A retry starts at the first part that did not go (``parts_sent``)."""
         parts = split_text(message.text if message.text.strip() else numbered(message))
         try:
             chat_id = int(address)
@@ -401,13 +401,15 @@ class TelegramChannel:
             raise SendError("empty message", retryable=False)
         markup = keyboard(message.choices)
         sent: Message | None = None
-        try:
-            for number, part in enumerate(parts, start=1):
+        for index in range(min(message.parts_sent, len(parts) - 1), len(parts)):
+            try:
                 sent = await self._bot.send_message(
-                    chat_id=chat_id, text=part,
-                    reply_markup=markup if number == len(parts) else None)
-        except TelegramError as exc:
-            raise send_error(exc) from exc
+                    chat_id=chat_id, text=parts[index],
+                    reply_markup=markup if index == len(parts) - 1 else None)
+            except TelegramError as exc:
+                error = send_error(exc)
+                error.parts_sent = error.segments_sent = index  # a part counts as a segment
+                raise error from exc
         assert sent is not None
         return SendResult(external_id=str(sent.message_id), segments=len(parts))
 

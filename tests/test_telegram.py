@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -501,6 +501,23 @@ async def test_long_text_goes_in_parts_with_buttons_on_the_last(
         assert "".join(m["text"] for m in sent).replace(" ", "") == text.replace(" ", "")
         with pytest.raises(SendError, match="empty message"):
             await r.channel.send(str(NEEMA), Outbound(" "))
+
+
+async def test_a_long_text_interrupted_midway_resumes_at_the_part_that_failed(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg, mode="webhook") as r:
+        text = " ".join(f"tangazo{i}." for i in range(800))  # three parts, all different
+        message = Outbound(text, (Choice("menu", "Menu"),))
+        tg.fail_next(1, status=500, method="sendMessage", after=1)
+        with pytest.raises(SendError) as failed:
+            await r.channel.send(str(NEEMA), message)
+        assert (failed.value.parts_sent, failed.value.retryable) == (1, True)
+        result = await r.channel.send(str(NEEMA), replace(message, parts_sent=1))
+        sent = tg.sent_messages(NEEMA)
+        assert len(sent) == 3 and len({m["text"] for m in sent}) == 3  # each part once
+        assert [buttons(m) for m in sent] == [[], [], [("1. Menu", "menu")]]
+        assert "".join(m["text"] for m in sent).replace(" ", "") == text.replace(" ", "")
+        assert (result.external_id, result.segments) == (str(sent[-1]["message_id"]), 3)
 
 
 def test_send_errors_map_to_outbox_decisions(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -125,6 +125,7 @@ class _Fault:
     hang: float = 0.0
     description: str | None = None
     retry_after: int | None = None
+    after: int = 0  # matching calls let through before this fault starts
 
     def matches(self, method: str) -> bool:
         if self.method is None:
@@ -272,7 +273,8 @@ class FakeTelegram(LoopbackServer):
     # ------------------------------------------------------------ test controls
 
     def fail_next(self, n: int = 1, status: int = 429, *, retry_after: int = 2,
-                  description: str | None = None, method: str | None = None) -> None:
+                  description: str | None = None, method: str | None = None,
+                  after: int = 0) -> None:
         """Answer the next ``n`` matching calls with an error.
 
         429 carries ``parameters.retry_after``; 502/503/504 answer nginx HTML like Telegram's
@@ -280,10 +282,12 @@ class FakeTelegram(LoopbackServer):
         by the user", 500 "Internal Server Error", ...). ``method`` restricts the fault to one
         Bot API method; by default it hits any method except ``getUpdates`` (so a background
         long poll does not swallow it). Faults queue in FIFO order with ``hang_next``.
+        ``after``: let that many matching calls through first (the second part of a text).
         """
         if n > 0:
             self._faults.append(_Fault(n, method, status, description=description,
-                                       retry_after=retry_after if status == 429 else None))
+                                       retry_after=retry_after if status == 429 else None,
+                                       after=after))
 
     def hang_next(self, n: int = 1, seconds: float = 10.0, *, method: str | None = None) -> None:
         """Delay the answer of the next ``n`` matching calls by ``seconds``, then answer
@@ -444,6 +448,9 @@ class FakeTelegram(LoopbackServer):
     def _take_fault(self, method: str) -> _Fault | None:
         for fault in self._faults:
             if fault.matches(method):
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
