@@ -77,6 +77,25 @@ class SendError(Exception):
         self.segments_sent = 0
 
 
+async def send_parts(parts: Sequence[str], message: Outbound,
+                     send_one: Callable[[int, str], Awaitable[SendResult]]) -> SendResult:
+    """Send a text that takes several messages, in order, resuming after the
+    ``message.parts_sent`` that earlier tries delivered. ``send_one(index, part)``
+    sends one and says what it was billed; a failure is marked with how far it
+    got (``SendError.parts_sent`` / ``segments_sent``), which the outbox keeps
+    so that the retry sends no part twice."""
+    segments, external_id = message.segments_sent, None
+    for index in range(min(message.parts_sent, len(parts)), len(parts)):
+        try:
+            one = await send_one(index, parts[index])
+        except SendError as exc:
+            exc.parts_sent, exc.segments_sent = index, segments
+            raise
+        segments += one.segments
+        external_id = one.external_id
+    return SendResult(external_id=external_id, segments=segments)
+
+
 class Channel(Protocol):
     name: str
     capabilities: Capabilities

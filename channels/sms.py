@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, SendResult, Throttle
+from bot.channel import Capabilities, SendResult, Throttle, send_parts
 from bot.messages import Inbound, Outbound
 from bot.render import render_text
 from bot.sms import measure
@@ -23,7 +23,6 @@ from channels.twilio import (
     media_of,
     message_bodies,
     required,
-    send_parts,
 )
 
 if TYPE_CHECKING:
@@ -65,9 +64,12 @@ class SmsChannel(TwilioChannel):
         """Send the rendered text; segments are summed over the messages it took.
         A retry starts at the first part that did not go (``parts_sent``)."""
         text = render_text(message, self.capabilities)
-        return await send_parts(
-            message_bodies(text) or [text], message,
-            lambda body: self._gateway.create(address, self._sender, body=body), billed)
+
+        async def send_one(_index: int, body: str) -> SendResult:
+            sent = await self._gateway.create(address, self._sender, body=body)
+            return SendResult(external_id=sent.sid, segments=billed(sent, body))
+
+        return await send_parts(message_bodies(text) or [text], message, send_one)
 
 
 def build(config: Config, app: App) -> SmsChannel:

@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channel import Capabilities, Route, SendError, SendResult, Throttle
+from bot.channel import Capabilities, Route, SendError, SendResult, Throttle, send_parts
 from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
 from bot.render import numbered
 
@@ -400,18 +400,17 @@ class TelegramChannel:
         if not parts:
             raise SendError("empty message", retryable=False)
         markup = keyboard(message.choices)
-        sent: Message | None = None
-        for index in range(min(message.parts_sent, len(parts) - 1), len(parts)):
+
+        async def send_one(index: int, part: str) -> SendResult:  # a part counts as a segment
             try:
                 sent = await self._bot.send_message(
-                    chat_id=chat_id, text=parts[index],
+                    chat_id=chat_id, text=part,
                     reply_markup=markup if index == len(parts) - 1 else None)
             except TelegramError as exc:
-                error = send_error(exc)
-                error.parts_sent = error.segments_sent = index  # a part counts as a segment
-                raise error from exc
-        assert sent is not None
-        return SendResult(external_id=str(sent.message_id), segments=len(parts))
+                raise send_error(exc) from exc
+            return SendResult(external_id=str(sent.message_id), segments=1)
+
+        return await send_parts(parts, message, send_one)
 
 
 def build(config: Config, app: App, *, poll_timeout: float = POLL_TIMEOUT) -> TelegramChannel:

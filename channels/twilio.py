@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -32,8 +32,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channel import Handler, Route, SendError, SendResult
-from bot.messages import Inbound, MediaKind, Outbound
+from bot.channel import Handler, Route, SendError
+from bot.messages import Inbound, MediaKind
 from bot.sms import split
 
 if TYPE_CHECKING:
@@ -130,26 +130,6 @@ def message_bodies(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
             first, last = start, end
     bodies.append(text[first:last])
     return bodies
-
-
-async def send_parts(bodies: Sequence[str], message: Outbound,
-                     create: Callable[[str], Awaitable[Sent]],
-                     billed: Callable[[Sent, str], int]) -> SendResult:
-    """Send ``bodies`` in order, skipping the ``message.parts_sent`` that earlier
-    tries delivered. A failure says how far it got (``SendError.parts_sent`` and
-    ``segments_sent``), so that the retry does not send a part twice."""
-    done = min(message.parts_sent, len(bodies))
-    segments = message.segments_sent
-    sid = None
-    for index in range(done, len(bodies)):
-        try:
-            sent = await create(bodies[index])
-        except SendError as exc:
-            exc.parts_sent, exc.segments_sent = index, segments
-            raise
-        segments += billed(sent, bodies[index])
-        sid = sent.sid
-    return SendResult(external_id=sid, segments=segments)
 
 
 def _units(text: str) -> int:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, SendResult, Throttle
+from bot.channel import Capabilities, SendResult, Throttle, send_parts
 from bot.messages import Inbound, Location, Outbound
 from bot.render import render_text
 from channels.twilio import (
@@ -23,7 +23,6 @@ from channels.twilio import (
     media_of,
     message_bodies,
     required,
-    send_parts,
 )
 
 if TYPE_CHECKING:
@@ -83,9 +82,12 @@ class WhatsAppChannel(TwilioChannel):
                                               content_variables=message.template_vars)
             return SendResult(external_id=sent.sid)
         text = render_text(message, self.capabilities)
-        result = await send_parts(
-            message_bodies(text) or [text], message,
-            lambda body: self._gateway.create(to, self._sender, body=body), lambda _s, _b: 0)
+
+        async def send_one(_index: int, body: str) -> SendResult:
+            return SendResult(external_id=(await self._gateway.create(
+                to, self._sender, body=body)).sid)
+
+        result = await send_parts(message_bodies(text) or [text], message, send_one)
         return SendResult(external_id=result.external_id)
 
 

@@ -511,8 +511,11 @@ async def test_a_long_text_interrupted_midway_resumes_at_the_part_that_failed(
         tg.fail_next(1, status=500, method="sendMessage", after=1)
         with pytest.raises(SendError) as failed:
             await r.channel.send(str(NEEMA), message)
-        assert (failed.value.parts_sent, failed.value.retryable) == (1, True)
-        result = await r.channel.send(str(NEEMA), replace(message, parts_sent=1))
+        error = failed.value
+        assert (error.parts_sent, error.segments_sent, error.retryable) == (1, 1, True)
+        # what the outbox keeps for the retry
+        result = await r.channel.send(str(NEEMA), replace(
+            message, parts_sent=error.parts_sent, segments_sent=error.segments_sent))
         sent = tg.sent_messages(NEEMA)
         assert len(sent) == 3 and len({m["text"] for m in sent}) == 3  # each part once
         assert [buttons(m) for m in sent] == [[], [], [("1. Menu", "menu")]]

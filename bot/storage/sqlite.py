@@ -263,10 +263,7 @@ class SQLiteStore(Store):
     async def _apply(self, writes: list[TurnWrite | Mark]) -> set[tuple[str, str]]:
         """Commit ``writes`` in one transaction; returns the inbound keys found
         stored already, whose turns were left out (a replay is a no-op)."""
-        sql = BatchSQL()
-        for write in writes:
-            sql.add(write)
-        statements = [(statement, rows) for statement, rows in sql.statements() if rows]
+        statements = _statements(writes)
         keys = [w.inbound_key for w in writes
                 if isinstance(w, TurnWrite) and w.inbound_key is not None]
         seen_sql, seen_args = seen_query(len(keys)), [part for key in keys for part in key]
@@ -278,7 +275,7 @@ class SQLiteStore(Store):
                 if keys:
                     replayed = {(str(r[0]), str(r[1]))
                                 for r in c.execute(seen_sql, seen_args).fetchall()}
-                todo = statements if not replayed else _without(writes, replayed)
+                todo = statements if not replayed else _statements(writes, replayed)
                 for statement, rows in todo:
                     c.executemany(statement, rows)
                 c.execute("COMMIT")
@@ -462,12 +459,12 @@ def claim_query(channels: int | None) -> str:
         " ORDER BY o.priority DESC, o.id LIMIT ?")
 
 
-def _without(writes: list[TurnWrite | Mark], replayed: set[tuple[str, str]]
-             ) -> list[tuple[str, list[Any]]]:
-    """The statements of ``writes`` minus the turns of replayed inbounds."""
+def _statements(writes: list[TurnWrite | Mark], replayed: set[tuple[str, str]] | None = None
+                ) -> list[tuple[str, list[Any]]]:
+    """The statements that apply ``writes``, leaving out the turns of replayed inbounds."""
     sql = BatchSQL()
     for write in writes:
-        if not (isinstance(write, TurnWrite) and write.inbound_key in replayed):
+        if not (replayed and isinstance(write, TurnWrite) and write.inbound_key in replayed):
             sql.add(write)
     return [(statement, rows) for statement, rows in sql.statements() if rows]
 
@@ -510,8 +507,8 @@ async def _in_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connectio
     wake-up of the event loop with the answer. A group commit made of calls
     costs a trip per statement; as one function it costs one, which is what
     lets a busy loop keep up. aiosqlite has no public call for this, so it uses
-    ``Connection._execute`` and ``_conn`` (unchanged from 0.17 to 0.22; the
-    store tests exercise both on every run).
+    ``Connection._execute`` and ``_conn``: pyproject pins aiosqlite below 0.23,
+    and every store test goes through here.
     """
     raw = conn._conn
     result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
