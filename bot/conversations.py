@@ -8,7 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.engine import Engine
@@ -39,6 +39,11 @@ from moderation.anonymise import Anonymiser, Redacted
 from moderation.pseudonym import Pseudonymiser
 
 log = logging.getLogger(__name__)
+# A contact's last-message time is rewritten when it is this old (or when the
+# contact changes), not on every answer of a conversation: that saves a row per
+# turn, and the WhatsApp 24-hour window, the one reader, is judged at most this
+# much early (it closes sooner, never later).
+CONTACT_TOUCH = timedelta(minutes=1)
 
 
 class Outcome(StrEnum):
@@ -139,7 +144,7 @@ class Conversations:
                 log.error("turn on %s failed at step %s (%s): back to the menu",
                           inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
-            write, replies = self._write(contact, turn, key, now)
+            write, replies = self._write(contact, turn, key, now, is_new=convo is None)
             if not await self._store.commit_turn(write):
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)
@@ -162,10 +167,10 @@ class Conversations:
         return turn
 
     def _write(self, contact: Contact, turn: Turn, key: tuple[str, str] | None,
-               now: datetime) -> tuple[TurnWrite, tuple[Outbound, ...]]:
+               now: datetime, *, is_new: bool) -> tuple[TurnWrite, tuple[Outbound, ...]]:
         state = turn.state
         language, opted_out = contact.language, contact.opted_out
-        write = TurnWrite(contact=contact, session=None, inbound_key=key)
+        write = TurnWrite(contact=contact, session=None, inbound_key=key, at=now)
         for effect in turn.effects:
             match effect:
                 case SetLanguage(lang):
@@ -189,9 +194,13 @@ class Conversations:
                         contact_id=contact.id if effect.contactable else None,
                         reporter=contact.person,
                         sensitive=effect.category in self._mission.sensitive))
-        write.contact = Contact(contact.id, contact.person, contact.channel,
-                                contact.address_sealed, language, opted_out, contact.created_at,
-                                now)
+        if (is_new or language != contact.language or opted_out != contact.opted_out
+                or now - contact.last_inbound_at >= CONTACT_TOUCH):
+            write.contact = Contact(contact.id, contact.person, contact.channel,
+                                    contact.address_sealed, language, opted_out,
+                                    contact.created_at, now)
+        else:  # quick answers in one conversation: the row stays as it is
+            write.keep_contact = True
         if not write.erase and state.step is not None:
             write.session = Session(contact.id, state.step, state.data, now)
         replies: tuple[Outbound, ...] = ()

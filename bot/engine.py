@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.flow import IDLE, FlowError, FlowTable, Option, Step
-from bot.i18n import _, language
+from bot.i18n import _, current_language, language
 from bot.keywords import Keyword, KeywordTable, shown
 from bot.language import LanguageDetector
 from bot.messages import Choice
@@ -23,6 +23,7 @@ WELCOME = "welcome.language"
 LANGUAGE = "language"
 HELP = "help"
 ENTRY_STEPS = (WELCOME, MENU, LANGUAGE, HELP)
+RENDERED_MAX = 512
 
 
 class Engine:
@@ -38,6 +39,7 @@ class Engine:
         self._keywords = keywords
         self._detector = detector
         self._timeout = session_timeout
+        self._rendered: dict[tuple[int, str], tuple[Sequence[Option], tuple[Choice, ...]]] = {}
 
     async def run(
         self, turn: Turn, *, channel: str, is_new: bool, last_active: datetime | None,
@@ -136,9 +138,20 @@ class Engine:
         if step.options is not None:
             turn.choices = self._render(await step.options(turn))
 
-    @staticmethod
-    def _render(options: Sequence[Option]) -> tuple[Choice, ...]:
-        return tuple(Choice(o.key, _(o.label) if o.translate else o.label) for o in options)
+    def _render(self, options: Sequence[Option]) -> tuple[Choice, ...]:
+        """The options as choices in the turn's language. Most steps hand back
+        the same options object every turn, so each is rendered once per
+        language (keyed by identity; the entry keeps the object alive, so an id
+        is never reused while its entry exists)."""
+        key = (id(options), current_language())
+        kept = self._rendered.get(key)
+        if kept is not None and kept[0] is options:
+            return kept[1]
+        choices = tuple(Choice(o.key, _(o.label) if o.translate else o.label) for o in options)
+        if len(self._rendered) >= RENDERED_MAX:  # options built afresh each turn: start over
+            self._rendered.clear()
+        self._rendered[key] = (options, choices)
+        return choices
 
 
 def match_option(options: Sequence[Option], key: str | None, folded: str) -> Option | None:

@@ -123,6 +123,8 @@ class TurnWrite:
     unsubscribe: list[str] = field(default_factory=list)
     erase: bool = False
     outbound: list[NewOutbound] = field(default_factory=list)
+    at: datetime | None = None  # when the turn happened; the contact's last message if None
+    keep_contact: bool = False  # the stored contact row is current: leave it as it is
 
 
 @dataclass(frozen=True, slots=True)

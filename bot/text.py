@@ -32,6 +32,8 @@ def clean(text: str, limit: int) -> tuple[str, bool]:
 def fold(text: str) -> str:
     """A form for comparing what people type: case, accents, Arabic diacritics
     and letter variants, digits of any script, surrounding punctuation folded."""
+    if text.isascii():  # most replies ("2", "yes"): no accents, digits or Arabic to fold
+        return " ".join(_EDGES.sub("", text.lower()).split())
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(
         str(unicodedata.digit(ch)) if ch.isdigit() and unicodedata.digit(ch, None) is not None

@@ -90,7 +90,8 @@ class BatchSQL:
             self.rows[w.statement].append(w.params)
             return
         c = w.contact
-        now = ts(c.last_inbound_at)
+        at = w.at or c.last_inbound_at
+        now = ts(at)
         if w.inbound_key is not None:
             self.rows["inbound"].append((*w.inbound_key, now))
         if w.erase:
@@ -98,16 +99,17 @@ class BatchSQL:
                          "erase_reports"):
                 self.rows[name].append((c.id,))
         else:
-            self.rows["contact"].append((c.id, c.person, c.channel, c.address_sealed, c.language,
-                                         int(c.opted_out),
-                                         now if c.created_at is c.last_inbound_at
-                                         else ts(c.created_at), now))
+            if not w.keep_contact:
+                self.rows["contact"].append((
+                    c.id, c.person, c.channel, c.address_sealed, c.language, int(c.opted_out),
+                    now if c.created_at is at else ts(c.created_at),
+                    now if c.last_inbound_at is at else ts(c.last_inbound_at)))
             if w.session is None:
                 self.rows["session_delete"].append((c.id,))
             else:
                 s = w.session
                 self.rows["session"].append((c.id, s.step, _json(s.data),
-                                             now if s.updated_at is c.last_inbound_at
+                                             now if s.updated_at is at
                                              else ts(s.updated_at)))
             self.rows["subscribe"].extend((c.id, area, now) for area in w.subscribe)
             self.rows["unsubscribe"].extend((c.id, area) for area in w.unsubscribe)
