@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -201,7 +202,7 @@ class TwilioGateway:
         trace.on_request_end.append(_keep_retry_after)
         # max_retries stays None: twilio would then wrap the session in aiohttp_retry's
         # RetryClient, and the outbox's backoff must be the only retry.
-        self._http = AsyncTwilioHttpClient(timeout=self._timeout, trace_configs=[trace])
+        self._http = FormEncodingHttpClient(timeout=self._timeout, trace_configs=[trace])
         # environment={}: TWILIO_EDGE / TWILIO_REGION would otherwise rewrite the host.
         client = Client(self._account_sid, self._auth_token.get_secret_value(),
                         http_client=self._http, environment={})
@@ -327,6 +328,26 @@ def signature_of(token: bytes, url: str, pairs: Iterable[tuple[str, str]]) -> st
     distinct name and value, sorted by name, then by value."""
     data = url + "".join(name + value for name, value in sorted(set(pairs)))
     return base64.b64encode(hmac.digest(token, data.encode(), "sha1")).decode()
+
+
+class FormEncodingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """twilio's async HTTP client, with the form body encoded here.
+
+    Handed a dict, aiohttp first looks for a payload type that takes one, fails,
+    then builds a FormData (and a multipart writer with a random boundary it
+    never uses) only to urlencode it: a quarter of a send's cost. The bytes are
+    the same (``urlencode(doseq=True)`` is what FormData does); twilio already
+    sets the Content-Type.
+    """
+
+    async def request(self, method: str, url: str, params: Any = None, data: Any = None,
+                      headers: Any = None, auth: Any = None,
+                      timeout: float | None = None,  # noqa: ASYNC109 - twilio's signature
+                      allow_redirects: bool = False) -> Any:
+        if isinstance(data, Mapping) and data:
+            data = urlencode(data, doseq=True).encode()
+        return await super().request(method, url, params, data, headers, auth, timeout,
+                                     allow_redirects)
 
 
 async def _keep_retry_after(session: aiohttp.ClientSession, context: SimpleNamespace,
