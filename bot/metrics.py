@@ -12,6 +12,19 @@ LabelKey = tuple[tuple[str, str], ...]
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+_keys: dict[tuple[tuple[str, str], ...], LabelKey] = {}
+
+
+def _key(labels: dict[str, str]) -> LabelKey:
+    """Labels in name order (one series whatever order a caller names them in),
+    remembered: every message counts a few, always with the same few labels."""
+    given = tuple(labels.items())
+    key = _keys.get(given)
+    if key is None:
+        key = _keys[given] = tuple(sorted(given))
+    return key
+
+
 def _labels(key: LabelKey) -> str:
     if not key:
         return ""
@@ -25,11 +38,11 @@ class Counter:
         self.values: dict[LabelKey, float] = {}
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
+        key = _key(labels)
         self.values[key] = self.values.get(key, 0.0) + amount
 
     def get(self, **labels: str) -> float:
-        return self.values.get(tuple(sorted(labels.items())), 0.0)
+        return self.values.get(_key(labels), 0.0)
 
     def render(self) -> list[str]:
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
@@ -45,7 +58,7 @@ class Histogram:
         self.sums: dict[LabelKey, float] = {}
 
     def observe(self, value: float, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
+        key = _key(labels)
         counts = self.counts.setdefault(key, [0] * (len(self.buckets) + 1))
         counts[bisect.bisect_left(self.buckets, value)] += 1
         self.sums[key] = self.sums.get(key, 0.0) + value

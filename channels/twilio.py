@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -307,10 +307,7 @@ class TwilioGateway:
         if not signature or not self._signed(url, pairs, signature):
             log.warning("twilio webhook: bad or missing signature on %s", request.path)
             raise web.HTTPForbidden(text="invalid signature")
-        form: dict[str, str] = {}
-        for key, value in pairs:
-            form.setdefault(key, value)  # the first value of each field
-        return form
+        return dict(reversed(pairs))  # the first value of each field
 
     def _signed(self, url: str, pairs: list[tuple[str, str]], signature: str) -> bool:
         """Twilio's check. The URL exactly as configured is tried first (one
@@ -322,11 +319,15 @@ class TwilioGateway:
         return bool(self._validator.validate(url, MultiDict(pairs), signature))
 
 
-def signature_of(token: bytes, url: str, pairs: Iterable[tuple[str, str]]) -> str:
+def signature_of(token: bytes, url: str, pairs: Sequence[tuple[str, str]]) -> str:
     """Twilio's webhook signature (``RequestValidator.compute_signature``, which
     the tests check it against): HMAC-SHA1, base64, of the URL followed by each
     distinct name and value, sorted by name, then by value."""
-    data = url + "".join(name + value for name, value in sorted(set(pairs)))
+    fields = dict(pairs)
+    if len(fields) == len(pairs):  # no name twice, as usual: sorting the names will do
+        data = url + "".join([name + fields[name] for name in sorted(fields)])
+    else:
+        data = url + "".join(name + value for name, value in sorted(set(pairs)))
     return base64.b64encode(hmac.digest(token, data.encode(), "sha1")).decode()
 
 

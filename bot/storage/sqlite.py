@@ -269,23 +269,16 @@ class SQLiteStore(Store):
         seen_sql, seen_args = seen_query(len(keys)), [part for key in keys for part in key]
 
         def commit(c: sqlite3.Connection) -> set[tuple[str, str]]:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                replayed = set()
-                if keys:
-                    replayed = {(str(r[0]), str(r[1]))
-                                for r in c.execute(seen_sql, seen_args).fetchall()}
-                todo = statements if not replayed else _statements(writes, replayed)
-                for statement, rows in todo:
-                    c.executemany(statement, rows)
-                c.execute("COMMIT")
-            except BaseException:
-                if c.in_transaction:
-                    c.execute("ROLLBACK")
-                raise
+            replayed = set()
+            if keys:
+                replayed = {(str(r[0]), str(r[1]))
+                            for r in c.execute(seen_sql, seen_args).fetchall()}
+            todo = statements if not replayed else _statements(writes, replayed)
+            for statement, rows in todo:
+                c.executemany(statement, rows)
             return replayed
 
-        return await _in_thread(self._w, commit)
+        return await _in_thread(self._w, _immediate(commit))
 
     # lookups ------------------------------------------------------------------
     async def report_by_ref(self, ref: str) -> Report | None:
@@ -378,20 +371,17 @@ class SQLiteStore(Store):
             return []
         names = list(channels) if channels is not None else []
         args: list[Any] = [ts(now), *names, limit, ts(now), *names, limit, limit]
-        async with self._write_lock:
-            conn = self._w
-            await conn.execute("BEGIN IMMEDIATE")  # other processes may claim too
-            try:
-                rows = await conn.execute_fetchall(
-                    claim_query(None if channels is None else len(names)), args)
-                if rows:
-                    await conn.executemany(
-                        "UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?",
-                        [(ts(lease_until), r[0]) for r in rows])
-                await conn.execute("COMMIT")
-            except BaseException:
-                await _rollback(conn)
-                raise
+        sql, until = claim_query(None if channels is None else len(names)), ts(lease_until)
+
+        def claim(c: sqlite3.Connection) -> list[Any]:
+            rows = c.execute(sql, args).fetchall()
+            if rows:
+                c.executemany("UPDATE outbox SET status = 'sending', lease_until = ?"
+                              " WHERE id = ?", [(until, r[0]) for r in rows])
+            return rows
+
+        async with self._write_lock:  # IMMEDIATE: other processes may claim too
+            rows = await _in_thread(self._w, _immediate(claim))
         return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
                                r[4], json.loads(r[5]), r[6],
                                parse_ts(r[7]) if r[7] else None, bool(r[8])) for r in rows]
@@ -513,6 +503,24 @@ async def _in_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connectio
     raw = conn._conn
     result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
     return result
+
+
+def _immediate(body: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    """``body`` as one write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back
+    if it raises), to run on the connection's thread in one trip."""
+
+    def run(c: sqlite3.Connection) -> T:
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(c)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return result
+
+    return run
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
