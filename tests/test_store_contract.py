@@ -183,6 +183,30 @@ def test_a_claim_reads_the_queue_in_order_instead_of_sorting_it(tmp_path: Path) 
     conn.close()
 
 
+def test_depth_and_status_callbacks_read_indexes(tmp_path: Path) -> None:
+    """The outbox depth counts the two partial indexes and a status callback finds
+    its message by the index of sent ones: neither scans the table."""
+    import sqlite3
+
+    from bot.storage.schema import MIGRATIONS
+    from bot.storage.sqlite import DELIVERY_QUERY, DEPTH_QUERY
+
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for script in MIGRATIONS:
+        conn.executescript(script)
+    depth = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + DEPTH_QUERY)]
+    assert "SCAN outbox USING INDEX outbox_queue" in depth, depth
+    assert "SCAN outbox USING INDEX outbox_leased" in depth, depth
+    assert "SCAN outbox" not in depth, depth
+    delivery = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + DELIVERY_QUERY,
+                                               ["delivered", None, "sms", "SM1"])]
+    assert delivery == ["SEARCH outbox USING INDEX outbox_external (channel=? AND external_id=?)"]
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                          " AND tbl_name = 'outbox'")}
+    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external"}
+    conn.close()
+
+
 async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
     await store.commit_turn(TurnWrite(
         contact=contact(1), session=Session("k1:c1", "menu", {}, NOW), subscribe=["goma"],

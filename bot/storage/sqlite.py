@@ -393,9 +393,7 @@ class SQLiteStore(Store):
         self, channel: str, external_id: str, status: str, error: str | None,
     ) -> bool:
         async with self._write_lock:
-            cursor = await self._w.execute(
-                "UPDATE outbox SET delivery_status = ?, last_error = COALESCE(?, last_error)"
-                " WHERE channel = ? AND external_id = ?", (status, error, channel, external_id))
+            cursor = await self._w.execute(DELIVERY_QUERY, (status, error, channel, external_id))
             return cursor.rowcount > 0
 
     async def outbound_sent(
@@ -418,8 +416,7 @@ class SQLiteStore(Store):
         await self._submit(Mark("failed", (error, ts(now), outbound_id)))
 
     async def outbox_depth(self) -> int:
-        row = await _one(self._r,
-                         "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        row = await _one(self._r, DEPTH_QUERY)
         return int(row[0]) if row else 0
 
 
@@ -428,6 +425,13 @@ _CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opt
                  " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
 _LOAD = f"SELECT {_CONVERSATION}"
 _Begun = tuple[bool, Conversation | None]
+
+
+# Counted from the two partial indexes (pending, sending), not the table.
+DEPTH_QUERY = ("SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending')"
+               " + (SELECT COUNT(*) FROM outbox WHERE status = 'sending')")
+DELIVERY_QUERY = ("UPDATE outbox SET delivery_status = ?, last_error = COALESCE(?, last_error)"
+                  " WHERE channel = ? AND external_id = ?")
 
 
 def claim_query(channels: int | None) -> str:
