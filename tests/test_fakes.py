@@ -28,6 +28,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from tests.fakes._loopback import serving
 from tests.fakes.telegram import (
     FakeTelegram,
     make_callback_update,
@@ -263,12 +264,8 @@ async def test_webhook_lifecycle(tg: FakeTelegram, bot: Bot) -> None:
 
     app = web.Application()
     app.router.add_post("/tg", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}/tg"
+    async with serving(app) as base:
+        url = f"{base}/tg"
         assert await bot.set_webhook(url, secret_token="s3cr3t_Token-1")
         info = await bot.get_webhook_info()
         assert info.url == url and info.pending_update_count == 0
@@ -279,8 +276,6 @@ async def test_webhook_lifecycle(tg: FakeTelegram, bot: Bot) -> None:
         assert received == [("s3cr3t_Token-1", update)]
         assert await bot.delete_webhook(drop_pending_updates=True)
         assert (await bot.get_webhook_info()).url == ""
-    finally:
-        await runner.cleanup()
 
 
 async def test_wrong_token_and_json_bodies(tg: FakeTelegram) -> None:

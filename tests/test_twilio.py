@@ -586,6 +586,7 @@ async def test_our_form_body_is_the_one_aiohttp_would_send() -> None:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
 
     from channels.twilio import FormEncodingHttpClient
+    from tests.fakes._loopback import serving
 
     seen: list[tuple[str, bytes]] = []
 
@@ -595,24 +596,17 @@ async def test_our_form_body_is_the_one_aiohttp_would_send() -> None:
 
     server = web.Application()
     server.router.add_post("/m", record)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     data = {"To": "+243810000999", "Body": "Bonjour & merci, 1+1=2 — مرحبا 👋🏽 100%",
             "StatusCallback": "https://bot.example.org/webhooks/twilio/status?a=b",
             "MediaUrl": ["https://x.example/a", "https://x.example/b"]}
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    try:
+    async with serving(server) as base:
         for client in (AsyncTwilioHttpClient(), FormEncodingHttpClient()):
             try:
-                await client.request("POST", f"http://{host}:{port}/m", data=data,
-                                     headers=headers, auth=("AC1", "token"))
+                await client.request("POST", f"{base}/m", data=data, headers=headers,
+                                     auth=("AC1", "token"))
             finally:
                 await client.close()
-    finally:
-        await runner.cleanup()
     assert len(seen) == 2
     assert seen[0] == seen[1]
     assert seen[1][0] == "application/x-www-form-urlencoded"
