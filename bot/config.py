@@ -111,6 +111,7 @@ class TelegramSettings(_Model):
     send_timeout_seconds: float = Field(default=10, gt=0)
     messages_per_second: float = Field(default=30, gt=0)
     per_chat_per_second: float = Field(default=1, gt=0)
+    per_group_per_minute: float = Field(default=20, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> TelegramSettings:

@@ -8,6 +8,7 @@ Decision tested here: a webhook body that is JSON but not an Update (no integer
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import sqlite3
@@ -25,8 +26,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app import App
 from bot.channel import SendError
 from bot.config import Config
+from bot.conversations import outbound_payload
 from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
-from bot.records import Conversation
+from bot.records import Conversation, NewOutbound, TurnWrite
 from bot.server import Service
 from channels.telegram import (
     Handle,
@@ -354,6 +356,36 @@ async def test_a_hang_past_the_send_timeout_is_retried(
         assert hung.status is None and retried.at - hung.at >= 0.45
         await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
         assert r.outbox() == [("sent", 2, "timed out")]
+
+
+async def test_a_group_chat_is_sent_to_at_the_group_rate(tmp_path: Path, tg: FakeTelegram) -> None:
+    """Telegram allows about 20 messages a minute in one group: sends to a group (a
+    negative chat id, such as a moderators' alert group) are spaced by
+    ``per_group_per_minute`` while a person's chat keeps its own, faster rate."""
+    group = -(1_000_000_000_000 + NEEMA)
+    async with running(tmp_path, tg, per_group_per_minute=300) as r:  # 0.2 s apart
+        tg.push_update(make_text_update(81, NEEMA, "habari", chat_type="supergroup"))
+        await r.say(make_text_update(82, TUMAINI, "hello"), TUMAINI)
+        convo = await r.contact(TUMAINI)
+        assert convo is not None
+        sealed_group = r.app.vault.seal(str(group))
+        await r.app.store.commit_turn(TurnWrite(
+            contact=convo.contact, session=convo.session,
+            outbound=[NewOutbound(None, "telegram", sealed_group, "advisory",
+                                  outbound_payload(Outbound(text=f"Alert {i}")))
+                      for i in range(4)]
+            + [NewOutbound(convo.contact.id, "telegram", convo.contact.address_sealed,
+                           "advisory", outbound_payload(Outbound(text=f"Advisory {i}")))
+               for i in range(4)]))
+        await eventually(lambda: len(tg.sent_messages(group)) == 4
+                         and len(tg.sent_messages(TUMAINI)) == 5, r.app)
+        calls = [c for c in tg.calls_to("sendMessage") if c.status == 200]
+        to_group = [c.at for c in calls if c.params["chat_id"] == group]
+        to_person = [c.at for c in calls if c.params["chat_id"] == TUMAINI][1:]
+        assert [m["text"] for m in tg.sent_messages(group)] == [f"Alert {i}" for i in range(4)]
+        assert min(b - a for a, b in itertools.pairwise(to_group)) >= 0.18
+        assert to_person[-1] - to_person[0] < 0.18 * 3  # not held to the group's pace
+        assert tg.http_429 == 0
 
 
 async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeTelegram) -> None:
