@@ -61,6 +61,12 @@ class Route:
     handler: Handler
 
 
+class ChannelRefused(Exception):
+    """A channel's provider refused its credentials when it started (a revoked or
+    mistyped token): retrying cannot help, the operator must fix the config. The
+    message names the config key, never the secret."""
+
+
 class SendError(Exception):
     """A send that did not go through. ``reason`` is safe to store: no address, no text."""
 
@@ -104,7 +110,11 @@ class Channel(Protocol):
 
 
 class ServedChannel(Channel, Protocol):
-    """A channel with a lifetime (HTTP client, polling task) and webhooks."""
+    """A channel with a lifetime (HTTP client, polling task) and webhooks.
+
+    It may also have a ``ready`` attribute: while false (its provider not yet
+    reached), the outbox claims nothing for it, so queued messages wait without
+    spending their tries. A channel without one is always ready."""
 
     async def start(self) -> None: ...
 
@@ -125,6 +135,11 @@ CHANNELS: dict[str, str] = {
     "sms": "channels.sms:build",
     "whatsapp": "channels.whatsapp:build",
 }
+
+
+def is_ready(channel: Channel) -> bool:
+    """Whether ``channel`` can send now (see :class:`ServedChannel`)."""
+    return bool(getattr(channel, "ready", True))
 
 
 def load_channel(name: str) -> ChannelFactory:

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.channel import ChannelRefused
 from bot.config import Config, ConfigError, load_config
 from bot.records import Report, ReportStatus
 from bot.storage import UnsupportedStore
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"sauti: config error: {exc}", file=sys.stderr)
         return 2
-    except (UsageError, UnsupportedStore) as exc:
+    except (UsageError, UnsupportedStore, ChannelRefused) as exc:
         print(f"sauti: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -94,6 +94,13 @@ class ServerSettings(_Model):
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = "https://bot.example.org"
 
+    @model_validator(mode="after")
+    def _check(self) -> ServerSettings:
+        if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", self.public_url):
+            raise ValueError("public_url must be the http(s):// address Twilio and Telegram "
+                             "call, without a query (e.g. https://bot.example.org)")
+        return self
+
 
 class PrivacySettings(_Model):
     pseudonym_key: SecretStr = SecretStr("change-me")

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.channel import Channel, SendError, Throttle
+from bot.channel import Channel, SendError, Throttle, is_ready
 from bot.config import OutboxSettings, TwilioSettings
 from bot.locks import KeyedLocks
 from bot.messages import Choice, Outbound
@@ -129,8 +129,9 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
 
     def _sendable(self) -> list[str]:
-        """The channels this process can send on (WhatsApp may fall back to SMS)."""
-        return sorted(self._channels)
+        """The channels this process can send on now (WhatsApp may fall back to
+        SMS; one whose provider is not reached yet waits)."""
+        return sorted(name for name, channel in self._channels.items() if is_ready(channel))
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App
-from bot.config import PrivacySettings
+from bot.config import PrivacySettings, ServerSettings
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -70,6 +70,15 @@ class Service:
         self.port = 0
 
     async def start(self) -> int:
+        """Start the channels, the web app and the dispatcher; if any fails to
+        start, what had started is stopped again before the error goes up."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> int:
         for name in enabled_channels(self.app):
             if name not in self.app.channels:
                 self.app.enable_channel(name)
@@ -124,6 +133,12 @@ async def serve_forever(app: App) -> None:
             or privacy.contact_key.get_secret_value() == defaults.contact_key.get_secret_value():
         log.warning("privacy.pseudonym_key or privacy.contact_key is the built-in example: "
                     "set long random values before real use")
+    config = app.config
+    called = config.twilio.enabled or (config.telegram.enabled
+                                       and config.telegram.mode == "webhook")
+    if called and config.server.public_url == ServerSettings().public_url:
+        log.warning("server.public_url is the example: Twilio signs, and Telegram calls, the "
+                    "public address, so webhooks will not arrive or will be refused")
     service = Service(app)
     await service.start()
     stop = asyncio.Event()

@@ -23,11 +23,27 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channel import Capabilities, Route, SendError, SendResult, Throttle, send_parts
+from bot.channel import (
+    Capabilities,
+    ChannelRefused,
+    Route,
+    SendError,
+    SendResult,
+    Throttle,
+    send_parts,
+)
 from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
 from bot.render import numbered
 
@@ -257,6 +273,12 @@ def _request(pool_size: int, timeout: float) -> HTTPXRequest:
                         write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout)
 
 
+def backoff(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed tries in a row: doubling from a
+    quarter second up to MAX_BACKOFF, with jitter."""
+    return float(min(MAX_BACKOFF, 0.25 * 2.0 ** min(failures, 8))) * random.uniform(0.5, 1)
+
+
 # ---------- the channel
 class TelegramChannel:
     """Receives updates (polling task or webhook route) and sends through one Bot."""
@@ -278,29 +300,76 @@ class TelegramChannel:
         self._secret = settings.webhook_secret.get_secret_value()
         self._poll_timeout = timedelta(seconds=poll_timeout)
         self._poller: asyncio.Task[None] | None = None
+        self._connector: asyncio.Task[None] | None = None
+        self._connected = False  # getMe answered: sends may go
         self._stopping = asyncio.Event()
         self._handling = False
         self._offset: int | None = None
         self._confirmed: int | None = None
 
+    @property
+    def ready(self) -> bool:
+        """getMe answered: the outbox may claim Telegram's messages."""
+        return self._connected
+
     # lifecycle -------------------------------------------------------------
 
     async def start(self) -> None:
-        """Check the token (getMe), then set the webhook or start long polling."""
+        """Check the token (getMe), then set the webhook or start long polling.
+
+        A token the Bot API refuses stops the start (:class:`ChannelRefused`). An
+        API out of reach (no network yet, 5xx, time-out) does not: the rest of
+        the bot serves, connecting goes on in the background with backoff, and
+        replies wait in the outbox until it is through."""
+        self._stopping.clear()
+        try:
+            await self._connect()
+        except InvalidToken:  # PTB's message holds the token: never pass it on
+            raise ChannelRefused("telegram: the Bot API refused telegram.token") from None
+        except TelegramError as exc:
+            log.warning("telegram: Bot API out of reach at start (%s), connecting in the "
+                        "background", type(exc).__name__)
+            self._connector = asyncio.create_task(self._keep_connecting(),
+                                                  name="telegram-connect")
+
+    async def _connect(self) -> None:
         await self._bot.initialize()
+        self._connected = True
         if self._settings.mode == "webhook":
             await self._bot.set_webhook(url=self._webhook_url, secret_token=self._secret,
                                         allowed_updates=ALLOWED_UPDATES)
             log.info("telegram: webhook set")
             return
         await self._bot.delete_webhook()  # a webhook would make getUpdates fail
-        self._stopping.clear()
         self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
         log.info("telegram: polling")
+
+    async def _keep_connecting(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            failures += 1
+            delay = backoff(failures)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            if self._stopping.is_set():
+                return
+            try:
+                await self._connect()
+                log.info("telegram: connected after %d tries", failures + 1)
+                return
+            except TelegramError as exc:  # a refused token too: it may be fixed at Telegram
+                log.warning("telegram: still out of reach (%s), retry %d",
+                            "token refused" if isinstance(exc, InvalidToken)
+                            else type(exc).__name__, failures)
 
     async def stop(self) -> None:
         """Let an update being handled finish, stop polling, confirm, close the client."""
         self._stopping.set()
+        connector, self._connector = self._connector, None
+        if connector is not None:
+            connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connector
         task, self._poller = self._poller, None
         if task is not None:
             if not self._handling:
@@ -335,7 +404,7 @@ class TelegramChannel:
                 failures = 0
             except Exception as exc:  # keep polling whatever failed; the update comes again
                 failures += 1
-                delay = min(MAX_BACKOFF, 0.25 * 2 ** min(failures, 8)) * random.uniform(0.5, 1)
+                delay = backoff(failures)
                 log.warning("telegram: polling failed (%s), retry in %.1fs",
                             type(exc).__name__, delay)
                 with contextlib.suppress(TimeoutError):
@@ -397,6 +466,8 @@ class TelegramChannel:
     async def send(self, address: str, message: Outbound) -> SendResult:
         """Send the text (split past 4,096 characters) with the choices as buttons under
         its last part. A retry starts at the first part that did not go (``parts_sent``)."""
+        if not self._connected:
+            raise SendError("telegram: not connected yet", retryable=True)
         parts = split_text(message.text if message.text.strip() else numbered(message))
         try:
             chat_id = int(address)

@@ -3,7 +3,10 @@ talk to it through a recording channel (our own channel interface, no SDK)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +20,18 @@ from bot.channel import Capabilities, SendResult
 from bot.config import Config
 from bot.messages import Inbound, Location, MediaKind, Outbound
 from bot.render import render_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_sauti(*args: str, cwd: Path) -> asyncio.subprocess.Process:
+    """``sauti ARGS`` as an operator runs it: its own process, this checkout's code,
+    no SAUTI_* settings from the environment; stdout and stderr piped."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAUTI")}
+    env["PYTHONPATH"] = str(ROOT)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
 @dataclass

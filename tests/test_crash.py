@@ -15,11 +15,10 @@ import pytest
 from bot.app import App
 from bot.records import Contact, NewOutbound, TurnWrite
 from bot.server import Service
-from tests.conftest import make_config
+from tests.conftest import make_config, start_sauti
 from tests.fakes.twilio import FakeTwilio
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 async def queue_sms(app: App, count: int) -> None:
@@ -108,11 +107,9 @@ async def test_no_crash_means_no_duplicates(tmp_path: Path) -> None:
 async def test_sigterm_with_a_rate_limited_backlog_stops_at_once(tmp_path: Path) -> None:
     """`sauti serve` at a slow SMS rate with replies queued: SIGTERM stops it in
     seconds, and the untried replies stay queued for the next start."""
-    import os
     import signal
     import socket
     import sqlite3
-    import sys
 
     import aiohttp
 
@@ -129,11 +126,7 @@ async def test_sigterm_with_a_rate_limited_backlog_stops_at_once(tmp_path: Path)
             f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
             f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
             f'api_base_url = "{fake.base_url}"\nsms_per_second = 0.2\n')
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAUTI")}
-        env["PYTHONPATH"] = str(ROOT)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", "--config", str(cfg), cwd=tmp_path,
-            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        proc = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
         try:
             url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
             async with aiohttp.ClientSession() as http:

@@ -40,7 +40,7 @@ from channels.telegram import (
     send_error,
     split_text,
 )
-from tests.conftest import code_of, make_config
+from tests.conftest import code_of, make_config, start_sauti
 from tests.fakes.telegram import (
     FakeTelegram,
     make_callback_update,
@@ -386,6 +386,57 @@ async def test_a_group_chat_is_sent_to_at_the_group_rate(tmp_path: Path, tg: Fak
         assert min(b - a for a, b in itertools.pairwise(to_group)) >= 0.18
         assert to_person[-1] - to_person[0] < 0.18 * 3  # not held to the group's pace
         assert tg.http_429 == 0
+
+
+async def test_an_api_out_of_reach_at_start_is_retried_while_webhooks_are_served(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    """An office whose network is down when the bot starts: getMe fails, `sauti serve`
+    starts anyway, a webhook that arrives meanwhile is stored and answered 200, and its
+    reply waits in the outbox, untried, until the Bot API is reached (the webhook is
+    set then, once)."""
+    tg.fail_next(2, status=502, method="getMe")
+    async with running(tmp_path, tg, mode="webhook") as r:
+        assert not tg.calls_to("setWebhook")  # not reached yet
+        assert await r.post(make_text_update(91, BAHATI, "hello")) == 200
+        await eventually(lambda: tg.sent_messages(BAHATI), r.app)
+        assert "this is Sauti" in tg.sent_messages(BAHATI)[0]["text"]
+        assert [c.status for c in tg.calls_to("getMe")] == [502, 502, 200]
+        assert len(tg.calls_to("setWebhook")) == 1
+        await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
+        assert r.outbox() == [("sent", 1, None)]  # it waited untried: no try spent
+
+
+async def test_polling_starts_once_the_api_is_reached(tmp_path: Path, tg: FakeTelegram) -> None:
+    """getMe fails, then hangs past the time-out: polling begins when it answers."""
+    tg.fail_next(1, status=500, method="getMe")
+    tg.hang_next(1, seconds=3, method="getMe")
+    async with running(tmp_path, tg, send_timeout_seconds=0.3) as r:
+        assert not tg.calls_to("getUpdates")
+        msg = await r.say(make_text_update(92, BAHATI, "hello"), BAHATI)
+        assert "this is Sauti" in msg["text"]
+        calls = tg.calls_to("getMe")
+        assert len(calls) == 3 and calls[0].status == 500 and calls[2].status == 200
+        assert calls[2].at - calls[1].at >= 0.25  # the hung call was given up on
+
+
+async def test_a_refused_token_stops_serve_with_one_line_that_hides_it(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    """A token the Bot API refuses cannot start: `sauti serve` exits 2 with one line
+    naming the config key, and the token itself is nowhere in what it prints."""
+    wrong = "987654:WRONG-token-kept-secret"
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/s.db"\n'
+                   '[server]\nhost = "127.0.0.1"\nport = 0\n'
+                   f'[telegram]\nenabled = true\ntoken = "{wrong}"\n'
+                   f'api_base_url = "{tg.base_url}"\n')
+    proc = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines()[-1] == \
+        "sauti: telegram: the Bot API refused telegram.token"
+    assert "Traceback" not in err.decode()
+    assert b"WRONG" not in out + err and b"987654" not in out + err
+    assert tg.calls_to("getMe")
 
 
 async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeTelegram) -> None:
