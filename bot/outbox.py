@@ -67,6 +67,7 @@ class Dispatcher:
         self._stopping = False
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
+        self._down_since: dict[str, float] = {}  # channel -> when it was first out of reach
 
     def wake(self) -> None:
         self._wake.set()
@@ -198,6 +199,7 @@ class Dispatcher:
             await self._send_failed(record, channel_name, throttles, exc)
             return
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
+        self._down_since.pop(channel_name, None)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
         if channel.capabilities.sms:
             self._metrics.segments.inc(result.segments, channel=channel_name)
@@ -230,6 +232,9 @@ class Dispatcher:
         if exc.retry_after is not None:
             for t in throttles[:1]:  # the channel's first bucket is its sender-wide one
                 self._limiter.pause(t.key, exc.retry_after)
+        if exc.unreachable:
+            await self._out_of_reach(record, channel, throttles, exc, now)
+            return
         attempts = record.attempts + 1
         if exc.retryable and attempts < self._settings.max_attempts:
             delay = exc.retry_after if exc.retry_after is not None else backoff(
@@ -244,6 +249,29 @@ class Dispatcher:
                         attempts, delay)
         else:
             await self._fail(record, exc.reason, now, channel)
+
+    async def _out_of_reach(self, record: OutboundRecord, channel: str,
+                            throttles: list[Throttle], exc: SendError, now: datetime) -> None:
+        """The provider was not reached: the channel is down, not this message, so
+        none of its tries is spent (a long outage would otherwise use them all and
+        lose it). It waits about as long as the channel has been down (doubling,
+        from ``retry_base_seconds`` up to ``retry_max_seconds``, with jitter), and
+        the sender's bucket pauses as long, so the sends queued behind this one
+        wait too instead of each finding the door closed."""
+        settings = self._settings
+        clock = time.monotonic()
+        down_for = clock - self._down_since.setdefault(channel, clock)
+        delay = random.uniform(0.5, 1) * min(settings.retry_max_seconds,
+                                             max(settings.retry_base_seconds, down_for))
+        for t in throttles[:1]:
+            self._limiter.pause(t.key, delay)
+        await self._store.outbound_retry(record.id, error=exc.reason,
+                                         at=now + timedelta(seconds=delay),
+                                         parts_sent=exc.parts_sent,
+                                         segments_sent=exc.segments_sent, counted=False)
+        self._metrics.outbound.inc(channel=channel, result="deferred")
+        log.warning("send on %s: service out of reach (%s) for %.0fs, next in %.1fs, no try "
+                    "spent", channel, exc.reason, down_for, delay)
 
     async def _fail(self, record: OutboundRecord, reason: str, now: datetime,
                     channel: str | None = None) -> None:

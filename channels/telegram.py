@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
@@ -250,6 +251,9 @@ def send_error(exc: TelegramError) -> SendError:
     if isinstance(exc, Forbidden):  # blocked, deactivated, never started the bot
         reason = _safe(exc.message.removeprefix("Forbidden: "))
         return SendError(f"forbidden: {reason}", retryable=False, opted_out=True)
+    if isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout):  # nothing went out
+        return SendError(f"network error ({type(exc.__cause__).__name__})", retryable=True,
+                         unreachable=True)
     if isinstance(exc, TimedOut):  # may still have been delivered: a retry can duplicate
         return SendError("timed out", retryable=True)
     if isinstance(exc, BadRequest):  # PTB's BadRequest is a NetworkError: test it first

@@ -90,6 +90,9 @@ def send_error(exc: BaseException) -> SendError:
         return SendError(f"twilio {code}: rejected ({status})", retryable=False)
     if isinstance(exc, TimeoutError):
         return SendError("twilio: timed out", retryable=True)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # not connected: nothing went out
+        return SendError(f"twilio: transport {type(exc).__name__}", retryable=True,
+                         unreachable=True)
     if isinstance(exc, aiohttp.ClientError):
         return SendError(f"twilio: transport {type(exc).__name__}", retryable=True)
     raise TypeError(f"not a send failure: {type(exc).__name__}") from exc

@@ -108,6 +108,25 @@ async def test_advisories_latest_and_expiry(store: Store) -> None:
     assert await store.latest_advisory("bunia", NOW) is None
 
 
+async def test_a_deferred_send_keeps_its_reason_but_spends_no_try(store: Store) -> None:
+    """``outbound_retry(counted=False)``: the channel was out of reach."""
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
+        NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "long"})]))
+    now = datetime.now(UTC)
+    (first,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    await store.outbound_retry(first.id, error="unreachable", at=now, counted=False)
+    (again,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert again.attempts == 0
+    await store.outbound_retry(again.id, error="unreachable", at=now, parts_sent=2,
+                               segments_sent=3, counted=False)
+    (third,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert third.attempts == 0
+    assert (third.payload["parts_sent"], third.payload["segments_sent"]) == (2, 3)
+    await store.outbound_retry(third.id, error="HTTP 500", at=now)
+    (fourth,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert fourth.attempts == 1
+
+
 async def test_outbox_lifecycle(store: Store) -> None:
     out = [NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": f"m{i}"}, priority=i)
            for i in range(3)]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -116,12 +117,13 @@ async def eventually(check: Callable[[], object], app: App) -> None:
 @asynccontextmanager
 async def running(tmp_path: Path, tg: FakeTelegram, mode: str = "polling",
                   wrap: Callable[[App], Handle] | None = None,
+                  outbox: dict[str, Any] | None = None,
                   **telegram: Any) -> AsyncIterator[Running]:
     config: Config = make_config(
         tmp_path, telegram={"enabled": True, "token": TOKEN, "api_base_url": tg.base_url,
                             "mode": mode, "webhook_secret": SECRET, "messages_per_second": 500,
                             "per_chat_per_second": 500, **telegram},
-        server={"public_url": PUBLIC}, outbox={"retry_base_seconds": 0.1})
+        server={"public_url": PUBLIC}, outbox={"retry_base_seconds": 0.1, **(outbox or {})})
     app = await App.open(config)
     handle = wrap(app) if wrap else app.conversations.handle
     channel = TelegramChannel(config.telegram, handle=handle, public_url=PUBLIC, pool_size=8,
@@ -450,15 +452,22 @@ async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeT
         assert r.outbox() == [("failed", 1, "forbidden: bot was blocked by the user")]
 
 
-async def test_connection_refused_is_retried_with_its_reason(
+async def test_an_outage_spends_no_tries_and_the_reply_goes_when_it_is_back(
         tmp_path: Path, tg: FakeTelegram) -> None:
-    async with running(tmp_path, tg, mode="webhook") as r:
+    """The Bot API refuses connections for longer than the tries would last: the
+    reply waits with its reason kept and none of its 2 tries spent, then goes once."""
+    async with running(tmp_path, tg, mode="webhook", outbox={"max_attempts": 2}) as r:
+        port = tg.port
         await tg.stop()  # the API base URL now points at a closed port
         assert await r.post(make_text_update(81, TUMAINI, "hello")) == 200
-        await eventually(lambda: r.outbox()[0][1] >= 2, r.app)
-        status, _, error = r.outbox()[0]
-        assert (status, error) == ("pending", "network error (ConnectError)")
+        outbound = r.app.metrics.outbound
+        await eventually(lambda: outbound.get(channel="telegram", result="deferred") >= 4, r.app)
+        assert r.outbox() == [("pending", 0, "network error (ConnectError)")]
         assert "sauti_send_errors_total" in await r.app.metrics.render()
+        await tg.start(port)
+        await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
+        assert r.outbox()[0][:2] == ("sent", 1)
+        assert len(tg.sent_messages(TUMAINI)) == 1
 
 
 # ------------------------------------------------------------------ pure parts
@@ -617,6 +626,14 @@ def test_send_errors_map_to_outbox_decisions(monkeypatch: pytest.MonkeyPatch) ->
     assert send_error(NetworkError("Bad Gateway (502)")).retryable
     bad = send_error(BadRequest("Bad Request: chat 7000012345 not found"))
     assert (bad.retryable, bad.reason) == (False, "bad request: Chat # not found")
+    # not connected at all: nothing went out, the outbox spends no try on it
+    for cause in (httpx.ConnectError("refused"), httpx.ConnectTimeout("no answer")):
+        wrapped = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError("x")
+        wrapped.__cause__ = cause
+        assert send_error(wrapped).unreachable and send_error(wrapped).retryable
+    late = TimedOut()
+    late.__cause__ = httpx.ReadTimeout("sent, no answer")  # may have been delivered
+    assert send_error(late).retryable and not send_error(late).unreachable
 
 
 async def test_service_builds_the_channel_from_config(tmp_path: Path, tg: FakeTelegram) -> None:
@@ -636,6 +653,8 @@ async def test_service_builds_the_channel_from_config(tmp_path: Path, tg: FakeTe
         first, second = channel.throttles("700001", Outbound("x"))
         assert (first.key, first.per_second, first.burst) == ("telegram", 30, 1)
         assert (second.key, second.per_second, second.burst) == ("telegram:700001", 1, 1)
+        _, group = channel.throttles("-1001234567890", Outbound("x"))
+        assert (group.key, group.per_second) == ("telegram:-1001234567890", 20 / 60)
     finally:
         await service.stop()
         await app.close()

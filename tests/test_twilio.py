@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -125,13 +124,14 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, fake: FakeTwilio, **twilio: Any) -> AsyncIterator[Bot]:
+async def running(tmp_path: Path, fake: FakeTwilio, outbox: dict[str, Any] | None = None,
+                  **twilio: Any) -> AsyncIterator[Bot]:
     settings = {"enabled": True, "account_sid": fake.account_sid,
                 "auth_token": fake.auth_token, "sms_from": SMS_FROM, "whatsapp_from": WA_FROM,
                 "api_base_url": fake.base_url, "sms_per_second": 50,
                 "send_timeout_seconds": 0.5, **twilio}
     config = make_config(tmp_path, twilio=settings, server={"public_url": PUBLIC + "/"},
-                         outbox={"retry_base_seconds": 0.1})
+                         outbox={"retry_base_seconds": 0.1, **(outbox or {})})
     app = await App.open(config)
     service = Service(app, host="127.0.0.1", port=0)
     await service.start()
@@ -431,19 +431,23 @@ async def test_outside_whatsapp_window_error_fails(bot: Bot) -> None:
     assert (row["attempts"], row["last_error"]) == (1, "twilio 63016: outside WhatsApp 24h window")
 
 
-async def test_connection_refused_is_retried_with_reason(tmp_path: Path,
-                                                         fake: FakeTwilio) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    async with running(tmp_path, fake, api_base_url=closed) as b:
+async def test_an_outage_spends_no_tries_and_the_reply_goes_when_it_is_back(
+        tmp_path: Path, fake: FakeTwilio) -> None:
+    """Twilio's API refuses connections for longer than the tries would last: the
+    reply waits with its reason kept and none of its 2 tries spent, then goes once."""
+    async with running(tmp_path, fake, outbox={"max_attempts": 2}) as b:
+        port = fake.port
+        await fake.stop()
         await b.post(SMS_PATH, sms_form("+243810000217", SMS_FROM, "hello"))
-        await b.retry_now()
-        await b.until(lambda: b.outbox()[0]["attempts"] >= 2)
+        outbound = b.app.metrics.outbound
+        await b.until(lambda: outbound.get(channel="sms", result="deferred") >= 4)
         row = b.outbox()[0]
-        assert row["status"] in ("pending", "sending")
+        assert (row["status"], row["attempts"]) == ("pending", 0)
         assert row["last_error"] == "twilio: transport ClientConnectorError"
-        assert fake.calls == []
+        await fake.start(port)
+        await b.until(lambda: b.outbox()[0]["status"] == "sent")
+        assert b.outbox()[0]["attempts"] == 1
+        assert len(fake.sent_to("+243810000217")) == 1
 
 
 # -------------------------------------------------------- WhatsApp 24-hour window

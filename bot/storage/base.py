@@ -123,10 +123,13 @@ class Store(ABC):
 
     @abstractmethod
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,
-                             parts_sent: int = 0, segments_sent: int = 0) -> None:
+                             parts_sent: int = 0, segments_sent: int = 0,
+                             counted: bool = True) -> None:
         """Back to the queue, due again at ``at``. ``parts_sent`` > 0: that many
         parts of a long text went out (billed ``segments_sent``); they are kept
-        in the payload so that the next try sends only the rest."""
+        in the payload so that the next try sends only the rest. ``counted``
+        False: the try does not count towards the message's tries (its channel
+        was out of reach; the error is still kept)."""
 
     @abstractmethod
     async def outbound_release(self, outbound_id: int) -> None:

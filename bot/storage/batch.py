@@ -22,6 +22,18 @@ def ts(moment: datetime) -> str:
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
+def _requeue(*, counted: bool, partial: bool) -> str:
+    """Back to the queue with the error and when it is due again: a "retry" spends
+    one of the message's tries, a "defer" does not (its channel was out of reach);
+    a partial one keeps how many parts of a long text went out."""
+    return ("UPDATE outbox SET status = 'pending', lease_until = NULL,"
+            + (" attempts = attempts + 1," if counted else "")
+            + " last_error = ?, next_attempt_at = ?"
+            + (", payload = json_set(payload, '$.parts_sent', ?, '$.segments_sent', ?)"
+               if partial else "")
+            + " WHERE id = ?")
+
+
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A small outbox update that rides along in the next group commit."""
@@ -69,12 +81,10 @@ class BatchSQL:
         ("sent", "UPDATE outbox SET status = 'sent', address_sealed = NULL, lease_until = NULL,"
                  " external_id = ?, segments = ?, sent_at = ?, attempts = attempts + 1"
                  " WHERE id = ?"),
-        ("retry", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
-                  " attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?"),
-        ("retry_partial", "UPDATE outbox SET status = 'pending', lease_until = NULL,"
-                          " attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
-                          " payload = json_set(payload, '$.parts_sent', ?,"
-                          " '$.segments_sent', ?) WHERE id = ?"),
+        ("retry", _requeue(counted=True, partial=False)),
+        ("defer", _requeue(counted=False, partial=False)),
+        ("retry_partial", _requeue(counted=True, partial=True)),
+        ("defer_partial", _requeue(counted=False, partial=True)),
         ("release", "UPDATE outbox SET status = 'pending', lease_until = NULL"
                     " WHERE id = ? AND status = 'sending'"),
         ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"

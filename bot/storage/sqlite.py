@@ -402,12 +402,14 @@ class SQLiteStore(Store):
         await self._submit(Mark("sent", (external_id, segments, ts(now), outbound_id)))
 
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,
-                             parts_sent: int = 0, segments_sent: int = 0) -> None:
+                             parts_sent: int = 0, segments_sent: int = 0,
+                             counted: bool = True) -> None:
         if parts_sent > 0:
-            await self._submit(Mark("retry_partial", (error, ts(at), parts_sent,
-                                                      segments_sent, outbound_id)))
+            await self._submit(Mark("retry_partial" if counted else "defer_partial",
+                                    (error, ts(at), parts_sent, segments_sent, outbound_id)))
         else:
-            await self._submit(Mark("retry", (error, ts(at), outbound_id)))
+            await self._submit(Mark("retry" if counted else "defer",
+                                    (error, ts(at), outbound_id)))
 
     async def outbound_release(self, outbound_id: int) -> None:
         await self._submit(Mark("release", (outbound_id,)))

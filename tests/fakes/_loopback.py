@@ -38,7 +38,9 @@ class LoopbackServer:
     def _on_stop(self) -> None:
         """Release whatever waits (long polls); called before the server closes."""
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on ``port`` of 127.0.0.1 (0: any free one; give the old port to come
+        back where clients already point, after :meth:`stop`)."""
         if self._runner is not None:
             raise RuntimeError(f"{type(self).__name__} already started")
         app = web.Application()
@@ -46,7 +48,7 @@ class LoopbackServer:
         self._closing = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
 
