@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form
 
 TARGET_RATE, TARGET_RATIO = 1000.0, 0.30
+WINDOW = 5.0  # seconds: a long round's rate is also printed per window
 PATH = "/webhooks/twilio/sms"
 PUBLIC_URL = "https://sauti.example.org"
 SCRIPT = ["hello", "1"] + ["4", "1"] * 20  # first contact, then menu answers
@@ -175,9 +176,12 @@ class Client(asyncio.Protocol):
 async def load(port: int, plan: list[list[bytes]], concurrency: int, seconds: float
                ) -> tuple[float, list[float], int]:
     """Post the plan's residents' messages, each resident's in order, over
-    ``concurrency`` connections, for ``seconds`` (or until the plan runs out)."""
+    ``concurrency`` connections, for ``seconds`` (or until the plan runs out).
+    A round of ``WINDOW`` seconds or more also prints its rate window by window,
+    so that a drift as the database grows shows."""
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
+    done: list[float] = []
     errors = 0
     queue: asyncio.Queue[list[bytes]] = asyncio.Queue()
     for mine in plan:
@@ -196,6 +200,7 @@ async def load(port: int, plan: list[list[bytes]], concurrency: int, seconds: fl
                     if await client.send(request) != 200:
                         errors += 1
                     latencies.append(time.perf_counter() - t0)
+                    done.append(t0 + latencies[-1])
         finally:
             transport.close()
 
@@ -204,6 +209,13 @@ async def load(port: int, plan: list[list[bytes]], concurrency: int, seconds: fl
     elapsed = time.perf_counter() - t0
     if elapsed < seconds < float("inf"):
         print(f"warning: the plan ran out after {elapsed:.1f}s: raise --residents")
+    if WINDOW * 3 <= seconds < float("inf"):
+        counts = [0] * int(min(seconds, elapsed) // WINDOW)
+        for moment in done:
+            if (window := int((moment - t0) // WINDOW)) < len(counts):
+                counts[window] += 1
+        rates = ", ".join(f"{c / WINDOW:.0f}" for c in counts)
+        print(f"  msgs/s per {WINDOW:g} s window: {rates}")
     return len(latencies) / elapsed, latencies, errors
 
 
