@@ -70,19 +70,19 @@ class ChannelRefused(Exception):
 class SendError(Exception):
     """A send that did not go through. ``reason`` is safe to store: no address, no text.
 
-    ``unreachable``: the provider was not reached at all (connection refused, name
-    not resolved, connect time-out), so nothing went out. That is the channel
-    being down, not this message failing: the outbox waits it out without
-    spending the message's tries."""
+    ``channel_down``: the channel failed, not this message, and nothing went out:
+    the provider was not reached at all (connection refused, name not resolved,
+    connect time-out) or refused the bot's own credentials. The outbox waits it
+    out without spending the message's tries."""
 
     def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None,
-                 opted_out: bool = False, unreachable: bool = False) -> None:
+                 opted_out: bool = False, channel_down: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retryable = retryable or unreachable
+        self.retryable = retryable or channel_down
         self.retry_after = retry_after
         self.opted_out = opted_out
-        self.unreachable = unreachable
+        self.channel_down = channel_down
         # A long text sent as several messages: how many parts are delivered
         # (counting earlier tries) and their segments, so a retry sends the rest.
         self.parts_sent = 0

@@ -67,7 +67,7 @@ class Dispatcher:
         self._stopping = False
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
-        self._down_since: dict[str, float] = {}  # channel -> when it was first out of reach
+        self._down_since: dict[str, float] = {}  # channel -> when it was first found down
 
     def wake(self) -> None:
         self._wake.set()
@@ -232,8 +232,8 @@ class Dispatcher:
         if exc.retry_after is not None:
             for t in throttles[:1]:  # the channel's first bucket is its sender-wide one
                 self._limiter.pause(t.key, exc.retry_after)
-        if exc.unreachable:
-            await self._out_of_reach(record, channel, throttles, exc, now)
+        if exc.channel_down:
+            await self._channel_down(record, channel, throttles, exc, now)
             return
         attempts = record.attempts + 1
         if exc.retryable and attempts < self._settings.max_attempts:
@@ -250,14 +250,15 @@ class Dispatcher:
         else:
             await self._fail(record, exc.reason, now, channel)
 
-    async def _out_of_reach(self, record: OutboundRecord, channel: str,
+    async def _channel_down(self, record: OutboundRecord, channel: str,
                             throttles: list[Throttle], exc: SendError, now: datetime) -> None:
-        """The provider was not reached: the channel is down, not this message, so
-        none of its tries is spent (a long outage would otherwise use them all and
-        lose it). It waits about as long as the channel has been down (doubling,
-        from ``retry_base_seconds`` up to ``retry_max_seconds``, with jitter), and
-        the sender's bucket pauses as long, so the sends queued behind this one
-        wait too instead of each finding the door closed."""
+        """The provider was out of reach or refused our credentials: the channel is
+        down, not this message, so none of its tries is spent (a long outage, or a
+        token rotated at the provider, would otherwise use them all and lose it).
+        It waits about as long as the channel has been down (doubling, from
+        ``retry_base_seconds`` up to ``retry_max_seconds``, with jitter), and the
+        sender's bucket pauses as long, so the sends queued behind this one wait
+        too instead of each finding the door closed."""
         settings = self._settings
         clock = time.monotonic()
         down_for = clock - self._down_since.setdefault(channel, clock)
@@ -270,8 +271,8 @@ class Dispatcher:
                                          parts_sent=exc.parts_sent,
                                          segments_sent=exc.segments_sent, counted=False)
         self._metrics.outbound.inc(channel=channel, result="deferred")
-        log.warning("send on %s: service out of reach (%s) for %.0fs, next in %.1fs, no try "
-                    "spent", channel, exc.reason, down_for, delay)
+        log.warning("send on %s: channel down (%s) for %.0fs, next in %.1fs, no try spent",
+                    channel, exc.reason, down_for, delay)
 
     async def _fail(self, record: OutboundRecord, reason: str, now: datetime,
                     channel: str | None = None) -> None:

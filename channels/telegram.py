@@ -253,7 +253,9 @@ def send_error(exc: TelegramError) -> SendError:
         return SendError(f"forbidden: {reason}", retryable=False, opted_out=True)
     if isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout):  # nothing went out
         return SendError(f"network error ({type(exc.__cause__).__name__})", retryable=True,
-                         unreachable=True)
+                         channel_down=True)
+    if isinstance(exc, InvalidToken):  # the bot's token, not this message (and never its text)
+        return SendError("token refused", retryable=True, channel_down=True)
     if isinstance(exc, TimedOut):  # may still have been delivered: a retry can duplicate
         return SendError("timed out", retryable=True)
     if isinstance(exc, BadRequest):  # PTB's BadRequest is a NetworkError: test it first

@@ -77,6 +77,9 @@ def send_error(exc: BaseException) -> SendError:
         if code == 21610:
             return SendError("twilio 21610: recipient opted out", retryable=False,
                              opted_out=True)
+        if status == 401 or code == 20003:  # our account's credentials, not this message
+            return SendError("twilio 20003: credentials refused", retryable=True,
+                             channel_down=True)
         if status == 429 or code in (20429, 63018):
             headers = _retry_after.get(None)
             return SendError(f"twilio {code}: rate limited", retryable=True,
@@ -92,7 +95,7 @@ def send_error(exc: BaseException) -> SendError:
         return SendError("twilio: timed out", retryable=True)
     if isinstance(exc, aiohttp.ClientConnectorError):  # not connected: nothing went out
         return SendError(f"twilio: transport {type(exc).__name__}", retryable=True,
-                         unreachable=True)
+                         channel_down=True)
     if isinstance(exc, aiohttp.ClientError):
         return SendError(f"twilio: transport {type(exc).__name__}", retryable=True)
     raise TypeError(f"not a send failure: {type(exc).__name__}") from exc

@@ -109,15 +109,15 @@ async def test_advisories_latest_and_expiry(store: Store) -> None:
 
 
 async def test_a_deferred_send_keeps_its_reason_but_spends_no_try(store: Store) -> None:
-    """``outbound_retry(counted=False)``: the channel was out of reach."""
+    """``outbound_retry(counted=False)``: the channel was down."""
     await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
         NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "long"})]))
     now = datetime.now(UTC)
     (first,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
-    await store.outbound_retry(first.id, error="unreachable", at=now, counted=False)
+    await store.outbound_retry(first.id, error="channel down", at=now, counted=False)
     (again,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert again.attempts == 0
-    await store.outbound_retry(again.id, error="unreachable", at=now, parts_sent=2,
+    await store.outbound_retry(again.id, error="channel down", at=now, parts_sent=2,
                                segments_sent=3, counted=False)
     (third,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert third.attempts == 0

@@ -441,6 +441,16 @@ async def test_a_refused_token_stops_serve_with_one_line_that_hides_it(
     assert tg.calls_to("getMe")
 
 
+async def test_a_refused_token_while_sending_spends_no_tries(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg, outbox={"max_attempts": 2}) as r:
+        tg.fail_next(3, status=401, method="sendMessage")
+        tg.push_update(make_text_update(93, NEEMA, "hello"))
+        await eventually(lambda: r.outbox() and r.outbox()[0][0] == "sent", r.app)
+        assert r.outbox() == [("sent", 1, "token refused")]
+        assert [c.status for c in tg.calls_to("sendMessage")] == [401, 401, 401, 200]
+
+
 async def test_a_user_who_blocked_the_bot_is_opted_out(tmp_path: Path, tg: FakeTelegram) -> None:
     async with running(tmp_path, tg) as r:
         tg.block(TUMAINI)
@@ -630,10 +640,10 @@ def test_send_errors_map_to_outbox_decisions(monkeypatch: pytest.MonkeyPatch) ->
     for cause in (httpx.ConnectError("refused"), httpx.ConnectTimeout("no answer")):
         wrapped = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError("x")
         wrapped.__cause__ = cause
-        assert send_error(wrapped).unreachable and send_error(wrapped).retryable
+        assert send_error(wrapped).channel_down and send_error(wrapped).retryable
     late = TimedOut()
     late.__cause__ = httpx.ReadTimeout("sent, no answer")  # may have been delivered
-    assert send_error(late).retryable and not send_error(late).unreachable
+    assert send_error(late).retryable and not send_error(late).channel_down
 
 
 async def test_service_builds_the_channel_from_config(tmp_path: Path, tg: FakeTelegram) -> None:

@@ -450,6 +450,19 @@ async def test_an_outage_spends_no_tries_and_the_reply_goes_when_it_is_back(
         assert len(fake.sent_to("+243810000217")) == 1
 
 
+async def test_refused_credentials_spend_no_tries(tmp_path: Path, fake: FakeTwilio) -> None:
+    """Twilio answers 20003 (the account's credentials, say a token rotated at Twilio)
+    for longer than the 2 tries would last: the reply waits, then goes once."""
+    async with running(tmp_path, fake, outbox={"max_attempts": 2}) as b:
+        fake.fail_next(4, 401)
+        await b.post(SMS_PATH, sms_form("+243810000218", SMS_FROM, "hello"))
+        await b.until(lambda: b.outbox()[0]["status"] == "sent")
+        row = b.outbox()[0]
+        assert (row["attempts"], row["last_error"]) == (1, "twilio 20003: credentials refused")
+        assert b.app.metrics.outbound.get(channel="sms", result="deferred") == 4
+        assert len(fake.sent_to("+243810000218")) == 1
+
+
 # -------------------------------------------------------- WhatsApp 24-hour window
 
 

@@ -129,7 +129,7 @@ class Store(ABC):
         parts of a long text went out (billed ``segments_sent``); they are kept
         in the payload so that the next try sends only the rest. ``counted``
         False: the try does not count towards the message's tries (its channel
-        was out of reach; the error is still kept)."""
+        was down; the error is still kept)."""
 
     @abstractmethod
     async def outbound_release(self, outbound_id: int) -> None:

@@ -24,7 +24,7 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circul
 
 def _requeue(*, counted: bool, partial: bool) -> str:
     """Back to the queue with the error and when it is due again: a "retry" spends
-    one of the message's tries, a "defer" does not (its channel was out of reach);
+    one of the message's tries, a "defer" does not (its channel was down);
     a partial one keeps how many parts of a long text went out."""
     return ("UPDATE outbox SET status = 'pending', lease_until = NULL,"
             + (" attempts = attempts + 1," if counted else "")
