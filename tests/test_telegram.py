@@ -408,6 +408,19 @@ async def test_an_api_out_of_reach_at_start_is_retried_while_webhooks_are_served
         assert r.outbox() == [("sent", 1, None)]  # it waited untried: no try spent
 
 
+async def test_stop_while_still_connecting_is_prompt(tmp_path: Path, tg: FakeTelegram) -> None:
+    tg.fail_next(1000, status=502, method="getMe")
+    loop = asyncio.get_running_loop()
+    async with running(tmp_path, tg) as r:
+        await eventually(lambda: len(tg.calls_to("getMe")) >= 2, r.app)
+        started = loop.time()
+    assert loop.time() - started < 2
+    tried = len(tg.calls_to("getMe"))
+    await asyncio.sleep(1.2)
+    assert len(tg.calls_to("getMe")) == tried  # no connector left running
+    assert not tg.calls_to("getUpdates")
+
+
 async def test_polling_starts_once_the_api_is_reached(tmp_path: Path, tg: FakeTelegram) -> None:
     """getMe fails, then hangs past the time-out: polling begins when it answers."""
     tg.fail_next(1, status=500, method="getMe")
