@@ -67,7 +67,8 @@ class Dispatcher:
         self._stopping = False
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
-        self._down_since: dict[str, float] = {}  # channel -> when it was first found down
+        # channel -> (when it was first found down, when last): a down spell
+        self._down: dict[str, tuple[float, float]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -199,7 +200,7 @@ class Dispatcher:
             await self._send_failed(record, channel_name, throttles, exc)
             return
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
-        self._down_since.pop(channel_name, None)
+        self._down.pop(channel_name, None)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
         if channel.capabilities.sms:
             self._metrics.segments.inc(result.segments, channel=channel_name)
@@ -261,7 +262,11 @@ class Dispatcher:
         too instead of each finding the door closed."""
         settings = self._settings
         clock = time.monotonic()
-        down_for = clock - self._down_since.setdefault(channel, clock)
+        since, last = self._down.get(channel, (clock, clock))
+        if clock - last > settings.retry_max_seconds:  # an old spell, nothing sent since
+            since = clock
+        self._down[channel] = (since, clock)
+        down_for = clock - since
         delay = random.uniform(0.5, 1) * min(settings.retry_max_seconds,
                                              max(settings.retry_base_seconds, down_for))
         for t in throttles[:1]:

@@ -240,3 +240,51 @@ async def test_stop_gives_back_what_waits_for_its_turn(slow_app) -> None:  # typ
                       ).fetchall()
     db.close()
     assert sorted(rows) == [("pending", 0, 9), ("sent", 1, 1)]
+
+
+async def test_a_channel_down_spends_no_tries_and_waits_as_long_as_the_spell(
+        tmp_path: Path) -> None:
+    """Each send that finds the channel down waits about as long as the channel has been
+    down (from retry_base up to retry_max), spends no try, and a spell over for longer
+    than retry_max starts afresh."""
+    import sqlite3
+
+    config = make_config(tmp_path, outbox={"max_attempts": 1, "retry_base_seconds": 0.05,
+                                           "retry_max_seconds": 0.4})
+    app = await App.open(config)
+    channel = SlowChannel(delay=0)
+    app.add_channel(channel)
+    down = SendError("sms: transport ClientConnectorError", retryable=True, channel_down=True)
+    channel.failures = [down, down, down]
+
+    def row() -> tuple[str, int, float]:
+        with sqlite3.connect(tmp_path / "sauti.db") as db:
+            status, attempts, due = db.execute(
+                "SELECT status, attempts, next_attempt_at FROM outbox").fetchone()
+        return status, attempts, (datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds()
+
+    async def try_when_due() -> None:
+        while not await app.dispatcher.run_once():
+            await asyncio.sleep(0.01)
+        await app.store.outbox_depth()  # the retry mark rides the next group commit
+
+    try:
+        await queue(app, [("+243810000401", "habari")])
+        await try_when_due()
+        status, attempts, wait = row()
+        assert (status, attempts) == ("pending", 0) and wait <= 0.05  # the spell just began
+        await asyncio.sleep(0.25)  # still due at once: it was 0.05 s at most
+        await try_when_due()
+        status, attempts, wait = row()
+        assert (status, attempts) == ("pending", 0) and 0.1 <= wait <= 0.4
+        await asyncio.sleep(wait + 0.45)  # nothing tried for longer than retry_max
+        await try_when_due()
+        status, attempts, wait = row()
+        assert (status, attempts) == ("pending", 0) and wait <= 0.05  # a new spell
+        await asyncio.sleep(0.06)
+        await try_when_due()
+        await app.store.outbox_depth()
+        assert row()[:2] == ("sent", 1)
+        assert [text for _, text, _ in channel.sent] == ["habari"]
+    finally:
+        await app.close()
