@@ -45,6 +45,10 @@ class App:
                            self._outbox_depth)
         self.dispatcher = Dispatcher(store, self.channels, self.vault, settings=config.outbox,
                                      twilio=config.twilio, metrics=self.metrics)
+        self.metrics.labelled_gauge(
+            "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
+            "channel", lambda: {name: float(self.dispatcher.channel_state(name) == "up")
+                                for name in self.channels})
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,

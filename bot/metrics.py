@@ -88,9 +88,15 @@ class Metrics:
                                   "Time to handle an inbound message durably")
         self.send_latency = Histogram("sauti_send_seconds", "Time of one send call")
         self._gauges: dict[str, tuple[str, Callable[[], Awaitable[float]]]] = {}
+        self._labelled: dict[str, tuple[str, str, Callable[[], dict[str, float]]]] = {}
 
     def gauge(self, name: str, help_text: str, read: Callable[[], Awaitable[float]]) -> None:
         self._gauges[name] = (help_text, read)
+
+    def labelled_gauge(self, name: str, help_text: str, label: str,
+                       read: Callable[[], dict[str, float]]) -> None:
+        """A gauge with one series per value of ``label``, read when rendered."""
+        self._labelled[name] = (help_text, label, read)
 
     async def render(self) -> str:
         lines: list[str] = []
@@ -101,4 +107,8 @@ class Metrics:
         for name, (help_text, read) in sorted(self._gauges.items()):
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge",
                       f"{name} {await read():g}"]
+        for name, (help_text, label, series) in sorted(self._labelled.items()):
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+            lines += [f"{name}{_labels(((label, value),))} {number:g}"
+                      for value, number in sorted(series().items())]
         return "\n".join(lines) + "\n"

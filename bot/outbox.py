@@ -135,6 +135,17 @@ class Dispatcher:
         SMS; one whose provider is not reached yet waits)."""
         return sorted(name for name, channel in self._channels.items() if is_ready(channel))
 
+    def channel_state(self, name: str) -> str:
+        """"connecting" (its provider not reached yet), "down" (sends find it out
+        of reach or refusing our credentials) or "up"."""
+        channel = self._channels.get(name)
+        if channel is not None and not is_ready(channel):
+            return "connecting"
+        spell = self._down.get(name)
+        if spell is not None and time.monotonic() - spell[1] <= self._settings.retry_max_seconds:
+            return "down"
+        return "up"
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)
 

@@ -42,7 +42,9 @@ def build_web_app(app: App) -> web.Application:
             log.warning("health check failed: %s", type(exc).__name__)
             return web.json_response({"status": "unavailable"}, status=503)
         body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "outbox_depth": depth,
-                                "channels": sorted(app.channels)}
+                                "channels": sorted(app.channels),
+                                "channel_state": {name: app.dispatcher.channel_state(name)
+                                                  for name in sorted(app.channels)}}
         return web.json_response(body, status=200 if ok else 503)
 
     async def metrics(request: web.Request) -> web.Response:

@@ -98,6 +98,15 @@ class Running:
         await eventually(lambda: len(self.tg.sent_messages(chat)) > before, self.app)
         return self.tg.sent_messages(chat)[-1]
 
+    async def health(self) -> tuple[dict[str, Any], str]:
+        """GET /healthz's JSON and /metrics' text."""
+        base = f"http://127.0.0.1:{self.service.port}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/healthz") as response:
+                health = await response.json()
+            async with session.get(f"{base}/metrics") as response:
+                return health, await response.text()
+
     async def contact(self, user: int) -> Conversation | None:
         return await self.app.store.load(self.app.conversations.contact_id("telegram", str(user)))
 
@@ -399,6 +408,9 @@ async def test_an_api_out_of_reach_at_start_is_retried_while_webhooks_are_served
     tg.fail_next(2, status=502, method="getMe")
     async with running(tmp_path, tg, mode="webhook") as r:
         assert not tg.calls_to("setWebhook")  # not reached yet
+        health, metrics = await r.health()
+        assert health["channel_state"] == {"telegram": "connecting"}
+        assert 'sauti_channel_up{channel="telegram"} 0' in metrics.splitlines()
         assert await r.post(make_text_update(91, BAHATI, "hello")) == 200
         await eventually(lambda: tg.sent_messages(BAHATI), r.app)
         assert "this is Sauti" in tg.sent_messages(BAHATI)[0]["text"]
@@ -486,9 +498,15 @@ async def test_an_outage_spends_no_tries_and_the_reply_goes_when_it_is_back(
         outbound = r.app.metrics.outbound
         await eventually(lambda: outbound.get(channel="telegram", result="deferred") >= 4, r.app)
         assert r.outbox() == [("pending", 0, "network error (ConnectError)")]
-        assert "sauti_send_errors_total" in await r.app.metrics.render()
+        health, metrics = await r.health()
+        assert health["status"] == "ok" and health["channel_state"] == {"telegram": "down"}
+        assert 'sauti_channel_up{channel="telegram"} 0' in metrics.splitlines()
+        assert "sauti_send_errors_total" in metrics
         await tg.start(port)
         await eventually(lambda: r.outbox()[0][0] == "sent", r.app)
+        health, metrics = await r.health()
+        assert health["channel_state"] == {"telegram": "up"}
+        assert 'sauti_channel_up{channel="telegram"} 1' in metrics.splitlines()
         assert r.outbox()[0][:2] == ("sent", 1)
         assert len(tg.sent_messages(TUMAINI)) == 1
 
