@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import random
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -46,6 +45,7 @@ from bot.channel import (
     send_parts,
 )
 from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
+from bot.outbox import backoff
 from bot.render import numbered
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ MAX_CHARS = 4096  # per message, counted in UTF-16 units like Telegram does
 MAX_CALLBACK_BYTES = 64
 POLL_TIMEOUT = 25.0  # seconds a getUpdates long poll waits for news
 MAX_BACKOFF = 30.0
+RETRY_BASE = 0.5  # seconds: the first retry of polling or connecting after 0.25-1 s
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
 _INDEX_DATA = re.compile(r"#\d{1,3}")  # a button whose key was too long: its number
 _LONG_NUMBER = re.compile(r"\d{5,}")
@@ -279,12 +280,6 @@ def _request(pool_size: int, timeout: float) -> HTTPXRequest:
                         write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout)
 
 
-def backoff(failures: int) -> float:
-    """Seconds to wait after ``failures`` failed tries in a row: doubling from a
-    quarter second up to MAX_BACKOFF, with jitter."""
-    return float(min(MAX_BACKOFF, 0.25 * 2.0 ** min(failures, 8))) * random.uniform(0.5, 1)
-
-
 # ---------- the channel
 class TelegramChannel:
     """Receives updates (polling task or webhook route) and sends through one Bot."""
@@ -354,7 +349,7 @@ class TelegramChannel:
         failures = 0
         while not self._stopping.is_set():
             failures += 1
-            delay = backoff(failures)
+            delay = backoff(failures, RETRY_BASE, MAX_BACKOFF)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             if self._stopping.is_set():
@@ -410,7 +405,7 @@ class TelegramChannel:
                 failures = 0
             except Exception as exc:  # keep polling whatever failed; the update comes again
                 failures += 1
-                delay = backoff(failures)
+                delay = backoff(failures, RETRY_BASE, MAX_BACKOFF)
                 log.warning("telegram: polling failed (%s), retry in %.1fs",
                             type(exc).__name__, delay)
                 with contextlib.suppress(TimeoutError):
@@ -472,8 +467,8 @@ class TelegramChannel:
     async def send(self, address: str, message: Outbound) -> SendResult:
         """Send the text (split past 4,096 characters) with the choices as buttons under
         its last part. A retry starts at the first part that did not go (``parts_sent``)."""
-        if not self._connected:
-            raise SendError("telegram: not connected yet", retryable=True)
+        if not self._connected:  # the outbox claims nothing before: a race at most
+            raise SendError("telegram: not connected yet", retryable=True, channel_down=True)
         parts = split_text(message.text if message.text.strip() else numbered(message))
         try:
             chat_id = int(address)

@@ -410,6 +410,9 @@ async def test_an_api_out_of_reach_at_start_is_retried_while_webhooks_are_served
         assert not tg.calls_to("setWebhook")  # not reached yet
         health, metrics = await r.health()
         assert health["channel_state"] == {"telegram": "connecting"}
+        with pytest.raises(SendError) as caught:  # a send that raced the claim check
+            await r.channel.send(str(BAHATI), Outbound("x"))
+        assert caught.value.channel_down and not tg.calls_to("sendMessage")
         assert 'sauti_channel_up{channel="telegram"} 0' in metrics.splitlines()
         assert await r.post(make_text_update(91, BAHATI, "hello")) == 200
         await eventually(lambda: tg.sent_messages(BAHATI), r.app)

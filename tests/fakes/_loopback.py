@@ -11,15 +11,25 @@ from typing import Self
 from aiohttp import web
 
 
+async def _bind(app: web.Application, port: int = 0) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``port`` of 127.0.0.1 (0: any free one); the runner and port."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, int(runner.addresses[0][1])
+
+
 @contextlib.asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1 at an ephemeral port for the block; yields its
     base URL (``http://127.0.0.1:PORT``)."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
+    runner, port = await _bind(app)
     try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
 
@@ -46,11 +56,7 @@ class LoopbackServer:
         app = web.Application()
         self._routes(app)
         self._closing = asyncio.Event()
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        self._runner, self._port = await _bind(app, port)
 
     async def stop(self) -> None:
         """Stop the server; hung answers and long polls are released at once."""
