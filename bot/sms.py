@@ -132,8 +132,14 @@ def gsm_friendly(text: str) -> str:
     """
     if is_gsm7(text):
         return text
-    result = "".join(_friendly_char(ch) for ch in unicodedata.normalize("NFC", text))
+    # Only the characters outside GSM-7 are looked at (one "ç" in a menu used to
+    # send every character of the message through _friendly_char).
+    result = _NOT_GSM7.sub(_friendly_match, unicodedata.normalize("NFC", text))
     return result if is_gsm7(result) else text
+
+
+def _friendly_match(match: re.Match[str]) -> str:
+    return _friendly_char(match.group())
 
 
 def _is_regional_indicator(ch: str) -> bool:
