@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextvars
 import email.utils
+import hashlib
 import hmac
 import json
 import logging
@@ -181,7 +182,8 @@ class TwilioGateway:
         self._base_url = settings.api_base_url
         self._timeout = settings.send_timeout_seconds
         self._validator = RequestValidator(settings.auth_token.get_secret_value())
-        self._token = settings.auth_token.get_secret_value().encode()
+        self._token = hmac.new(settings.auth_token.get_secret_value().encode(),
+                               digestmod=hashlib.sha1)
         self.public_url = config.server.public_url.rstrip("/")
         self.status_callback = self.public_url + STATUS_PATH
         self._http: AsyncTwilioHttpClient | None = None
@@ -325,16 +327,22 @@ class TwilioGateway:
         return bool(self._validator.validate(url, MultiDict(pairs), signature))
 
 
-def signature_of(token: bytes, url: str, pairs: Sequence[tuple[str, str]]) -> str:
+def signature_of(token: bytes | hmac.HMAC, url: str, pairs: Sequence[tuple[str, str]]) -> str:
     """Twilio's webhook signature (``RequestValidator.compute_signature``, which
     the tests check it against): HMAC-SHA1, base64, of the URL followed by each
-    distinct name and value, sorted by name, then by value."""
+    distinct name and value, sorted by name, then by value.
+
+    ``token`` is the auth token, or an HMAC already keyed with it: copying one
+    costs a third of keying a new one, which OpenSSL 3 does by looking the
+    algorithm up again for every message."""
     fields = dict(pairs)
     if len(fields) == len(pairs):  # no name twice, as usual: sorting the names will do
         data = url + "".join([name + fields[name] for name in sorted(fields)])
     else:
         data = url + "".join(name + value for name, value in sorted(set(pairs)))
-    return base64.b64encode(hmac.digest(token, data.encode(), "sha1")).decode()
+    mac = token.copy() if isinstance(token, hmac.HMAC) else hmac.new(token, digestmod="sha1")
+    mac.update(data.encode())
+    return base64.b64encode(mac.digest()).decode()
 
 
 class FormEncodingHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]

@@ -7,6 +7,7 @@ unlinkable. Pseudonyms carry their key id (``k1:…``) so that keys can rotate.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 
@@ -16,7 +17,7 @@ import phonenumbers
 class Pseudonymiser:
     """Maps a normalised identity to ``<key id>:<hex>``."""
 
-    __slots__ = ("_key", "_key_id")
+    __slots__ = ("_key", "_key_id", "_keyed")
 
     def __init__(self, key: str | bytes, key_id: str = "k1") -> None:
         raw = key.encode("utf-8") if isinstance(key, str) else key
@@ -24,12 +25,16 @@ class Pseudonymiser:
             raise ValueError("pseudonym key must not be empty")
         self._key = raw
         self._key_id = key_id
+        # keyed once, copied per pseudonym (OpenSSL 3 makes a fresh key costly)
+        self._keyed = hmac.new(raw, digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
         return f"Pseudonymiser(key_id={self._key_id!r})"
 
     def of(self, identity: str) -> str:
-        digest = hmac.digest(self._key, identity.encode("utf-8"), "sha256")
+        mac = self._keyed.copy()
+        mac.update(identity.encode("utf-8"))
+        digest = mac.digest()
         return f"{self._key_id}:{digest[:16].hex()}"
 
     def person(self, channel: str, address: str, region: str) -> str:

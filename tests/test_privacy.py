@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import sqlite3
 from datetime import UTC, datetime
@@ -75,6 +76,19 @@ async def test_reporter_is_a_keyed_pseudonym(config: Config) -> None:
     assert app.pseudonyms.person("sms", "0810000303", "CD") == person
     assert hashlib.sha256(SENDER.encode()).hexdigest()[:32] not in person
     await app.close()
+
+
+def test_pseudonyms_stay_what_they_were() -> None:
+    """HMAC-SHA256 of the identity under the key, the first 16 bytes in hex: the
+    pseudonyms already stored must keep matching, however the HMAC is computed."""
+    from moderation.pseudonym import Pseudonymiser
+
+    pseudonyms = Pseudonymiser("an-invented-key")
+    expected = "k1:" + hmac.new(b"an-invented-key", b"+243810000303",
+                                hashlib.sha256).hexdigest()[:32]
+    assert pseudonyms.of("+243810000303") == expected
+    assert pseudonyms.of("+243810000303") == expected  # the keyed HMAC is not used up
+    assert pseudonyms.of("+243810000304") != expected
 
 
 def test_store_accepts_only_redacted_text() -> None:

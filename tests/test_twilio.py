@@ -5,6 +5,8 @@ the real outbox dispatcher."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import sqlite3
@@ -594,6 +596,10 @@ def test_our_signature_is_twilios(pairs: list[tuple[str, str]]) -> None:
     expected = RequestValidator("secret-token").compute_signature(url, MultiDict(pairs))
     assert signature_of(b"secret-token", url, pairs) == expected
     assert signature_of(b"other-token", url, pairs) != expected
+    keyed = hmac.new(b"secret-token", digestmod=hashlib.sha1)  # as the gateway keeps it
+    assert signature_of(keyed, url, pairs) == expected
+    assert signature_of(keyed, url, pairs) == expected  # copied, never used up
+    assert signature_of(keyed, url + "&y=2", pairs) != expected
 
 
 async def test_our_form_body_is_the_one_aiohttp_would_send() -> None:
