@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from bot.messages import Outbound
+from bot.record import record
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -32,13 +33,13 @@ class Capabilities:
     sms: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SendResult:
     external_id: str | None = None
     segments: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Throttle:
     """A rate a send must respect: ``cost`` tokens from bucket ``key``, which
     refills at ``per_second`` and holds at most ``burst``."""

@@ -7,7 +7,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,6 +17,7 @@ from bot.i18n import _, language
 from bot.locks import KeyedLocks
 from bot.messages import Inbound, Outbound
 from bot.metrics import Metrics
+from bot.record import record
 from bot.records import Contact, NewOutbound, NewReport, Session, TurnWrite
 from bot.storage.base import Store, StoreError
 from bot.text import clean, fold
@@ -51,7 +51,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Handled:
     outcome: Outcome
     replies: tuple[Outbound, ...] = ()

@@ -6,9 +6,11 @@ Raw SDK payloads never leave a channel: a channel parses its request into an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from enum import StrEnum
+
+from bot.record import record
 
 
 class MediaKind(StrEnum):
@@ -25,13 +27,13 @@ class MediaKind(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     latitude: float
     longitude: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Inbound:
     """One message from a person, as any channel delivers it.
 
@@ -59,7 +61,7 @@ class Inbound:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choice:
     """One option of a question: ``key`` comes back in :attr:`Inbound.choice`."""
 
@@ -67,7 +69,7 @@ class Choice:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Outbound:
     """One message to a person, before the channel renders it.
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.record import record
 from moderation.anonymise import Redacted
 
 
@@ -19,7 +20,7 @@ class ReportStatus(StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Contact:
     """A deliverable contact: the address is sealed (encrypted) at rest."""
 
@@ -33,7 +34,7 @@ class Contact:
     last_inbound_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Session:
     contact_id: str
     step: str | None
@@ -41,13 +42,13 @@ class Session:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Conversation:
     contact: Contact
     session: Session | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewReport:
     ref: str
     created_at: datetime
@@ -67,7 +68,7 @@ class NewReport:
             raise TypeError("a report description must be Redacted text")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     id: int
     ref: str
@@ -86,7 +87,7 @@ class Report:
     public_reply: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Advisory:
     id: int
     created_at: datetime
@@ -96,7 +97,7 @@ class Advisory:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OutboundRecord:
     """A message waiting in, or gone through, the durable outbox."""
 
@@ -127,7 +128,7 @@ class TurnWrite:
     keep_contact: bool = False  # the stored contact row is current: leave it as it is
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewOutbound:
     contact_id: str | None
     channel: str

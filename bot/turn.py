@@ -10,11 +10,12 @@ from typing import Any, Protocol
 
 from bot.i18n import _
 from bot.messages import Choice, Location, MediaKind
+from bot.record import record
 from bot.records import Advisory, Report
 from moderation.anonymise import Redacted
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Message:
     """The cleaned inbound message. ``text`` is raw: never stored, never logged."""
 
@@ -45,32 +46,32 @@ class Lookups(Protocol):
 
 
 # Effects: what a turn changes beyond its session, applied in one transaction.
-@dataclass(frozen=True, slots=True)
+@record
 class SetLanguage:
     language: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptOut:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptIn:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Subscribe:
     area: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unsubscribe:
     area: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SubmitReport:
     ref: str
     category: str
@@ -80,7 +81,7 @@ class SubmitReport:
     contactable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Erase:
     pass
 
