@@ -17,13 +17,12 @@ import phonenumbers
 class Pseudonymiser:
     """Maps a normalised identity to ``<key id>:<hex>``."""
 
-    __slots__ = ("_key", "_key_id", "_keyed")
+    __slots__ = ("_key_id", "_keyed")
 
     def __init__(self, key: str | bytes, key_id: str = "k1") -> None:
         raw = key.encode("utf-8") if isinstance(key, str) else key
         if not raw:
             raise ValueError("pseudonym key must not be empty")
-        self._key = raw
         self._key_id = key_id
         # keyed once, copied per pseudonym (OpenSSL 3 makes a fresh key costly)
         self._keyed = hmac.new(raw, digestmod=hashlib.sha256)

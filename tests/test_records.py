@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import pytest
 from mypy import api
 
 from bot.messages import Choice, Inbound
@@ -12,7 +12,8 @@ from bot.messages import Choice, Inbound
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_mypy_rejects_changing_a_record(tmp_path: Path) -> None:
+def test_mypy_rejects_changing_a_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
     """What stands in for frozen=True at run time: CI's mypy fails on any change."""
     snippet = tmp_path / "mutate.py"
     snippet.write_text(
@@ -23,16 +24,9 @@ def test_mypy_rejects_changing_a_record(tmp_path: Path) -> None:
         "    s.step = 'elsewhere'\n"
         "def read(i: Inbound) -> str:\n"
         "    return i.text\n")
-    env_path = os.environ.get("MYPYPATH")
-    os.environ["MYPYPATH"] = str(ROOT)
-    try:
-        out, _err, status = api.run(["--strict", "--no-error-summary", "--config-file", "",
-                                     str(snippet)])
-    finally:
-        if env_path is None:
-            os.environ.pop("MYPYPATH", None)
-        else:
-            os.environ["MYPYPATH"] = env_path
+    monkeypatch.setenv("MYPYPATH", str(ROOT))
+    out, _err, status = api.run(["--strict", "--no-error-summary", "--config-file", "",
+                                 str(snippet)])
     assert status == 1
     errors = [line for line in out.splitlines() if "error" in line]
     assert len(errors) == 2, out
