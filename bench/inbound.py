@@ -315,7 +315,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 del long_warmup, long_plan
     best = {kind: max(runs[kind], key=lambda r: r[0]) for kind in runs}
     rate, lat = best["sauti"][0], best["sauti"][1]
-    base_rate, base_lat = best["bare"][0], best["bare"][1]
+    base_rate = best["bare"][0]
     print(f"signed SMS webhooks from up to {args.residents} residents x {args.messages} "
           f"messages, {args.concurrency} concurrent connections, loopback, "
           f"{args.seconds:g} s per round, best of {args.rounds} rounds")
@@ -324,15 +324,8 @@ async def main_async(args: argparse.Namespace) -> None:
               f"load on CPU {','.join(map(str, sorted(load_cpus)))}")
     for kind in ("sauti", "bare"):
         print(f"  {kind} rounds, msgs/s: " + ", ".join(f"{r[0]:.0f}" for r in runs[kind]))
-    print(f"{'':24}{'sauti serve':>14}{'bare aiohttp':>14}")
-    print(f"{'msgs/s':24}{rate:>14.1f}{base_rate:>14.1f}")
-    print(f"{'p50 ms':24}{statistics.median(lat) * 1000:>14.2f}"
-          f"{statistics.median(base_lat) * 1000:>14.2f}")
-    print(f"{'p99 ms':24}{p(lat, 0.99):>14.2f}{p(base_lat, 0.99):>14.2f}")
     all_errors = sum(r[2] for r in runs["sauti"])
-    print(f"{'server CPU busy':24}{best['sauti'][3]:>14.0%}{best['bare'][3]:>14.0%}")
-    print(f"{'load CPU busy':24}{best['sauti'][4]:>14.0%}{best['bare'][4]:>14.0%}")
-    print(f"{'non-200 answers':24}{all_errors:>14}{sum(r[2] for r in runs['bare']):>14}")
+    table(best["sauti"], best["bare"], all_errors, sum(r[2] for r in runs["bare"]))
     ratio = rate / base_rate
     # Each sauti round beside the bare round that followed it: a second view of
     # the ratio that a fast spell caught by one round only cannot move much.
@@ -354,12 +347,7 @@ async def main_async(args: argparse.Namespace) -> None:
         g_ratio = g_rate / g_base
         print(f"after a warm-up of {args.grown_warmup * args.messages:,} messages (a grown "
               f"database), one round of {args.grown_seconds:g} s each:")
-        print(f"{'msgs/s':24}{g_rate:>14.1f}{g_base:>14.1f}")
-        print(f"{'p50 ms':24}{statistics.median(g_lat) * 1000:>14.2f}"
-              f"{statistics.median(grown['bare'][1]) * 1000:>14.2f}")
-        print(f"{'p99 ms':24}{p(g_lat, 0.99):>14.2f}{p(grown['bare'][1], 0.99):>14.2f}")
-        print(f"{'server CPU busy':24}{grown['sauti'][3]:>14.0%}{grown['bare'][3]:>14.0%}")
-        print(f"{'non-200 answers':24}{g_errors:>14}{grown['bare'][2]:>14}")
+        table(grown["sauti"], grown["bare"], g_errors, grown["bare"][2])
         print(f"ratio on the grown database {g_ratio:.3f}")
         verdicts.append(verdict("a grown database", g_rate, g_ratio, g_errors))
         figures.update({"grown_msgs_per_s": round(g_rate, 1),
@@ -369,6 +357,18 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"target: >= {TARGET_RATE:.0f} msgs/s and >= {TARGET_RATIO:.0%} of the bare handler -> "
           + "; ".join(verdicts))
     print(json.dumps(figures))
+
+
+def table(sauti: Result, bare: Result, sauti_errors: int, bare_errors: int) -> None:
+    """The two servers' rounds side by side."""
+    print(f"{'':24}{'sauti serve':>14}{'bare aiohttp':>14}")
+    print(f"{'msgs/s':24}{sauti[0]:>14.1f}{bare[0]:>14.1f}")
+    print(f"{'p50 ms':24}{statistics.median(sauti[1]) * 1000:>14.2f}"
+          f"{statistics.median(bare[1]) * 1000:>14.2f}")
+    print(f"{'p99 ms':24}{p(sauti[1], 0.99):>14.2f}{p(bare[1], 0.99):>14.2f}")
+    print(f"{'server CPU busy':24}{sauti[3]:>14.0%}{bare[3]:>14.0%}")
+    print(f"{'load CPU busy':24}{sauti[4]:>14.0%}{bare[4]:>14.0%}")
+    print(f"{'non-200 answers':24}{sauti_errors:>14}{bare_errors:>14}")
 
 
 def verdict(where: str, rate: float, ratio: float, errors: int) -> str:
