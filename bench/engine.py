@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import App
 from bot.config import Config
-from bot.messages import Inbound
-from bot.records import Conversation, TurnWrite
-from bot.storage.sqlite import SQLiteStore
+from bot.domain.messages import Inbound
+from bot.domain.records import Conversation, TurnWrite
+from bot.storage.sqlite.store import SQLiteStore
 
 TARGET_RETURNING = 2000.0
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import App
 from bot.config import Config
-from bot.ratelimit import SLACK_SECONDS
-from bot.records import Contact, NewOutbound, TurnWrite
-from bot.server import Service
+from bot.domain.records import Contact, NewOutbound, TurnWrite
+from bot.outbox.ratelimit import SLACK_SECONDS
+from bot.web.service import Service
 from tests.fakes.twilio import FakeTwilio
 
 TARGET_SHARE = 0.98

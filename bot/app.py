@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.channel import Channel, load_channel
 from bot.config import Config
-from bot.conversations import Conversations
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.conversation.pipeline import Conversations
 from bot.flows import build_flows
-from bot.flows.context import Mission
-from bot.keywords import KeywordTable
-from bot.language import LanguageDetector
-from bot.metrics import Metrics
-from bot.outbox import Dispatcher
+from bot.flows.mission import Mission
+from bot.i18n.detection import LanguageDetector
+from bot.i18n.keywords import KeywordTable
+from bot.outbox.dispatcher import Dispatcher
+from bot.privacy.vault import AddressVault
 from bot.storage import store_for
-from bot.storage.base import Store
-from bot.vault import AddressVault
+from bot.storage.ports import Store
+from bot.transport.channel import Channel, load_channel
+from bot.web.metrics import Metrics
 from moderation.anonymise import Anonymiser
 from moderation.pseudonym import Pseudonymiser
 

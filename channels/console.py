@@ -10,9 +10,9 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from bot.channel import Capabilities, SendResult
-from bot.messages import Inbound, Outbound
-from bot.render import render_text
+from bot.domain.messages import Inbound, Outbound
+from bot.text.rendering import render_text
+from bot.transport.channel import Capabilities, SendResult
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, SendResult, Throttle, send_parts
-from bot.messages import Inbound, Outbound
-from bot.render import render_text
-from bot.sms import measure
+from bot.domain.messages import Inbound, Outbound
+from bot.text.rendering import render_text
+from bot.text.segments import measure
+from bot.transport.channel import Capabilities, SendResult, Throttle, send_parts
 from channels.twilio import (
     Form,
     FormError,

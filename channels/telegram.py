@@ -35,7 +35,10 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channel import (
+from bot.domain.messages import Choice, Inbound, Location, MediaKind, Outbound
+from bot.outbox.dispatcher import backoff
+from bot.text.rendering import numbered
+from bot.transport.channel import (
     Capabilities,
     ChannelRefused,
     Route,
@@ -44,9 +47,6 @@ from bot.channel import (
     Throttle,
     send_parts,
 )
-from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
-from bot.outbox import backoff
-from bot.render import numbered
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -34,9 +34,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channel import Handler, Route, SendError
-from bot.messages import Inbound, MediaKind
-from bot.sms import split
+from bot.domain.messages import Inbound, MediaKind
+from bot.text.segments import split
+from bot.transport.channel import Handler, Route, SendError
 
 if TYPE_CHECKING:
     from bot.app import App

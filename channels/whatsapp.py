@@ -12,9 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.channel import Capabilities, SendResult, Throttle, send_parts
-from bot.messages import Inbound, Location, Outbound
-from bot.render import render_text
+from bot.domain.messages import Inbound, Location, Outbound
+from bot.text.rendering import render_text
+from bot.transport.channel import Capabilities, SendResult, Throttle, send_parts
 from channels.twilio import (
     Form,
     FormError,

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.channel import Capabilities, SendResult
 from bot.config import Config
-from bot.messages import Inbound, Location, MediaKind, Outbound
-from bot.render import render_text
+from bot.domain.messages import Inbound, Location, MediaKind, Outbound
+from bot.text.rendering import render_text
+from bot.transport.channel import Capabilities, SendResult
 
 ROOT = Path(__file__).resolve().parent.parent
 

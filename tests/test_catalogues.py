@@ -12,8 +12,8 @@ from babel.messages.pofile import read_po
 
 from bot.config import Config
 from bot.flows import build_flows
-from bot.flows.context import Mission
-from bot.i18n import available_languages, language, language_name, ngettext, translate_in
+from bot.flows.mission import Mission
+from bot.i18n.catalogue import available_languages, language, language_name, ngettext, translate_in
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ["en", "fr"]
@@ -50,7 +50,7 @@ def test_french_is_really_french() -> None:
 
 def test_language_per_context_not_process_wide() -> None:
     with language("fr"):
-        from bot.i18n import _
+        from bot.i18n.catalogue import _
 
         assert _("Yes") == "Oui"
         with language("en"):
@@ -70,7 +70,7 @@ def test_every_prompt_is_translated() -> None:
     built outside the catalogues."""
     from datetime import UTC, datetime
 
-    from bot.turn import Message, State, Turn
+    from bot.conversation.turn import Message, State, Turn
     from moderation.anonymise import Redacted
 
     table = build_flows(Mission.from_config(Config()))

@@ -66,7 +66,7 @@ def test_config_option_before_or_after_the_command(tmp_path: Path, where: str) -
         ["db", "upgrade", "--config", str(cfg)]
     done = run(args, tmp_path)
     assert done.returncode == 0, done.stderr
-    from bot.storage.schema import MIGRATIONS
+    from bot.storage.sqlite.schema import MIGRATIONS
 
     assert f"schema version {len(MIGRATIONS)}" in done.stdout
     assert (tmp_path / "x" / "s.db").is_file()

@@ -104,8 +104,8 @@ def test_secrets_never_appear_in_repr_or_errors(tmp_path: Path) -> None:
 
 
 def test_own_category_named_in_every_language_is_shown(tmp_path: Path) -> None:
-    from bot.flows.context import Mission
-    from bot.i18n import language
+    from bot.flows.mission import Mission
+    from bot.i18n.catalogue import language
 
     path = tmp_path / "config.toml"
     path.write_text('[[categories]]\ncode = "land"\nnames = { en = "Land dispute", '

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
-from bot.conversations import CONTACT_TOUCH
-from bot.storage.batch import ts
+from bot.conversation.pipeline import CONTACT_TOUCH
+from bot.storage.sqlite.batch import ts
 from tests.conftest import RecordingChannel, Resident
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.records import Contact, NewOutbound, TurnWrite
-from bot.server import Service
+from bot.domain.records import Contact, NewOutbound, TurnWrite
+from bot.web.service import Service
 from tests.conftest import make_config, start_sauti
 from tests.fakes.twilio import FakeTwilio
 

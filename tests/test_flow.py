@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flow import IDLE, FlowError, FlowTable, Option, Step, static
-from bot.turn import Turn
+from bot.conversation.flow import IDLE, FlowError, FlowTable, Option, Step, static
+from bot.conversation.turn import Turn
 
 
 async def _go(turn: Turn, picked: Option | None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
-from bot.messages import Location, MediaKind
-from bot.records import ReportStatus
+from bot.domain.messages import Location, MediaKind
+from bot.domain.records import ReportStatus
 from tests.conftest import Resident, code_of
 
 MENU_LINES = ["1. Report a concern", "2. Safety advisories", "3. Check a report",

@@ -8,9 +8,9 @@ import pytest
 
 from bot.app import App
 from bot.config import Config
-from bot.i18n import pgettext_in
-from bot.keywords import KeywordTable
-from bot.messages import MediaKind
+from bot.domain.messages import MediaKind
+from bot.i18n.catalogue import pgettext_in
+from bot.i18n.keywords import KeywordTable
 from tests.conftest import RecordingChannel, Resident, code_of, make_config
 from tests.test_flows_en import onboard
 

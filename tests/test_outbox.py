@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.channel import Capabilities, SendError, SendResult, Throttle
-from bot.messages import Outbound
-from bot.ratelimit import RateLimiter
-from bot.records import Contact, NewOutbound, TurnWrite
+from bot.domain.messages import Outbound
+from bot.domain.records import Contact, NewOutbound, TurnWrite
+from bot.outbox.ratelimit import RateLimiter
+from bot.transport.channel import Capabilities, SendError, SendResult, Throttle
 from tests.conftest import make_config
 
 
@@ -197,7 +197,7 @@ async def test_limiter_spaces_concurrent_callers() -> None:
 
 
 def test_backoff_grows_with_jitter() -> None:
-    from bot.outbox import backoff
+    from bot.outbox.dispatcher import backoff
 
     small = [backoff(0) for _ in range(50)]
     large = [backoff(6) for _ in range(50)]

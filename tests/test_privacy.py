@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Config
-from bot.records import NewReport
+from bot.domain.records import NewReport
 from moderation.anonymise import Redacted
 from tests.conftest import RecordingChannel, Resident
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mypy import api
 
-from bot.messages import Choice, Inbound
+from bot.domain.messages import Choice, Inbound
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,8 +17,8 @@ def test_mypy_rejects_changing_a_record(tmp_path: Path, monkeypatch: pytest.Monk
     """What stands in for frozen=True at run time: CI's mypy fails on any change."""
     snippet = tmp_path / "mutate.py"
     snippet.write_text(
-        "from bot.messages import Inbound\n"
-        "from bot.records import Session\n"
+        "from bot.domain.messages import Inbound\n"
+        "from bot.domain.records import Session\n"
         "def change(i: Inbound, s: Session) -> None:\n"
         "    i.text = 'changed'\n"
         "    s.step = 'elsewhere'\n"

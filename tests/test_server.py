@@ -7,8 +7,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import App
-from bot.messages import Inbound
-from bot.server import Service
+from bot.domain.messages import Inbound
+from bot.web.service import Service
 from tests.conftest import RecordingChannel, make_config
 
 

@@ -1,4 +1,4 @@
-"""Tests for bot.sms: expected values are worked out by hand from the GSM 03.38 rules."""
+"""Tests for bot.text.segments: expected values are worked out by hand from the GSM 03.38 rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from bot.sms import Encoding, SegmentInfo, gsm_friendly, is_gsm7, measure, split
+from bot.text.segments import Encoding, SegmentInfo, gsm_friendly, is_gsm7, measure, split
 
 GSM = Encoding.GSM7
 UCS = Encoding.UCS2

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.storage.sqlite import WAL_CHECKPOINT_PAGES, SQLiteStore
+from bot.storage.sqlite.store import WAL_CHECKPOINT_PAGES, SQLiteStore
 
 
 async def test_writer_is_durable_and_checkpoints_in_large_steps(tmp_path: Path) -> None:

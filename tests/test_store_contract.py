@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.records import Contact, NewOutbound, NewReport, ReportStatus, Session, TurnWrite
-from bot.storage.base import Store
-from bot.storage.sqlite import SQLiteStore
+from bot.domain.records import Contact, NewOutbound, NewReport, ReportStatus, Session, TurnWrite
+from bot.storage.ports import Store
+from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import Redacted
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -187,8 +187,8 @@ def test_a_claim_reads_the_queue_in_order_instead_of_sorting_it(tmp_path: Path) 
     for 56 ms a claim at that size)."""
     import sqlite3
 
-    from bot.storage.schema import MIGRATIONS
-    from bot.storage.sqlite import claim_query
+    from bot.storage.sqlite.schema import MIGRATIONS
+    from bot.storage.sqlite.store import claim_query
 
     conn = sqlite3.connect(tmp_path / "plan.db")
     for script in MIGRATIONS:
@@ -207,8 +207,8 @@ def test_depth_and_status_callbacks_read_indexes(tmp_path: Path) -> None:
     its message by the index of sent ones: neither scans the table."""
     import sqlite3
 
-    from bot.storage.schema import MIGRATIONS
-    from bot.storage.sqlite import DELIVERY_QUERY, DEPTH_QUERY
+    from bot.storage.sqlite.schema import MIGRATIONS
+    from bot.storage.sqlite.store import DELIVERY_QUERY, DEPTH_QUERY
 
     conn = sqlite3.connect(tmp_path / "plan.db")
     for script in MIGRATIONS:
@@ -328,8 +328,8 @@ def test_the_replay_check_searches_its_index_instead_of_scanning(tmp_path: Path)
     grows with every message would slow the bot down day by day."""
     import sqlite3
 
-    from bot.storage.schema import MIGRATIONS
-    from bot.storage.sqlite import seen_query
+    from bot.storage.sqlite.schema import MIGRATIONS
+    from bot.storage.sqlite.store import seen_query
 
     conn = sqlite3.connect(tmp_path / "plan.db")
     for script in MIGRATIONS:

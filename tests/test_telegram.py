@@ -25,12 +25,12 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import App
-from bot.channel import SendError
 from bot.config import Config
-from bot.conversations import outbound_payload
-from bot.messages import Choice, Inbound, Location, MediaKind, Outbound
-from bot.records import Conversation, NewOutbound, TurnWrite
-from bot.server import Service
+from bot.conversation.pipeline import outbound_payload
+from bot.domain.messages import Choice, Inbound, Location, MediaKind, Outbound
+from bot.domain.records import Conversation, NewOutbound, TurnWrite
+from bot.transport.channel import SendError
+from bot.web.service import Service
 from channels.telegram import (
     Handle,
     TelegramChannel,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from bot.storage.batch import ts
+from bot.storage.sqlite.batch import ts
 
 
 def test_ts_is_isoformat_in_utc() -> None:

@@ -22,12 +22,12 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.channel import SendError
-from bot.conversations import outbound_payload
-from bot.messages import Location, MediaKind, Outbound
-from bot.records import NewOutbound, TurnWrite
-from bot.server import Service
-from bot.sms import Encoding, is_gsm7, measure
+from bot.conversation.pipeline import outbound_payload
+from bot.domain.messages import Location, MediaKind, Outbound
+from bot.domain.records import NewOutbound, TurnWrite
+from bot.text.segments import Encoding, is_gsm7, measure
+from bot.transport.channel import SendError
+from bot.web.service import Service
 from channels.sms import parse_sms
 from channels.twilio import STATUS_PATH, message_bodies, parse_retry_after
 from channels.whatsapp import parse_whatsapp
@@ -252,7 +252,7 @@ async def test_no_number_or_text_in_logs(bot: Bot, caplog: pytest.LogCaptureFixt
     await bot.until(lambda: all(r["status"] == "sent" for r in bot.outbox()))
     logged = caplog.text
     assert any(r.name.startswith("twilio") for r in caplog.records)  # the SDK's own logs too
-    assert any(r.name == "bot.outbox" for r in caplog.records)  # and the retry warning
+    assert any(r.name == "bot.outbox.dispatcher" for r in caplog.records)  # and the retry warning
     for secret in (number, number[1:], "810000204", description, "Kasereka", "granary"):
         assert secret not in logged
     for message in bot.fake.sent_to(number):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.flow import FlowTable
+from bot.conversation.flow import FlowTable
 from bot.flows import advisory, check, home, report
-from bot.flows.context import Mission
+from bot.flows.mission import Mission
 
 
 def build_flows(mission: Mission) -> FlowTable:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.flow import IDLE, Option, Step, static
-from bot.flows.context import Mission
-from bot.i18n import N_, _, current_language, format_when
-from bot.turn import Subscribe, Turn, Unsubscribe, menu_hint
+from bot.conversation.flow import IDLE, Option, Step, static
+from bot.conversation.turn import Subscribe, Turn, Unsubscribe, menu_hint
+from bot.flows.mission import Mission
+from bot.i18n.catalogue import N_, _, current_language, format_when
 
 SEVERITY = {
     "info": N_("Information"),

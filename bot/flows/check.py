@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot.flow import IDLE, Option, Step
-from bot.flows.context import Mission
+from bot.conversation.flow import IDLE, Option, Step
+from bot.conversation.turn import Turn, menu_hint
+from bot.domain.records import ReportStatus
+from bot.flows.mission import Mission
 from bot.flows.report import REF_ALPHABET, REF_LENGTH
-from bot.i18n import N_, _, format_when
-from bot.records import ReportStatus
-from bot.turn import Turn, menu_hint
+from bot.i18n.catalogue import N_, _, format_when
 
 STATUS = {
     ReportStatus.NEW: N_("received, not yet reviewed"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.engine import HELP, LANGUAGE, MENU, WELCOME, privacy_notice
-from bot.flow import IDLE, Option, Step, static
-from bot.flows.context import Mission
-from bot.i18n import N_, _, language
-from bot.turn import Erase, SetLanguage, Turn, menu_hint
+from bot.conversation.engine import HELP, LANGUAGE, MENU, WELCOME, privacy_notice
+from bot.conversation.flow import IDLE, Option, Step, static
+from bot.conversation.turn import Erase, SetLanguage, Turn, menu_hint
+from bot.flows.mission import Mission
+from bot.i18n.catalogue import N_, _, language
 
 MAIN_OPTIONS = (
     Option("report", N_("Report a concern")),

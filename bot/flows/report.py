@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from bot.flow import IDLE, Option, Step, static
-from bot.flows.context import Mission
-from bot.i18n import N_, _
-from bot.turn import SubmitReport, Turn, menu_hint
+from bot.conversation.flow import IDLE, Option, Step, static
+from bot.conversation.turn import SubmitReport, Turn, menu_hint
+from bot.flows.mission import Mission
+from bot.i18n.catalogue import N_, _
 from moderation.anonymise import Redacted
 
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Store
+from bot.storage.ports import Store
 
 
 class UnsupportedStore(Exception):
@@ -12,7 +12,7 @@ class UnsupportedStore(Exception):
 def store_for(url: str) -> Store:
     """The store a ``storage.url`` names (not yet opened)."""
     if url.startswith("sqlite://"):
-        from bot.storage.sqlite import SQLiteStore, sqlite_path
+        from bot.storage.sqlite.store import SQLiteStore, sqlite_path
 
         return SQLiteStore(sqlite_path(url))
     raise UnsupportedStore("storage.url: only sqlite:// is supported by this version")

@@ -36,7 +36,7 @@ import phonenumbers
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from bot.sms import measure
+from bot.text.segments import measure
 from tests.fakes._loopback import LoopbackServer, TokenBucket
 
 __all__ = [

@@ -10,18 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.engine import Engine
-from bot.flow import IDLE
-from bot.flows.context import Mission
-from bot.i18n import _, language
-from bot.locks import KeyedLocks
-from bot.messages import Inbound, Outbound
-from bot.metrics import Metrics
-from bot.record import record
-from bot.records import Contact, NewOutbound, NewReport, Session, TurnWrite
-from bot.storage.base import Store, StoreError
-from bot.text import clean, fold
-from bot.turn import (
+from bot.conversation.engine import Engine
+from bot.conversation.flow import IDLE
+from bot.conversation.locks import KeyedLocks
+from bot.conversation.turn import (
     Erase,
     Message,
     OptIn,
@@ -34,7 +26,15 @@ from bot.turn import (
     Unsubscribe,
     menu_hint,
 )
-from bot.vault import AddressVault
+from bot.domain.messages import Inbound, Outbound
+from bot.domain.record import record
+from bot.domain.records import Contact, NewOutbound, NewReport, Session, TurnWrite
+from bot.flows.mission import Mission
+from bot.i18n.catalogue import _, language
+from bot.privacy.vault import AddressVault
+from bot.storage.ports import Store, StoreError
+from bot.text.cleaning import clean, fold
+from bot.web.metrics import Metrics
 from moderation.anonymise import Anonymiser, Redacted
 from moderation.pseudonym import Pseudonymiser
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.turn import Turn
+    from bot.conversation.turn import Turn
 
 IDLE = "menu.idle"
 """Pseudo-step: the person finished something and sits at the main menu,

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.records import (
+from bot.domain.records import (
     Advisory,
     Contact,
     Conversation,
@@ -38,9 +38,9 @@ from bot.records import (
     Session,
     TurnWrite,
 )
-from bot.storage.base import Store, StoreError
-from bot.storage.batch import BatchSQL, Mark, ts
-from bot.storage.schema import MIGRATIONS
+from bot.storage.ports import Store, StoreError
+from bot.storage.sqlite.batch import BatchSQL, Mark, ts
+from bot.storage.sqlite.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 512

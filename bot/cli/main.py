@@ -12,10 +12,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.channel import ChannelRefused
 from bot.config import Config, ConfigError, load_config
-from bot.records import Report, ReportStatus
+from bot.domain.records import Report, ReportStatus
 from bot.storage import UnsupportedStore
+from bot.transport.channel import ChannelRefused
 
 log = logging.getLogger("sauti")
 Command = Callable[[argparse.Namespace, Config], Coroutine[Any, Any, int]]
@@ -124,7 +124,7 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _serve(args: argparse.Namespace, config: Config) -> int:
-    from bot.server import serve_forever
+    from bot.web.service import serve_forever
 
     async def body(app: Any) -> int:
         await serve_forever(app)

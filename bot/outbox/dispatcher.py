@@ -21,15 +21,15 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.channel import Channel, SendError, Throttle, is_ready
 from bot.config import OutboxSettings, TwilioSettings
-from bot.locks import KeyedLocks
-from bot.messages import Choice, Outbound
-from bot.metrics import Metrics
-from bot.ratelimit import RateLimiter
-from bot.records import OutboundRecord
-from bot.storage.base import Store
-from bot.vault import AddressVault, VaultError
+from bot.conversation.locks import KeyedLocks
+from bot.domain.messages import Choice, Outbound
+from bot.domain.records import OutboundRecord
+from bot.outbox.ratelimit import RateLimiter
+from bot.privacy.vault import AddressVault, VaultError
+from bot.storage.ports import Store
+from bot.transport.channel import Channel, SendError, Throttle, is_ready
+from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = timedelta(hours=24)

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.record import record
+from bot.domain.record import record
 from moderation.anonymise import Redacted
 
 

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 from bot.config import DEFAULT_CATEGORIES, Config
-from bot.i18n import _, current_language, language_name
-from bot.messages import Location
+from bot.domain.messages import Location
+from bot.i18n.catalogue import _, current_language, language_name
 
 
 @dataclass(frozen=True, slots=True)

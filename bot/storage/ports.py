@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.records import (
+from bot.domain.records import (
     Advisory,
     Conversation,
     OutboundRecord,

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from bot.channel import Throttle
+from bot.transport.channel import Throttle
 
 SLACK_SECONDS = 0.02
 """A bucket holds at least this much sending time: at high rates a timer that

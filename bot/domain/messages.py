@@ -10,7 +10,7 @@ from dataclasses import field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from bot.record import record
+from bot.domain.record import record
 
 
 class MediaKind(StrEnum):

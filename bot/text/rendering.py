@@ -6,10 +6,10 @@ characters that would switch it to the costlier UCS-2 encoding.
 
 from __future__ import annotations
 
-from bot.channel import Capabilities
-from bot.i18n import is_rtl
-from bot.messages import Outbound
-from bot.sms import gsm_friendly
+from bot.domain.messages import Outbound
+from bot.i18n.catalogue import is_rtl
+from bot.text.segments import gsm_friendly
+from bot.transport.channel import Capabilities
 
 RTL_MARK = "\u200f"
 

@@ -14,7 +14,7 @@ from importlib import resources
 from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from bot.text import fold
+from bot.text.cleaning import fold
 
 GREETINGS: dict[str, tuple[str, ...]] = {
     "en": ("hello", "hi", "hey", "good morning", "good evening", "help", "report"),

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.i18n import _
-from bot.messages import Choice, Location, MediaKind
-from bot.record import record
-from bot.records import Advisory, Report
+from bot.domain.messages import Choice, Location, MediaKind
+from bot.domain.record import record
+from bot.domain.records import Advisory, Report
+from bot.i18n.catalogue import _
 from moderation.anonymise import Redacted
 
 
@@ -122,7 +122,7 @@ class Turn:
 
 
 def menu_hint() -> str:
-    from bot.keywords import Keyword, shown
+    from bot.i18n.keywords import Keyword, shown
 
     return _("Send {menu} for the menu.").format(menu=shown(Keyword.MENU))
 

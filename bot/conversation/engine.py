@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.flow import IDLE, FlowError, FlowTable, Option, Step
-from bot.i18n import _, current_language, language
-from bot.keywords import Keyword, KeywordTable, shown
-from bot.language import LanguageDetector
-from bot.messages import Choice
-from bot.text import as_number, fold
-from bot.turn import OptIn, OptOut, SetLanguage, Turn, numbered_hint
+from bot.conversation.flow import IDLE, FlowError, FlowTable, Option, Step
+from bot.conversation.turn import OptIn, OptOut, SetLanguage, Turn, numbered_hint
+from bot.domain.messages import Choice
+from bot.i18n.catalogue import _, current_language, language
+from bot.i18n.detection import LanguageDetector
+from bot.i18n.keywords import Keyword, KeywordTable, shown
+from bot.text.cleaning import as_number, fold
 
 MENU = "menu"
 WELCOME = "welcome.language"

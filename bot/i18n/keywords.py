@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from bot.i18n import NP_, pgettext, pgettext_in
-from bot.text import fold
+from bot.i18n.catalogue import NP_, pgettext, pgettext_in
+from bot.text.cleaning import fold
 
 
 class Keyword(StrEnum):

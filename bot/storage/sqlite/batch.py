@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.records import TurnWrite
+from bot.domain.records import TurnWrite
 
 
 def ts(moment: datetime) -> str:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
-from bot.messages import Outbound
-from bot.record import record
+from bot.domain.messages import Outbound
+from bot.domain.record import record
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -1,0 +1,1 @@
+"""The ``sauti`` command, one module per command group."""
