@@ -19,7 +19,7 @@ from bot.storage.ports import Store
 from bot.transport.channel import Channel, load_channel
 from bot.web.metrics import Metrics
 from moderation.anonymise import Anonymiser
-from moderation.pseudonym import Pseudonymiser
+from moderation.pseudonym import Pseudonymiser, identity
 
 
 class App:
@@ -52,7 +52,8 @@ class App:
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
-            region=bot.regions[0], max_text_chars=bot.max_text_chars,
+            identify=lambda channel, address: identity(channel, address, bot.regions[0]),
+            max_text_chars=bot.max_text_chars,
             on_outbound=self.dispatcher.wake, metrics=self.metrics,
         )
 

@@ -36,13 +36,14 @@ class Pseudonymiser:
         digest = mac.digest()
         return f"{self._key_id}:{digest[:16].hex()}"
 
-    def person(self, channel: str, address: str, region: str) -> str:
-        """The pseudonym of the person behind an address: same on SMS and WhatsApp."""
-        return self.of(identity(channel, address, region))
+    def person(self, identity: str) -> str:
+        """The pseudonym of the person behind a normalised identity (the same on
+        SMS and WhatsApp, whose identities are both E.164 numbers)."""
+        return self.of(identity)
 
-    def contact(self, channel: str, address: str, region: str) -> str:
+    def contact(self, channel: str, identity: str) -> str:
         """The pseudonym of one deliverable contact: one per channel and person."""
-        return self.of(f"contact|{channel}|{identity(channel, address, region)}")
+        return self.of(f"contact|{channel}|{identity}")
 
 
 def identity(channel: str, address: str, region: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
-from bot.conversation.pipeline import CONTACT_TOUCH
+from bot.conversation.commit import CONTACT_TOUCH
 from bot.storage.sqlite.batch import ts
 from tests.conftest import RecordingChannel, Resident
 

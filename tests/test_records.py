@@ -1,7 +1,8 @@
-"""``@record`` classes: immutable to the type checker, hashable, comparable."""
+"""Messages and records: frozen for the type checker and at run time, comparable."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_mypy_rejects_changing_a_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                         ) -> None:
-    """What stands in for frozen=True at run time: CI's mypy fails on any change."""
+    """CI's mypy fails on any change to a record, before it could run."""
     snippet = tmp_path / "mutate.py"
     snippet.write_text(
         "from bot.domain.messages import Inbound\n"
@@ -32,6 +33,13 @@ def test_mypy_rejects_changing_a_record(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(errors) == 2, out
     assert '"text" defined in "Inbound" is read-only' in errors[0]
     assert '"step" defined in "Session" is read-only' in errors[1]
+
+
+def test_records_refuse_changes_at_run_time() -> None:
+    message = Inbound(channel="sms", address="+243810000001", text="hi")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        message.text = "changed"  # type: ignore[misc]
+    assert message.text == "hi"
 
 
 def test_records_compare_and_hash_by_value() -> None:

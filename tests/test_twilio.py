@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.conversation.pipeline import outbound_payload
+from bot.conversation.commit import outbound_payload
 from bot.domain.messages import Location, MediaKind, Outbound
 from bot.domain.records import NewOutbound, TurnWrite
 from bot.text.segments import Encoding, is_gsm7, measure
@@ -31,6 +31,7 @@ from bot.web.service import Service
 from channels.sms import parse_sms
 from channels.twilio import STATUS_PATH, message_bodies, parse_retry_after
 from channels.whatsapp import parse_whatsapp
+from moderation.pseudonym import identity
 from tests.conftest import code_of, make_config
 from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form, status_form, whatsapp_form
 
@@ -218,7 +219,7 @@ async def test_report_over_whatsapp_with_profile_name_and_location(bot: Bot) -> 
     assert all(m["StatusCallback"] == PUBLIC + STATUS_PATH for m in bot.fake.sent_to(to))
     convo = await bot.app.store.load(bot.app.conversations.contact_id("whatsapp", number))
     assert convo is not None  # the bare number: the same person as on SMS
-    assert convo.contact.person == bot.app.pseudonyms.person("sms", number, "CD")
+    assert convo.contact.person == bot.app.pseudonyms.person(identity("sms", number, "CD"))
 
 
 def test_whatsapp_form_parsing() -> None:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.conversation.flow import IDLE, FlowError, FlowTable, Option, Step
-from bot.conversation.turn import OptIn, OptOut, SetLanguage, Turn, numbered_hint
+from bot.conversation.turn import Turn, numbered_hint
+from bot.domain.effects import OptIn, OptOut, SetLanguage
 from bot.domain.messages import Choice
 from bot.i18n.catalogue import _, current_language, language
 from bot.i18n.detection import LanguageDetector

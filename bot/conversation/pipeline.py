@@ -7,28 +7,19 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.conversation.commit import turn_write
 from bot.conversation.engine import Engine
 from bot.conversation.flow import IDLE
 from bot.conversation.locks import KeyedLocks
-from bot.conversation.turn import (
-    Erase,
-    Message,
-    OptIn,
-    OptOut,
+from bot.conversation.turn import Message, State, Turn, menu_hint
+from bot.domain.effects import (
     SetLanguage,
-    State,
-    SubmitReport,
-    Subscribe,
-    Turn,
-    Unsubscribe,
-    menu_hint,
 )
 from bot.domain.messages import Inbound, Outbound
-from bot.domain.record import record
-from bot.domain.records import Contact, NewOutbound, NewReport, Session, TurnWrite
+from bot.domain.records import Contact
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import _, language
 from bot.privacy.vault import AddressVault
@@ -39,11 +30,6 @@ from moderation.anonymise import Anonymiser, Redacted
 from moderation.pseudonym import Pseudonymiser
 
 log = logging.getLogger(__name__)
-# A contact's last-message time is rewritten when it is this old (or when the
-# contact changes), not on every answer of a conversation: that saves a row per
-# turn, and the WhatsApp 24-hour window, the one reader, is judged at most this
-# much early (it closes sooner, never later).
-CONTACT_TOUCH = timedelta(minutes=1)
 
 
 class Outcome(StrEnum):
@@ -51,7 +37,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Handled:
     outcome: Outcome
     replies: tuple[Outbound, ...] = ()
@@ -69,7 +55,7 @@ class Conversations:
         anonymiser: Anonymiser,
         pseudonyms: Pseudonymiser,
         vault: AddressVault,
-        region: str,
+        identify: Callable[[str, str], str],
         max_text_chars: int,
         on_outbound: Callable[[], None] | None = None,
         metrics: Metrics | None = None,
@@ -81,13 +67,13 @@ class Conversations:
         self._anonymiser = anonymiser
         self._pseudonyms = pseudonyms
         self._vault = vault
-        self._region = region
+        self._identify = identify
         self._limit = max_text_chars
         self._locks = KeyedLocks()
         self._on_outbound = on_outbound
 
     def contact_id(self, channel: str, address: str) -> str:
-        return self._pseudonyms.contact(channel, address, self._region)
+        return self._pseudonyms.contact(channel, self._identify(channel, address))
 
     async def handle(self, inbound: Inbound) -> Handled:
         """Handle one message; returns once its effects and replies are durable."""
@@ -98,7 +84,8 @@ class Conversations:
         return handled
 
     async def _handle(self, inbound: Inbound) -> Handled:
-        contact_id = self.contact_id(inbound.channel, inbound.address)
+        identity = self._identify(inbound.channel, inbound.address)
+        contact_id = self._pseudonyms.contact(inbound.channel, identity)
         async with self._locks(contact_id):
             key = (inbound.channel, inbound.external_id) if inbound.external_id else None
             seen, convo = await self._store.begin_turn(contact_id, key)
@@ -112,8 +99,7 @@ class Conversations:
             if convo is None:
                 contact = Contact(
                     id=contact_id,
-                    person=self._pseudonyms.person(inbound.channel, inbound.address,
-                                                   self._region),
+                    person=self._pseudonyms.person(identity),
                     channel=inbound.channel,
                     address_sealed=self._vault.seal(inbound.address),
                     language=None, opted_out=False, created_at=now, last_inbound_at=now)
@@ -144,7 +130,8 @@ class Conversations:
                 log.error("turn on %s failed at step %s (%s): back to the menu",
                           inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
-            write, replies = self._write(contact, turn, key, now, is_new=convo is None)
+            write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
+                                        sensitive=self._mission.sensitive)
             if not await self._store.commit_turn(write):
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)
@@ -165,57 +152,3 @@ class Conversations:
         with language(state.language):
             turn.say(_("Sorry, something went wrong.") + " " + menu_hint())
         return turn
-
-    def _write(self, contact: Contact, turn: Turn, key: tuple[str, str] | None,
-               now: datetime, *, is_new: bool) -> tuple[TurnWrite, tuple[Outbound, ...]]:
-        state = turn.state
-        language, opted_out = contact.language, contact.opted_out
-        write = TurnWrite(contact=contact, session=None, inbound_key=key, at=now)
-        for effect in turn.effects:
-            match effect:
-                case SetLanguage(lang):
-                    language = lang
-                case OptOut():
-                    opted_out = True
-                case OptIn():
-                    opted_out = False
-                case Subscribe(area):
-                    write.subscribe.append(area)
-                case Unsubscribe(area):
-                    write.unsubscribe.append(area)
-                case Erase():
-                    write.erase = True
-                case SubmitReport():
-                    write.reports.append(NewReport(
-                        ref=effect.ref, created_at=now, channel=contact.channel,
-                        language=state.language, category=effect.category, area=effect.area,
-                        description=effect.description, media=effect.media,
-                        contactable=effect.contactable,
-                        contact_id=contact.id if effect.contactable else None,
-                        reporter=contact.person,
-                        sensitive=effect.category in self._mission.sensitive))
-        if (is_new or language != contact.language or opted_out != contact.opted_out
-                or now - contact.last_inbound_at >= CONTACT_TOUCH):
-            write.contact = Contact(contact.id, contact.person, contact.channel,
-                                    contact.address_sealed, language, opted_out,
-                                    contact.created_at, now)
-        else:  # quick answers in one conversation: the row stays as it is
-            write.keep_contact = True
-        if not write.erase and state.step is not None:
-            write.session = Session(contact.id, state.step, state.data, now)
-        replies: tuple[Outbound, ...] = ()
-        if turn.parts:
-            reply = Outbound(text="\n".join(turn.parts), choices=turn.choices,
-                             language=language or state.language)
-            replies = (reply,)
-            write.outbound.append(NewOutbound(
-                contact_id=None if write.erase else contact.id, channel=contact.channel,
-                address_sealed=contact.address_sealed, kind=reply.kind,
-                payload=outbound_payload(reply), priority=10))
-        return write, replies
-
-
-def outbound_payload(message: Outbound) -> dict[str, object]:
-    return {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
-            "language": message.language}
-

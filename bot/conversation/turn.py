@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.effects import Effect
 from bot.domain.messages import Choice, Location, MediaKind
-from bot.domain.record import record
 from bot.domain.records import Advisory, Report
 from bot.i18n.catalogue import _
 from moderation.anonymise import Redacted
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Message:
     """The cleaned inbound message. ``text`` is raw: never stored, never logged."""
 
@@ -45,48 +45,6 @@ class Lookups(Protocol):
     async def reference_exists(self, ref: str) -> bool: ...
 
 
-# Effects: what a turn changes beyond its session, applied in one transaction.
-@record
-class SetLanguage:
-    language: str
-
-
-@record
-class OptOut:
-    pass
-
-
-@record
-class OptIn:
-    pass
-
-
-@record
-class Subscribe:
-    area: str
-
-
-@record
-class Unsubscribe:
-    area: str
-
-
-@record
-class SubmitReport:
-    ref: str
-    category: str
-    area: str | None
-    description: Redacted
-    media: tuple[str, ...]
-    contactable: bool
-
-
-@record
-class Erase:
-    pass
-
-
-Effect = SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
 
 
 @dataclass(slots=True)

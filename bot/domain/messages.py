@@ -6,11 +6,9 @@ Raw SDK payloads never leave a channel: a channel parses its request into an
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-
-from bot.domain.record import record
 
 
 class MediaKind(StrEnum):
@@ -27,13 +25,13 @@ class MediaKind(StrEnum):
     OTHER = "other"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Location:
     latitude: float
     longitude: float
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a person, as any channel delivers it.
 
@@ -61,7 +59,7 @@ class Inbound:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Choice:
     """One option of a question: ``key`` comes back in :attr:`Inbound.choice`."""
 
@@ -69,7 +67,7 @@ class Choice:
     label: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """One message to a person, before the channel renders it.
 

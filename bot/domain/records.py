@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.record import record
 from moderation.anonymise import Redacted
 
 
@@ -20,7 +19,7 @@ class ReportStatus(StrEnum):
     REJECTED = "rejected"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Contact:
     """A deliverable contact: the address is sealed (encrypted) at rest."""
 
@@ -34,7 +33,7 @@ class Contact:
     last_inbound_at: datetime
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Session:
     contact_id: str
     step: str | None
@@ -42,13 +41,13 @@ class Session:
     updated_at: datetime
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Conversation:
     contact: Contact
     session: Session | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NewReport:
     ref: str
     created_at: datetime
@@ -68,7 +67,7 @@ class NewReport:
             raise TypeError("a report description must be Redacted text")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Report:
     id: int
     ref: str
@@ -87,7 +86,7 @@ class Report:
     public_reply: str | None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Advisory:
     id: int
     created_at: datetime
@@ -97,7 +96,7 @@ class Advisory:
     expires_at: datetime | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OutboundRecord:
     """A message waiting in, or gone through, the durable outbox."""
 
@@ -128,7 +127,7 @@ class TurnWrite:
     keep_contact: bool = False  # the stored contact row is current: leave it as it is
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NewOutbound:
     contact_id: str | None
     channel: str

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import Subscribe, Turn, Unsubscribe, menu_hint
+from bot.conversation.turn import Turn, menu_hint
+from bot.domain.effects import Subscribe, Unsubscribe
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, current_language, format_when
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from bot.conversation.engine import HELP, LANGUAGE, MENU, WELCOME, privacy_notice
 from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import Erase, SetLanguage, Turn, menu_hint
+from bot.conversation.turn import Turn, menu_hint
+from bot.domain.effects import Erase, SetLanguage
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, language
 

@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Sequence
 
 from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import SubmitReport, Turn, menu_hint
+from bot.conversation.turn import Turn, menu_hint
+from bot.domain.effects import SubmitReport
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _
 from moderation.anonymise import Redacted

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from bot.domain.messages import Outbound
-from bot.domain.record import record
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -33,13 +32,13 @@ class Capabilities:
     sms: bool = False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SendResult:
     external_id: str | None = None
     segments: int = 1
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Throttle:
     """A rate a send must respect: ``cost`` tokens from bucket ``key``, which
     refills at ``per_second`` and holds at most ``burst``."""
