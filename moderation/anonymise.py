@@ -20,14 +20,14 @@ Dates, times and money amounts are recognised first and never turned into ``[num
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import lru_cache
 
 import phonenumbers
 
 from moderation import _patterns as pat
 
-__all__ = ["KINDS", "Anonymiser", "Redacted"]
+__all__ = ["KINDS", "Anonymiser", "Redacted", "restored"]
 
 # Every kind of finding, highest priority first: when spans overlap they are merged into
 # one placeholder named after the highest-priority kind among them.
@@ -38,12 +38,33 @@ _ASCII_DIGITS = "0123456789"
 _Span = tuple[int, int, str]
 
 
+_SEAL = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Redacted:
-    """Free text after personal data was removed: the only text type storage accepts."""
+    """Free text after personal data was removed: the only text type storage accepts.
+
+    Only this module makes one: from raw text through :meth:`Anonymiser.redact`,
+    or, for text that was redacted before and kept (a report draft in a session),
+    through :func:`restored`. ``Redacted(raw)`` anywhere else raises TypeError,
+    so un-anonymised text cannot reach the store by mistake."""
 
     text: str
     kinds: tuple[str, ...] = ()  # sorted unique kinds removed, e.g. ("email", "phone")
+    seal: InitVar[object] = None
+
+    def __post_init__(self, seal: object) -> None:
+        if seal is not _SEAL:
+            raise TypeError("Redacted text comes only from Anonymiser.redact or restored()")
+
+
+def restored(text: str, kinds: Sequence[str] = ()) -> Redacted:
+    """Text that this pipeline redacted earlier and stored, as Redacted again.
+
+    The one way back from storage (a session's draft): never call it on text a
+    person typed."""
+    return Redacted(text, tuple(sorted(set(kinds))), _SEAL)
 
 
 class Anonymiser:
@@ -82,7 +103,7 @@ class Anonymiser:
         first and last name or a WhatsApp profile name.
         """
         if not text:
-            return Redacted(text)
+            return Redacted(text, (), _SEAL)
         # One character for one character: offsets in `norm` are offsets in `text`.
         norm = text if text.isascii() else text.translate(pat.DIGITS_TO_ASCII)
         spans: list[_Span] = []
@@ -108,7 +129,7 @@ class Anonymiser:
             names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
             spans.extend(_known_names(norm, _name_keys(names)))
         if not spans:
-            return Redacted(text)
+            return Redacted(text, (), _SEAL)
         return _replace(text, spans)
 
     def _phones(
@@ -254,4 +275,4 @@ def _replace(text: str, spans: list[_Span]) -> Redacted:
         parts.append(f"[{kind}]")
         pos = end
     parts.append(text[pos:])
-    return Redacted("".join(parts), tuple(sorted({kind for _, _, kind in merged})))
+    return Redacted("".join(parts), tuple(sorted({kind for _, _, kind in merged})), _SEAL)

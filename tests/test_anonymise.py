@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from moderation.anonymise import KINDS, Anonymiser, Redacted
+from moderation.anonymise import KINDS, Anonymiser, restored
 
 REGIONS = ("CD", "RW", "UG", "BI")
 ANON = Anonymiser(REGIONS)
@@ -117,7 +117,7 @@ def test_text_without_personal_data_is_unchanged(text: str) -> None:
 
 
 def test_empty_string() -> None:
-    assert ANON.redact("") == Redacted("", ())
+    assert ANON.redact("") == restored("")
 
 
 # --- contact data ----------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_contact_data(text: str, expected: str) -> None:
 
 def test_email_at_sign_is_not_a_handle() -> None:
     result = ANON.redact("write to neema@example.org")
-    assert result == Redacted("write to [email]", ("email",))
+    assert result == restored("write to [email]", ("email",))
 
 
 # --- GPS coordinates -------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_titles(text: str, expected: str) -> None:
 def test_name_from_phrase_and_channel_merge() -> None:
     # The phrase takes at most 3 words; the channel's name covers the 4th; one placeholder.
     result = ANON.redact("my name is Jean-Pierre Mukendi Kabeya Lunda", known_names=["Lunda"])
-    assert result == Redacted("my name is [name]", ("name",))
+    assert result == restored("my name is [name]", ("name",))
     assert redact("my name is Jean-Pierre Mukendi Kabeya Lunda") == "my name is [name] Lunda"
 
 
@@ -320,6 +320,6 @@ def test_constructor_validates_regions() -> None:
 
 def test_redacted_is_frozen() -> None:
     result = ANON.redact("0812345678")
-    assert result == Redacted("[phone]", ("phone",))
+    assert result == restored("[phone]", ("phone",))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.text = "0812345678"  # type: ignore[misc]

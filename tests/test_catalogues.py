@@ -70,14 +70,19 @@ def test_every_prompt_is_translated() -> None:
     built outside the catalogues."""
     from datetime import UTC, datetime
 
+    from bot.conversation.flow import FlowTable
     from bot.conversation.turn import Message, State, Turn
-    from moderation.anonymise import Redacted
+    from bot.flows.report import ReportDraft
+    from moderation.anonymise import Anonymiser
 
-    table = build_flows(Mission.from_config(Config()))
-    data = {"category": "threat", "area": "goma", "description": "x"}
-    turn = Turn(State("menu", data, "en", False),
+    anonymiser = Anonymiser(["CD"])
+    table = FlowTable()
+    for flow in build_flows(Mission.from_config(Config())):
+        table.add(flow)
+    turn = Turn(State("menu", {}, "en", False),
                 Message("", "", None, (), None, False, datetime.now(UTC)),
-                "k1:c", lookups=None, redactor=Redacted)  # type: ignore[arg-type]
+                "k1:c", lookups=None, redactor=anonymiser.redact)  # type: ignore[arg-type]
+    turn.draft = ReportDraft(category="threat", area="goma", description=anonymiser.redact("x"))
     for name, step in table.steps.items():
         with language("en"):
             english = step.prompt(turn)

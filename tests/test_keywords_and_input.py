@@ -230,7 +230,7 @@ async def test_a_failing_flow_step_apologises_and_frees_the_person(app: App, res
     """A bug in one step (injected here) must not trap anyone in it nor fail the channel."""
     from dataclasses import replace
 
-    table = app.engine._table
+    table = app.engine._steps._table  # a bug injected into one step of the running engine
 
     async def broken(turn, picked):  # type: ignore[no-untyped-def]
         raise KeyError("boom")

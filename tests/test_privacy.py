@@ -14,7 +14,7 @@ import pytest
 from bot.app import App
 from bot.config import Config
 from bot.domain.records import NewReport
-from moderation.anonymise import Redacted
+from moderation.anonymise import restored
 from moderation.pseudonym import identity
 from tests.conftest import RecordingChannel, Resident
 
@@ -99,7 +99,7 @@ def test_store_accepts_only_redacted_text() -> None:
                   media=(), contactable=False, contact_id=None, reporter="k1:x",
                   sensitive=False)
     NewReport(ref="ABC234", created_at=datetime.now(UTC), channel="sms", language="en",
-              category="threat", area=None, description=Redacted("ok"), media=(),
+              category="threat", area=None, description=restored("ok"), media=(),
               contactable=False, contact_id=None, reporter="k1:x", sensitive=False)
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.domain.records import Contact, NewOutbound, NewReport, ReportStatus, Session, TurnWrite
 from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
-from moderation.anonymise import Redacted
+from moderation.anonymise import restored
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def contact(n: int, **kw: object) -> Contact:
 def report(ref: str, **kw: object) -> NewReport:
     base: dict[str, object] = dict(ref=ref, created_at=NOW, channel="sms", language="fr",
                                    category="threat", area="goma",
-                                   description=Redacted("[phone] a appelé", ("phone",)),
+                                   description=restored("[phone] a appelé", ("phone",)),
                                    media=("photo",), contactable=True, contact_id="k1:c1",
                                    reporter="k1:p1", sensitive=False)
     base.update(kw)

@@ -1,5 +1,7 @@
 """Flows as data: a table of steps, each a prompt, its options and where an
-answer leads. Validated once at start; the engine walks it per message."""
+answer leads. Each flow declares its steps, the steps others may enter it by,
+and its draft; the table is validated once at start, and the engine walks it
+per message."""
 
 from __future__ import annotations
 
@@ -7,12 +9,21 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.conversation.draft import Draft
+
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 IDLE = "menu.idle"
 """Pseudo-step: the person finished something and sits at the main menu,
 which is not re-sent (every SMS costs) but answers to its numbers."""
+
+# The steps the router itself sends people to; some flow must declare each.
+WELCOME = "welcome.language"
+MENU = "menu"
+LANGUAGE = "language"
+HELP = "help"
+ROUTER_ENTRIES = (WELCOME, MENU, LANGUAGE, HELP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +71,33 @@ def static(*options: Option) -> OptionSource:
     return source
 
 
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One capability's conversation: its steps, the ones it may be entered by
+    (from the menu, a keyword, another flow), and the draft it keeps."""
+
+    name: str
+    steps: tuple[Step, ...]
+    entries: tuple[str, ...]
+    drafts: tuple[type[Draft], ...] = ()
+
+
 @dataclass(slots=True)
 class FlowTable:
     steps: dict[str, Step] = field(default_factory=dict)
+    entries: list[str] = field(default_factory=list)
+    drafts: list[type[Draft]] = field(default_factory=list)
 
-    def add(self, steps: Iterable[Step]) -> None:
-        for step in steps:
+    def add(self, flow: Flow) -> None:
+        for step in flow.steps:
             if step.name in self.steps:
                 raise FlowError(f"step {step.name!r} defined twice")
             self.steps[step.name] = step
+        for entry in flow.entries:
+            if not any(step.name == entry for step in flow.steps):
+                raise FlowError(f"flow {flow.name!r} enters by {entry!r}, not one of its steps")
+        self.entries.extend(flow.entries)
+        self.drafts.extend(flow.drafts)
 
     def __getitem__(self, name: str) -> Step:
         return self.steps[name]
@@ -76,18 +105,18 @@ class FlowTable:
     def __contains__(self, name: object) -> bool:
         return name in self.steps
 
-    def validate(self, required: Iterable[str]) -> None:
-        """Every target exists, every required entry point exists, every step is
-        reachable from one of them."""
+    def validate(self, required: Iterable[str] = ROUTER_ENTRIES) -> None:
+        """Every target exists, every step the router needs is a declared entry,
+        every step is reachable from an entry."""
         names = set(self.steps) | {IDLE}
         for step in self.steps.values():
             for target in step.next:
                 if target not in names:
                     raise FlowError(f"step {step.name!r} leads to unknown step {target!r}")
-        entries = list(required)
-        for name in entries:
-            if name not in names:
+        for name in required:
+            if name not in self.entries:
                 raise FlowError(f"entry step {name!r} is missing")
+        entries = list(self.entries)
         seen: set[str] = set()
         todo = [e for e in entries if e in self.steps]
         while todo:

@@ -14,7 +14,8 @@ from bot.conversation.commit import turn_write
 from bot.conversation.engine import Engine
 from bot.conversation.flow import IDLE
 from bot.conversation.locks import KeyedLocks
-from bot.conversation.turn import Message, State, Turn, menu_hint
+from bot.conversation.prompts import menu_hint
+from bot.conversation.turn import Message, State, Turn
 from bot.domain.effects import (
     SetLanguage,
 )
@@ -127,8 +128,8 @@ class Conversations:
             except (sqlite3.Error, OSError, StoreError):
                 raise  # the store is unwell: the channel answers 5xx and it comes again
             except Exception as exc:  # a bug in a flow must not trap the person in it
-                log.error("turn on %s failed at step %s (%s): back to the menu",
-                          inbound.channel, state.step, type(exc).__name__)
+                log.exception("turn on %s failed at step %s (%s): back to the menu",
+                              inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
             write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
                                         sensitive=self._mission.sensitive)

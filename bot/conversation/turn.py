@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from bot.conversation.draft import Draft
 from bot.domain.effects import Effect
 from bot.domain.messages import Choice, Location, MediaKind
 from bot.domain.records import Advisory, Report
-from bot.i18n.catalogue import _
 from moderation.anonymise import Redacted
 
 
@@ -30,10 +30,15 @@ class Message:
 
 @dataclass(slots=True)
 class State:
+    """A person's conversation as stored: ``data`` is the encoded draft."""
+
     step: str | None
     data: dict[str, Any]
     language: str
     opted_out: bool
+
+
+D = TypeVar("D", bound=Draft)
 
 
 class Lookups(Protocol):
@@ -43,8 +48,6 @@ class Lookups(Protocol):
     async def latest_advisory(self, area: str, now: datetime) -> Advisory | None: ...
     async def subscriptions(self, contact_id: str) -> list[str]: ...
     async def reference_exists(self, ref: str) -> bool: ...
-
-
 
 
 @dataclass(slots=True)
@@ -59,6 +62,7 @@ class Turn:
     parts: list[str] = field(default_factory=list)
     choices: tuple[Choice, ...] = ()
     effects: list[Effect] = field(default_factory=list)
+    draft: Draft | None = None
     _redacted: Redacted | None = None
 
     def say(self, text: str) -> None:
@@ -74,16 +78,12 @@ class Turn:
     def effect(self, effect: Effect) -> None:
         self.effects.append(effect)
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.state.data
+    def draft_of(self, kind: type[D]) -> D:
+        """The flow's draft so far, or a new empty one (another flow's is dropped)."""
+        if not isinstance(self.draft, kind):
+            self.draft = kind()
+        return self.draft
 
-
-def menu_hint() -> str:
-    from bot.i18n.keywords import Keyword, shown
-
-    return _("Send {menu} for the menu.").format(menu=shown(Keyword.MENU))
-
-
-def numbered_hint(count: int) -> str:
-    return _("Please reply with a number from 1 to {count}.").format(count=count)
+    def forget(self) -> None:
+        """Drop the draft: the flow is done or cancelled."""
+        self.draft = None

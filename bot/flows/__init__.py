@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from bot.conversation.flow import FlowTable
+from bot.conversation.flow import Flow
 from bot.flows import advisory, check, home, report
 from bot.flows.mission import Mission
 
 
-def build_flows(mission: Mission) -> FlowTable:
-    table = FlowTable()
-    for module in (home, report, advisory, check):
-        table.add(module.steps(mission))
-    return table
+def build_flows(mission: Mission) -> list[Flow]:
+    """Every resident flow, in menu order; the engine validates them together."""
+    return [module.flow(mission) for module in (home, report, advisory, check)]

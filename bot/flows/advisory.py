@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import Turn, menu_hint
+from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.prompts import menu_hint
+from bot.conversation.turn import Turn
 from bot.domain.effects import Subscribe, Unsubscribe
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, current_language, format_when
@@ -17,7 +18,7 @@ SEVERITY = {
 }
 
 
-def steps(mission: Mission) -> list[Step]:
+def flow(mission: Mission) -> Flow:
     def area_options(codes: Sequence[str]) -> list[Option]:
         return [Option(c, mission.area_name(c), translate=False, aliases=(c,)) for c in codes]
 
@@ -62,7 +63,7 @@ def steps(mission: Mission) -> list[Step]:
         turn.say(menu_hint())
         return IDLE
 
-    return [
+    return Flow("advisory", entries=("advisory",), steps=(
         Step("advisory", lambda t: _("Safety advisories:"), menu,
              ("advisory", "advisory.subscribe", "advisory.unsubscribe", "advisory.latest"),
              options=static(Option("subscribe", N_("Subscribe to an area")),
@@ -73,4 +74,4 @@ def steps(mission: Mission) -> list[Step]:
         Step("advisory.unsubscribe", lambda t: _("Stop advisories for which area?"),
              unsubscribe, (IDLE,), options=subscribed),
         Step("advisory.latest", lambda t: _("Which area?"), latest, (IDLE,), options=all_areas),
-    ]
+    ))

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
 
-from bot.conversation.flow import IDLE, Option, Step
-from bot.conversation.turn import Turn, menu_hint
+from bot.conversation.draft import Draft, JSONData
+from bot.conversation.flow import IDLE, Flow, Option, Step
+from bot.conversation.prompts import menu_hint
+from bot.conversation.turn import Turn
 from bot.domain.records import ReportStatus
 from bot.flows.mission import Mission
 from bot.flows.report import REF_ALPHABET, REF_LENGTH
@@ -31,21 +36,36 @@ def normalise_ref(text: str) -> str | None:
     return ref
 
 
-def steps(mission: Mission) -> list[Step]:
+@dataclass(slots=True)
+class CheckDraft(Draft):
+    """Codes tried so far that matched no report."""
+
+    kind = "check"
+    tries: int = 0
+
+    def to_data(self) -> JSONData:
+        return {"tries": self.tries}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(tries=int(data["tries"]))
+
+
+def flow(mission: Mission) -> Flow:
     async def check(turn: Turn, picked: Option | None) -> str:
         ref = normalise_ref(turn.message.text)
         report = await turn.lookups.report_by_ref(ref) if ref else None
         if report is None:
             # never echo what was typed: it may be personal data
-            tries = int(turn.data.get("check_tries", 0)) + 1
-            if tries >= MAX_TRIES:
-                turn.data.pop("check_tries", None)
+            draft = turn.draft_of(CheckDraft)
+            draft.tries += 1
+            if draft.tries >= MAX_TRIES:
+                turn.forget()
                 turn.say(_("No report has that code.") + " " + menu_hint())
                 return IDLE
-            turn.data["check_tries"] = tries
             turn.say(_("No report has that code. Check it and send it again.") + " " + menu_hint())
             return "check.retry"
-        turn.data.pop("check_tries", None)
+        turn.forget()
         when = format_when(report.created_at, mission.timezone)
         turn.say(_("Report {ref} of {date}: {status}.").format(
             ref=report.ref, date=when, status=_(STATUS[report.status])))
@@ -54,8 +74,8 @@ def steps(mission: Mission) -> list[Step]:
         turn.say(menu_hint())
         return IDLE
 
-    return [
+    return Flow("check", entries=("check",), drafts=(CheckDraft,), steps=(
         Step("check", lambda t: _("Send the code of your report (6 letters and digits)."),
              check, (IDLE, "check.retry")),
         Step("check.retry", lambda t: "", check, (IDLE, "check.retry")),
-    ]
+    ))

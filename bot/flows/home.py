@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.conversation.engine import HELP, LANGUAGE, MENU, WELCOME, privacy_notice
-from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import Turn, menu_hint
+from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME, Flow, Option, Step, static
+from bot.conversation.prompts import menu_hint, privacy_notice
+from bot.conversation.turn import Turn
 from bot.domain.effects import Erase, SetLanguage
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, language
@@ -27,7 +27,7 @@ _MENU_TARGETS = {
 }
 
 
-def steps(mission: Mission) -> list[Step]:
+def flow(mission: Mission) -> Flow:
     # each language's name in itself: the same options on every turn
     language_options = tuple(
         Option(lang, mission.language_label(lang), translate=False, aliases=(lang,))
@@ -63,13 +63,13 @@ def steps(mission: Mission) -> list[Step]:
         assert picked is not None
         if picked.key == "yes":
             turn.effect(Erase())
-            turn.state.data.clear()
+            turn.forget()
             turn.say(_("Your data is erased. Goodbye."))
         else:
             turn.say(_("Nothing was erased.") + " " + menu_hint())
         return IDLE
 
-    return [
+    return Flow("home", entries=(WELCOME, MENU, LANGUAGE, HELP), steps=(
         Step(WELCOME, lambda t: _("Choose your language:"), choose_language, (MENU,),
              options=languages),
         Step(MENU, lambda t: _("What would you like to do?"), main,
@@ -85,4 +85,4 @@ def steps(mission: Mission) -> list[Step]:
                          "Sent reports stay, with nothing linking them to you."),
              erase, (IDLE,),
              options=static(Option("yes", N_("Yes, erase")), Option("no", N_("No")))),
-    ]
+    ))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
 
-from bot.conversation.flow import IDLE, Option, Step, static
-from bot.conversation.turn import Turn, menu_hint
+from bot.conversation.draft import Draft, JSONData
+from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.prompts import menu_hint
+from bot.conversation.turn import Turn
 from bot.domain.effects import SubmitReport
 from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _
-from moderation.anonymise import Redacted
+from moderation.anonymise import Redacted, restored
 
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 REF_LENGTH = 6
@@ -21,7 +25,35 @@ def new_reference() -> str:
     return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
 
 
-def steps(mission: Mission) -> list[Step]:
+@dataclass(slots=True)
+class ReportDraft(Draft):
+    """A report being written: only redacted text is ever kept here."""
+
+    kind = "report"
+    category: str = ""
+    description: Redacted | None = None
+    media: tuple[str, ...] = ()
+    area: str | None = None
+    contactable: bool = False
+
+    def to_data(self) -> JSONData:
+        described = self.description
+        return {"category": self.category, "area": self.area, "media": list(self.media),
+                "contactable": self.contactable,
+                "description": None if described is None else described.text,
+                "redactions": [] if described is None else list(described.kinds)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        text, area = data["description"], data["area"]
+        return cls(category=str(data["category"]), area=None if area is None else str(area),
+                   media=tuple(str(m) for m in data["media"]),
+                   contactable=bool(data["contactable"]),
+                   description=None if text is None else restored(
+                       str(text), [str(k) for k in data["redactions"]]))
+
+
+def flow(mission: Mission) -> Flow:
     async def categories(turn: Turn) -> Sequence[Option]:
         return [Option(code, mission.category_name(code), translate=False, aliases=(code,))
                 for code in mission.categories]
@@ -33,16 +65,15 @@ def steps(mission: Mission) -> list[Step]:
 
     async def category(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
-        turn.data.clear()
-        turn.data["category"] = picked.key
+        turn.forget()
+        turn.draft_of(ReportDraft).category = picked.key
         return "report.description"
 
     async def description(turn: Turn, picked: Option | None) -> str:
         msg = turn.message
-        red = turn.redacted()
-        turn.data["description"] = red.text
-        turn.data["redactions"] = list(red.kinds)
-        turn.data["media"] = sorted({m.value for m in msg.media})
+        draft = turn.draft_of(ReportDraft)
+        draft.description = turn.redacted()
+        draft.media = tuple(sorted({m.value for m in msg.media}))
         if msg.truncated:
             turn.say(_("Your text was long: only its beginning was kept."))
         if msg.media:
@@ -50,62 +81,57 @@ def steps(mission: Mission) -> list[Step]:
         if msg.location is not None:
             near = mission.nearest_area(msg.location)
             if near is not None:
-                turn.data["area"] = near
+                draft.area = near
                 return "report.contact"
         return "report.area"
 
     async def area(turn: Turn, picked: Option | None) -> str:
+        draft = turn.draft_of(ReportDraft)
         if picked is None:  # a shared location: the nearest area, coordinates not kept
             location = turn.message.location
-            turn.data["area"] = mission.nearest_area(location) if location else None
+            draft.area = mission.nearest_area(location) if location else None
         else:
-            turn.data["area"] = None if picked.key == "-" else picked.key
+            draft.area = None if picked.key == "-" else picked.key
         return "report.contact"
 
     async def contact(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
-        turn.data["contactable"] = picked.key == "yes"
+        turn.draft_of(ReportDraft).contactable = picked.key == "yes"
         return "report.confirm"
 
     async def confirm(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
-        data = turn.data
-        if picked.key != "send":
-            data.clear()
+        draft = turn.draft_of(ReportDraft)
+        turn.forget()
+        if picked.key != "send" or not draft.category:  # cancelled, or the draft was lost
             turn.say(_("Report cancelled.") + " " + menu_hint())
             return IDLE
         ref = new_reference()
         while await turn.lookups.reference_exists(ref):
             ref = new_reference()
         turn.effect(SubmitReport(
-            ref=ref,
-            category=str(data["category"]),
-            area=data.get("area"),
-            description=Redacted(str(data.get("description", "")),
-                                 tuple(data.get("redactions", ()))),
-            media=tuple(data.get("media", ())),
-            contactable=bool(data.get("contactable")),
+            ref=ref, category=draft.category, area=draft.area,
+            description=draft.description or restored(""), media=draft.media,
+            contactable=draft.contactable,
         ))
-        data.clear()
         turn.say(_("Thank you. Your report is sent. Its code is {ref}: keep it to check "
                    "on it.").format(ref=ref))
         turn.say(menu_hint())
         return IDLE
 
     def summary(turn: Turn) -> str:
-        data = turn.data
-        text = str(data.get("description", ""))
+        draft = turn.draft_of(ReportDraft)
+        text = draft.description.text if draft.description else ""
         if len(text) > EXCERPT:
             text = text[:EXCERPT].rstrip() + "…"
         if not text:
             text = _("(attachment only)")
-        area_code = data.get("area")
-        where = mission.area_name(area_code) if area_code else _("area not given")
+        where = mission.area_name(draft.area) if draft.area else _("area not given")
         return _("Send this report? {category}, {area}: \"{text}\"").format(
-            category=mission.category_name(str(data.get("category"))), area=where, text=text)
+            category=mission.category_name(draft.category), area=where, text=text)
 
     yes_no = static(Option("yes", N_("Yes")), Option("no", N_("No")))
-    return [
+    return Flow("report", entries=("report.category",), drafts=(ReportDraft,), steps=(
         Step("report.category", lambda t: _("What is it about?"), category,
              ("report.description",), options=categories),
         Step("report.description",
@@ -118,4 +144,4 @@ def steps(mission: Mission) -> list[Step]:
              contact, ("report.confirm",), options=yes_no),
         Step("report.confirm", summary, confirm, (IDLE,),
              options=static(Option("send", N_("Send")), Option("cancel", N_("Cancel")))),
-    ]
+    ))

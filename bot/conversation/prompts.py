@@ -1,0 +1,21 @@
+"""The few sentences the router and every flow share."""
+
+from __future__ import annotations
+
+from bot.i18n.catalogue import _
+from bot.i18n.keywords import Keyword, shown
+
+
+def menu_hint() -> str:
+    return _("Send {menu} for the menu.").format(menu=shown(Keyword.MENU))
+
+
+def numbered_hint(count: int) -> str:
+    return _("Please reply with a number from 1 to {count}.").format(count=count)
+
+
+def privacy_notice() -> str:
+    return _(
+        "Reports are anonymised: names and numbers are removed and your number is not "
+        "kept with them. Send {stop} to stop, {help} for privacy and erasing your data."
+    ).format(stop=shown(Keyword.STOP), help=shown(Keyword.HELP))

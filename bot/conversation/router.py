@@ -1,0 +1,170 @@
+"""Ordered routing of one turn: the first route that takes the message answers it.
+
+The order is the product's rules: a first message is greeted; someone who
+opted out hears nothing until START; the global keywords (STOP, START, HELP,
+MENU, LANGUAGE) work at any step; staff commands come next (a slot: until the
+triage desk is built nobody is staff, and a resident's "/queue" goes on down
+like any other text, so it is answered exactly as unknown input); then the
+person's active flow; the main menu catches the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME
+from bot.conversation.prompts import privacy_notice
+from bot.conversation.steps import Steps
+from bot.conversation.turn import Turn
+from bot.domain.effects import OptIn, OptOut, SetLanguage
+from bot.i18n.catalogue import _, language
+from bot.i18n.detection import LanguageDetector
+from bot.i18n.keywords import Keyword, shown
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What the router knows of a message beyond the turn itself."""
+
+    keyword: Keyword | None
+    is_new: bool
+    expired: bool  # the person's last message was longer ago than the session lasts
+    language_hint: str | None = None
+
+
+class Route(Protocol):
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        """Answer the turn and return True, or return False to pass it on."""
+
+
+class StaffDesk(Protocol):
+    """Where staff commands go (the triage desk, advisories, polls)."""
+
+    async def command(self, turn: Turn, arrival: Arrival) -> bool: ...
+
+
+class Router:
+    """Runs the routes in order, each in the language of the person as it stands."""
+
+    __slots__ = ("_routes",)
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self._routes = tuple(routes)
+
+    async def route(self, turn: Turn, arrival: Arrival) -> None:
+        for route in self._routes:
+            with language(turn.state.language):
+                if await route(turn, arrival):
+                    return
+
+
+def standard_routes(steps: Steps, detector: LanguageDetector,
+                    desk: StaffDesk | None = None) -> list[Route]:
+    """The product's order (see the module's docstring)."""
+    keywords = GlobalKeywords(steps)
+    return [FirstContact(steps, detector), OptedOutGate(), keywords, StaffSlot(desk),
+            ActiveFlow(steps), MainMenu(steps)]
+
+
+class FirstContact:
+    """A first message of any kind: greet in the language it is written in, say
+    what is kept, offer the languages. A first STOP is obeyed instead."""
+
+    def __init__(self, steps: Steps, detector: LanguageDetector) -> None:
+        self._steps, self._detector = steps, detector
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        if not arrival.is_new or arrival.keyword is Keyword.STOP:
+            return False
+        state = turn.state
+        state.language = self._detector.detect(turn.message.text, arrival.language_hint)
+        turn.effect(SetLanguage(state.language))
+        with language(state.language):
+            turn.say(_("Hello, this is Sauti, the mission's feedback line."))
+            turn.say(privacy_notice())
+            await self._steps.goto(turn, WELCOME)
+        return True
+
+
+class OptedOutGate:
+    """Nothing at all is sent to someone who opted out, until they send START."""
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        return turn.state.opted_out and arrival.keyword is not Keyword.START
+
+
+class GlobalKeywords:
+    """STOP, START, HELP, MENU and LANGUAGE, whole-message, in every language."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        keyword = arrival.keyword
+        if keyword is None:
+            return False
+        state = turn.state
+        if keyword is Keyword.STOP:
+            state.opted_out = True
+            state.step = None
+            turn.forget()
+            turn.effect(OptOut())
+            turn.say(_("You will get no more messages. Send {start} to come back.")
+                     .format(start=shown(Keyword.START)))
+            return True
+        if keyword is Keyword.START and state.opted_out:
+            state.opted_out = False
+            turn.effect(OptIn())
+            turn.say(_("Welcome back."))
+        target = {Keyword.HELP: HELP, Keyword.LANGUAGE: LANGUAGE}.get(keyword, MENU)
+        await self._steps.goto(turn, target)
+        return True
+
+
+class StaffSlot:
+    """Staff commands, for staff identities only; everyone else passes on."""
+
+    def __init__(self, desk: StaffDesk | None) -> None:
+        self._desk = desk
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        if self._desk is None or not turn.message.text.startswith("/"):
+            return False
+        return await self._desk.command(turn, arrival)
+
+
+class ActiveFlow:
+    """The answer to the step the person is at, unless the session timed out."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        name = turn.state.step
+        if name is None or name == IDLE:
+            return False
+        if arrival.expired:
+            turn.forget()
+            turn.say(_("Your earlier conversation timed out."))
+            await self._steps.goto(turn, MENU)
+            return True
+        if name not in self._steps:  # a step since removed from the flows
+            return False
+        await self._steps.answer(turn, self._steps[name])
+        return True
+
+
+class MainMenu:
+    """Idle at the menu: its numbers still work, anything else shows it again."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+
+    async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
+        if turn.state.step == IDLE:
+            await self._steps.answer(turn, self._steps[MENU], quiet_reask=True)
+        else:  # no step yet, or one since removed from the flows
+            await self._steps.goto(turn, MENU)
+        return True

@@ -1,0 +1,94 @@
+"""Walking the flow table: show a step, take the answer to it, go where it leads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.conversation.flow import IDLE, MENU, FlowError, FlowTable, Option, Step
+from bot.conversation.prompts import numbered_hint
+from bot.conversation.turn import Turn
+from bot.domain.messages import Choice
+from bot.i18n.catalogue import _, language
+from bot.text.cleaning import as_number, fold
+
+
+class Steps:
+    """The validated flow table, and the two moves of a conversation."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: FlowTable) -> None:
+        table.validate()
+        self._table = table
+
+    def __getitem__(self, name: str) -> Step:
+        return self._table[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
+    async def goto(self, turn: Turn, name: str) -> None:
+        """Move to step ``name`` and ask its question (IDLE asks nothing)."""
+        turn.state.step = name
+        if name == IDLE:
+            return
+        step = self._table[name]
+        turn.say(step.prompt(turn))
+        if step.options is not None:
+            turn.choices = rendered(await step.options(turn))
+
+    async def answer(self, turn: Turn, step: Step, *, quiet_reask: bool = False) -> None:
+        """Take the message as the answer to ``step``; ask again if it is not one.
+        ``quiet_reask``: idle at the menu, where a non-answer shows the menu."""
+        msg = turn.message
+        if step.options is None:
+            has_media = bool(msg.media) and step.media_ok
+            if not msg.text and not has_media and msg.location is None:
+                turn.say(_("Please answer with a text message."))
+                turn.say(step.prompt(turn))
+                return
+            nxt = await step.handle(turn, None)
+        else:
+            options = await step.options(turn)
+            picked = match_option(options, msg.choice, msg.folded)
+            answered_by_location = msg.location is not None and step.media_ok
+            if picked is None and not answered_by_location:
+                if quiet_reask:
+                    await self.goto(turn, MENU)
+                    return
+                turn.say(numbered_hint(len(options)))
+                turn.choices = rendered(options)
+                return
+            nxt = await step.handle(turn, picked)
+        if nxt not in step.next:
+            raise FlowError(f"step {step.name!r} went to {nxt!r}, not one of {step.next}")
+        with language(turn.state.language):  # the answer may have changed it
+            await self.goto(turn, nxt)
+
+
+def rendered(options: Sequence[Option]) -> tuple[Choice, ...]:
+    """The options as choices in the turn's language."""
+    return tuple(Choice(o.key, _(o.label) if o.translate else o.label) for o in options)
+
+
+def match_option(options: Sequence[Option], key: str | None, folded: str) -> Option | None:
+    """The option a reply picks: a button key, its number, its label or an alias.
+
+    A label matches in full or by a unique prefix of three letters or more.
+    """
+    if key is not None:
+        return next((o for o in options if o.key == key), None)
+    if not folded:
+        return None
+    number = as_number(folded)
+    if number is not None:
+        return options[number - 1] if 1 <= number <= len(options) else None
+    prefixed: list[Option] = []
+    for option in options:
+        label = fold(_(option.label) if option.translate else option.label)
+        names = (label, *(fold(a) for a in option.aliases))
+        if folded in names:
+            return option
+        if len(folded) >= 3 and any(n.startswith(folded) for n in names):
+            prefixed.append(option)
+    return prefixed[0] if len(prefixed) == 1 else None
