@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.config import Config
 from bot.conversation.engine import Engine
+from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations
 from bot.flows import build_flows
-from bot.flows.mission import Mission
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
 from bot.outbox.dispatcher import Dispatcher

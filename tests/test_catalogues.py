@@ -11,8 +11,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import Config
+from bot.conversation.mission import Mission
 from bot.flows import build_flows
-from bot.flows.mission import Mission
 from bot.i18n.catalogue import available_languages, language, language_name, ngettext, translate_in
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -104,7 +104,7 @@ def test_secrets_never_appear_in_repr_or_errors(tmp_path: Path) -> None:
 
 
 def test_own_category_named_in_every_language_is_shown(tmp_path: Path) -> None:
-    from bot.flows.mission import Mission
+    from bot.conversation.mission import Mission
     from bot.i18n.catalogue import language
 
     path = tmp_path / "config.toml"

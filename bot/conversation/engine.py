@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.conversation.draft import DraftCodec
 from bot.conversation.flow import Flow, FlowTable
-from bot.conversation.router import Arrival, Router, StaffDesk, standard_routes
+from bot.conversation.router import Arrival, Router, StaffDesk, is_staff_command, standard_routes
 from bot.conversation.steps import Steps
 from bot.conversation.turn import Turn
 from bot.i18n.detection import LanguageDetector
@@ -39,7 +39,8 @@ class Engine:
     ) -> None:
         """Advance ``turn`` by its message: fills its reply, state and effects."""
         msg = turn.message
-        keyword = None if msg.choice else self._keywords.match(msg.folded, channel)
+        keyword = None if msg.choice or is_staff_command(msg.text) else self._keywords.match(
+            msg.folded, channel)
         expired = last_active is None or msg.received_at - last_active > self._timeout
         turn.draft = self._codec.decode(turn.state.data)
         await self._router.route(turn, Arrival(keyword, is_new, expired, language_hint))

@@ -14,6 +14,7 @@ from bot.conversation.commit import turn_write
 from bot.conversation.engine import Engine
 from bot.conversation.flow import IDLE
 from bot.conversation.locks import KeyedLocks
+from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
 from bot.domain.effects import (
@@ -21,7 +22,6 @@ from bot.domain.effects import (
 )
 from bot.domain.messages import Inbound, Outbound
 from bot.domain.records import Contact
-from bot.flows.mission import Mission
 from bot.i18n.catalogue import _, language
 from bot.privacy.vault import AddressVault
 from bot.storage.ports import Store, StoreError

@@ -11,7 +11,7 @@ person's active flow; the main menu catches the rest.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME
@@ -22,6 +22,20 @@ from bot.domain.effects import OptIn, OptOut, SetLanguage
 from bot.i18n.catalogue import _, language
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import Keyword, shown
+
+# The staff commands' names (interfaces.md): stable English words on every channel.
+STAFF_COMMANDS = frozenset({
+    "help", "queue", "show", "take", "status", "tag", "note", "answer", "refer", "ack",
+    "advisory", "poll", "results", "cancel",
+})
+
+
+def is_staff_command(text: str) -> bool:
+    """Whether ``text`` is a staff command ("/queue urgent"). Such a message is
+    never a keyword ("/help" is not HELP): from a resident it is unknown input."""
+    if not text.startswith("/"):
+        return False
+    return text[1:].split(maxsplit=1)[0].lower() in STAFF_COMMANDS if text[1:].strip() else False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +138,21 @@ class GlobalKeywords:
 
 
 class StaffSlot:
-    """Staff commands, for staff identities only; everyone else passes on."""
+    """Staff commands go to the desk. A command the desk does not take (from a
+    resident, or before there is a desk) goes on as text that picks nothing:
+    "/help" must not choose "Help and privacy" by its label."""
 
     def __init__(self, desk: StaffDesk | None) -> None:
         self._desk = desk
 
     async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
-        if self._desk is None or not turn.message.text.startswith("/"):
+        message = turn.message
+        if not is_staff_command(message.text):
             return False
-        return await self._desk.command(turn, arrival)
+        if self._desk is not None and await self._desk.command(turn, arrival):
+            return True
+        turn.message = replace(message, folded=message.text.casefold())
+        return False
 
 
 class ActiveFlow:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.conversation.flow import Flow
+from bot.conversation.mission import Mission
 from bot.flows import advisory, check, home, report
-from bot.flows.mission import Mission
 
 
 def build_flows(mission: Mission) -> list[Flow]:

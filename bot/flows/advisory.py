@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import Subscribe, Unsubscribe
-from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, current_language, format_when
 
 SEVERITY = {

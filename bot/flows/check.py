@@ -9,10 +9,10 @@ from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
 from bot.conversation.flow import IDLE, Flow, Option, Step
+from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.records import ReportStatus
-from bot.flows.mission import Mission
 from bot.flows.report import REF_ALPHABET, REF_LENGTH
 from bot.i18n.catalogue import N_, _, format_when
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME, Flow, Option, Step, static
+from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint, privacy_notice
 from bot.conversation.turn import Turn
 from bot.domain.effects import Erase, SetLanguage
-from bot.flows.mission import Mission
 from bot.i18n.catalogue import N_, _, language
 
 MAIN_OPTIONS = (

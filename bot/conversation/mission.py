@@ -1,4 +1,4 @@
-"""What the flows know of the mission: areas, categories, languages."""
+"""What the conversations know of the mission: areas, categories, languages."""
 
 from __future__ import annotations
 
