@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 from bot.config import Config
 from bot.conversation.mission import Mission
 from bot.flows import build_flows
-from bot.i18n.catalogue import available_languages, language, language_name, ngettext, translate_in
+from bot.i18n.catalogue import available_languages, language, ngettext, translate_in
+from bot.i18n.formatting import language_name
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ["en", "fr"]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from bot.config import DEFAULT_CATEGORIES, Config
 from bot.domain.messages import Location
-from bot.i18n.catalogue import _, current_language, language_name
+from bot.i18n.catalogue import _, current_language
+from bot.i18n.formatting import language_name
 
 
 @dataclass(frozen=True, slots=True)

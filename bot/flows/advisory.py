@@ -9,7 +9,8 @@ from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import Subscribe, Unsubscribe
-from bot.i18n.catalogue import N_, _, current_language, format_when
+from bot.i18n.catalogue import N_, _, current_language
+from bot.i18n.formatting import format_when
 
 SEVERITY = {
     "info": N_("Information"),

@@ -14,7 +14,8 @@ from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.records import ReportStatus
 from bot.flows.report import REF_ALPHABET, REF_LENGTH
-from bot.i18n.catalogue import N_, _, format_when
+from bot.i18n.catalogue import N_, _
+from bot.i18n.formatting import format_when
 
 STATUS = {
     ReportStatus.NEW: N_("received, not yet reviewed"),

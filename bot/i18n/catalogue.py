@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar, Token
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -62,7 +58,7 @@ class language:
     """Translate with ``lang`` inside the block (this task and its children only).
 
     A small class rather than a generator-based context manager: every turn
-    enters several, and this costs a fifth as much."""
+    enters several (see docs/performance.md)."""
 
     __slots__ = ("_lang", "_token")
 
@@ -117,21 +113,3 @@ def translate_in(lang: str, msgid: str) -> str:
 
 def pgettext_in(lang: str, context: str, msgid: str) -> str:
     return str(catalogue(lang).pgettext(context, msgid))
-
-
-@cache
-def language_name(lang: str) -> str:
-    """The language's own name for itself: English, Français, العربية, Kiswahili."""
-    name = Locale.parse(lang).get_display_name(lang) or lang
-    return name[:1].upper() + name[1:]
-
-
-@cache
-def is_rtl(lang: str) -> bool:
-    """Whether ``lang`` is written right to left (Arabic): Babel knows."""
-    return Locale.parse(lang).character_order == "right-to-left"
-
-
-def format_when(moment: datetime, timezone: str) -> str:
-    """A short local date and time in the current turn's language."""
-    return format_datetime(moment, "medium", tzinfo=ZoneInfo(timezone), locale=_lang.get())

@@ -7,7 +7,7 @@ characters that would switch it to the costlier UCS-2 encoding.
 from __future__ import annotations
 
 from bot.domain.messages import Outbound
-from bot.i18n.catalogue import is_rtl
+from bot.i18n.formatting import is_rtl
 from bot.text.segments import gsm_friendly
 from bot.transport.channel import Capabilities
 
