@@ -19,6 +19,13 @@ SEVERITY = {
 }
 
 
+def done(turn: Turn, text: str) -> str:
+    """Say ``text`` and that the menu is a keyword away; back to the idle menu."""
+    turn.say(text)
+    turn.say(menu_hint())
+    return IDLE
+
+
 def flow(mission: Mission) -> Flow:
     def area_options(codes: Sequence[str]) -> list[Option]:
         return [Option(c, mission.area_name(c), translate=False, aliases=(c,)) for c in codes]
@@ -39,16 +46,12 @@ def flow(mission: Mission) -> Flow:
     async def subscribe(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
         turn.effect(Subscribe(picked.key))
-        turn.say(_("You will get advisories for {area}.").format(area=picked.label))
-        turn.say(menu_hint())
-        return IDLE
+        return done(turn, _("You will get advisories for {area}.").format(area=picked.label))
 
     async def unsubscribe(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
         turn.effect(Unsubscribe(picked.key))
-        turn.say(_("No more advisories for {area}.").format(area=picked.label))
-        turn.say(menu_hint())
-        return IDLE
+        return done(turn, _("No more advisories for {area}.").format(area=picked.label))
 
     async def latest(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
