@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.app import App
 from bot.config import PrivacySettings, ServerSettings
@@ -49,8 +50,8 @@ def build_web_app(app: App) -> web.Application:
 
     async def metrics(request: web.Request) -> web.Response:
         text = await app.metrics.render()
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                            headers={"X-Content-Type-Options": "nosniff"})
+        return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE_LATEST,
+                                                         "X-Content-Type-Options": "nosniff"})
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
