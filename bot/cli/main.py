@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import console, db, reports, serve
+from bot.cli import console, db, logs, reports, serve
 from bot.cli.command import Command, UsageError
 from bot.config import ConfigError, load_config
 from bot.storage import UnsupportedStore
@@ -44,13 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 2 on bad usage, 0 on --help
         return int(exc.code or 0)
-    logging.basicConfig(level=_level(args), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # HTTP client libraries log request URLs (the Telegram token is in them) and,
-    # at DEBUG, request bodies (people's messages): keep them quiet whatever -v says.
-    # aiosqlite logs SQL parameters at DEBUG.
-    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(_level(args))
     try:
         config = load_config(getattr(args, "config", None))
         run: Command = args.run
