@@ -6,11 +6,10 @@ the replies and exits at end of input, so it can be scripted.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from bot.domain.messages import Inbound, Outbound
+from bot.domain.messages import Outbound
 from bot.text.rendering import render_text
 from bot.transport.channel import Capabilities, SendResult
 
@@ -34,22 +33,3 @@ class ConsoleChannel:
 
 def build(config: Config, app: App) -> ConsoleChannel:
     return ConsoleChannel(sys.stdout)
-
-
-async def chat(app: App, user: str, stdin: TextIO, stdout: TextIO) -> None:
-    """Read messages from ``stdin`` until end of input, replying on ``stdout``."""
-    channel = ConsoleChannel(stdout)
-    app.add_channel(channel)
-    interactive = stdin.isatty()
-    loop = asyncio.get_running_loop()
-    await app.dispatcher.drain()  # anything left from an earlier run
-    while True:
-        if interactive:
-            stdout.write("> ")
-            stdout.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            break
-        await app.conversations.handle(Inbound(channel="console", address=user,
-                                               text=line.rstrip("\n")))
-        await app.dispatcher.drain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.app import App
 from bot.domain.messages import Inbound
@@ -31,7 +32,7 @@ async def test_healthz_and_metrics(tmp_path: Path) -> None:
                 assert body["status"] == "ok" and "outbox_depth" in body
             async with http.get(f"http://127.0.0.1:{port}/metrics") as resp:
                 assert resp.status == 200
-                assert resp.headers["Content-Type"].startswith("text/plain")
+                assert resp.headers["Content-Type"] == CONTENT_TYPE_LATEST
                 text = await resp.text()
             async with http.get(f"http://127.0.0.1:{port}/nope") as resp:
                 assert resp.status == 404

@@ -1,94 +1,166 @@
-"""A small Prometheus text-exposition registry: counters, gauges, histograms.
+"""Everything Sauti counts, exposed in the Prometheus text format by prometheus_client.
 
-No labels carry personal data: channel names, outcomes and reasons only.
+No labels carry personal data: channel names, outcomes and reasons only. Each
+:class:`Metrics` has its own ``CollectorRegistry`` (tests build many Apps in one
+process); the series are those Sauti exposed before it used prometheus_client.
+
+Several worker processes: give every worker ``PROMETHEUS_MULTIPROC_DIR`` (an
+empty directory, emptied again whenever the workers restart) in the environment
+it starts with. prometheus_client decides when it is imported whether values
+live in memory or in files there, so setting it later is refused. ``render()``
+then sums the counters and histograms of all workers from those files. The
+gauges read when scraped are not in the files: the worker answering the scrape
+reads them, so ``sauti_outbox_depth`` is the shared store's (the same from any
+worker) but ``sauti_channel_up`` is only that worker's view of its channels.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Awaitable, Callable
+import os
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Generic, TypeVar
+
+import prometheus_client as prom
+from prometheus_client import values
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.samples import Sample
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# prometheus_client writes every value as a float ("3.0"); Sauti always wrote
+# whole numbers as "3", and scrapers' tests compare lines.
+_WHOLE = re.compile(r"^([^#].* -?\d+)\.0$", re.MULTILINE)
+
 
 LabelKey = tuple[tuple[str, str], ...]
-DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+M = TypeVar("M", bound=MetricWrapperBase)
 
 
-_keys: dict[tuple[tuple[str, str], ...], LabelKey] = {}
+class _Labelled(Generic[M]):
+    """A prometheus_client metric whose series a caller names by keyword."""
+
+    def __init__(self, name: str, metric: M) -> None:
+        self.name = name
+        self._metric = metric
+        # Each series' child, remembered: labels() validates and converts its
+        # arguments on every call, 3 µs of the 5 an increment took without this.
+        self._children: dict[LabelKey, M] = {}
+
+    def _child(self, labels: dict[str, str]) -> M:
+        key = tuple(labels.items())
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self._metric.labels(**labels)
+        return child
 
 
-def _key(labels: dict[str, str]) -> LabelKey:
-    """Labels in name order (one series whatever order a caller names them in),
-    remembered: every message counts a few, always with the same few labels."""
-    given = tuple(labels.items())
-    key = _keys.get(given)
-    if key is None:
-        key = _keys[given] = tuple(sorted(given))
-    return key
+class Counter(_Labelled[prom.Counter]):
+    """A counter with named labels: ``inc(channel="sms", result="sent")``."""
 
-
-def _labels(key: LabelKey) -> str:
-    if not key:
-        return ""
-    inner = ",".join(f'{k}="{v}"' for k, v in key)
-    return "{" + inner + "}"
-
-
-class Counter:
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help = name, help_text
-        self.values: dict[LabelKey, float] = {}
+    def __init__(self, name: str, help_text: str, labels: tuple[str, ...],
+                 registry: prom.CollectorRegistry) -> None:
+        # ``name`` keeps its "_total": prometheus_client strips it from the
+        # family's name and gives it back to the series, as Sauti named them.
+        super().__init__(name, prom.Counter(name, help_text, labels, registry=registry))
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = _key(labels)
-        self.values[key] = self.values.get(key, 0.0) + amount
+        self._child(labels).inc(amount)
 
     def get(self, **labels: str) -> float:
-        return self.values.get(_key(labels), 0.0)
+        """One series' count (0 if never counted), without creating the series."""
+        for family in self._metric.collect():
+            for sample in family.samples:
+                if sample.name == self.name and sample.labels == labels:
+                    return sample.value
+        return 0.0
 
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        lines += [f"{self.name}{_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
-        return lines
 
+class Histogram(_Labelled[prom.Histogram]):
+    """A histogram with named labels: ``observe(0.2, channel="sms")``."""
 
-class Histogram:
-    def __init__(self, name: str, help_text: str,
+    def __init__(self, name: str, help_text: str, labels: tuple[str, ...],
+                 registry: prom.CollectorRegistry,
                  buckets: tuple[float, ...] = DEFAULT_BUCKETS) -> None:
-        self.name, self.help, self.buckets = name, help_text, buckets
-        self.counts: dict[LabelKey, list[int]] = {}
-        self.sums: dict[LabelKey, float] = {}
+        super().__init__(name, prom.Histogram(name, help_text, labels, registry=registry,
+                                              buckets=buckets))
 
     def observe(self, value: float, **labels: str) -> None:
-        key = _key(labels)
-        counts = self.counts.setdefault(key, [0] * (len(self.buckets) + 1))
-        counts[bisect.bisect_left(self.buckets, value)] += 1
-        self.sums[key] = self.sums.get(key, 0.0) + value
+        self._child(labels).observe(value)
 
-    def render(self) -> list[str]:
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
-        for key, counts in sorted(self.counts.items()):
-            running = 0
-            for bound, count in zip((*self.buckets, float("inf")), counts, strict=True):
-                running += count
-                le = "+Inf" if bound == float("inf") else f"{bound:g}"
-                lines.append(f"{self.name}_bucket{_labels((*key, ('le', le)))} {running}")
-            lines.append(f"{self.name}_sum{_labels(key)} {self.sums[key]:g}")
-            lines.append(f"{self.name}_count{_labels(key)} {running}")
-        return lines
+
+class _LiveGauges:
+    """The gauges read when scraped, as ``render()`` last read them (collectors
+    are synchronous; the readings are not)."""
+
+    def __init__(self) -> None:
+        self.families: list[Metric] = []
+
+    def collect(self) -> Iterable[Metric]:
+        return list(self.families)
+
+
+class _WithoutCreated:
+    """A registry's metrics without the ``*_created`` series (start times)
+    prometheus_client adds to counters and histograms: Sauti never exposed them."""
+
+    def __init__(self, registry: prom.CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        for family in self._registry.collect():
+            kept = [s for s in family.samples if not s.name.endswith("_created")]
+            if len(kept) < len(family.samples):
+                family = _with_samples(family, kept)
+            yield family
+
+
+def _with_samples(family: Metric, samples: list[Sample]) -> Metric:
+    copy = Metric(family.name, family.documentation, family.type, family.unit)
+    copy.samples = samples
+    return copy
 
 
 class Metrics:
     """Everything Sauti counts, rendered for ``GET /metrics``."""
 
     def __init__(self) -> None:
-        self.inbound = Counter("sauti_inbound_total", "Inbound messages by channel and outcome")
-        self.outbound = Counter("sauti_outbound_total", "Outbound sends by channel and result")
-        self.send_errors = Counter("sauti_send_errors_total", "Failed send attempts by reason")
-        self.segments = Counter("sauti_sms_segments_total", "SMS segments sent by channel")
+        self.registry = prom.CollectorRegistry()
+        r = self.registry
+        self.inbound = Counter("sauti_inbound_total", "Inbound messages by channel and outcome",
+                               ("channel", "outcome"), r)
+        self.outbound = Counter("sauti_outbound_total", "Outbound sends by channel and result",
+                                ("channel", "result"), r)
+        self.send_errors = Counter("sauti_send_errors_total", "Failed send attempts by reason",
+                                   ("channel", "reason"), r)
+        self.segments = Counter("sauti_sms_segments_total", "SMS segments sent by channel",
+                                ("channel",), r)
         self.handling = Histogram("sauti_inbound_handling_seconds",
-                                  "Time to handle an inbound message durably")
-        self.send_latency = Histogram("sauti_send_seconds", "Time of one send call")
+                                  "Time to handle an inbound message durably", ("channel",), r)
+        self.send_latency = Histogram("sauti_send_seconds", "Time of one send call",
+                                      ("channel",), r)
         self._gauges: dict[str, tuple[str, Callable[[], Awaitable[float]]]] = {}
         self._labelled: dict[str, tuple[str, str, Callable[[], dict[str, float]]]] = {}
+        self._live = _LiveGauges()
+        r.register(self._live)
+        self._exposed = self._exposition()
+
+    def _exposition(self) -> prom.CollectorRegistry:
+        """What a scrape shows: this process's registry, or in multiprocess mode
+        every worker's files plus the gauges this process reads."""
+        exposed = prom.CollectorRegistry()
+        directory = os.environ.get(MULTIPROC_DIR)
+        if not directory:
+            exposed.register(_WithoutCreated(self.registry))
+            return exposed
+        if not getattr(values.ValueClass, "_multiprocess", False):
+            raise RuntimeError(f"{MULTIPROC_DIR} was set after prometheus_client was imported; "
+                               "set it in the environment the process starts with")
+        MultiProcessCollector(exposed, path=directory)  # type: ignore[no-untyped-call]
+        exposed.register(self._live)
+        return exposed
 
     def gauge(self, name: str, help_text: str, read: Callable[[], Awaitable[float]]) -> None:
         self._gauges[name] = (help_text, read)
@@ -99,16 +171,14 @@ class Metrics:
         self._labelled[name] = (help_text, label, read)
 
     async def render(self) -> str:
-        lines: list[str] = []
-        for metric in (self.inbound, self.outbound, self.send_errors, self.segments):
-            lines += metric.render()
-        for hist in (self.handling, self.send_latency):
-            lines += hist.render()
+        """The text exposition; the gauges are read first, without blocking the loop."""
+        families: list[Metric] = []
         for name, (help_text, read) in sorted(self._gauges.items()):
-            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge",
-                      f"{name} {await read():g}"]
+            families.append(GaugeMetricFamily(name, help_text, value=await read()))
         for name, (help_text, label, series) in sorted(self._labelled.items()):
-            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-            lines += [f"{name}{_labels(((label, value),))} {number:g}"
-                      for value, number in sorted(series().items())]
-        return "\n".join(lines) + "\n"
+            family = GaugeMetricFamily(name, help_text, labels=[label])
+            for value, number in sorted(series().items()):
+                family.add_metric([value], number)
+            families.append(family)
+        self._live.families = families
+        return _WHOLE.sub(r"\1", prom.generate_latest(self._exposed).decode())

@@ -7,15 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from aiohttp import web
 
 from bot.app import App
 from bot.config import PrivacySettings, ServerSettings
+from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
 
 
 def enabled_channels(app: App) -> list[str]:
@@ -29,35 +28,6 @@ def enabled_channels(app: App) -> list[str]:
     if cfg.twilio.enabled and cfg.twilio.whatsapp_from:
         names.append("whatsapp")
     return names
-
-
-def build_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=MAX_BODY)
-
-    async def healthz(request: web.Request) -> web.Response:
-        try:
-            ok = await asyncio.wait_for(app.store.ping(), 5)
-            depth = await app.store.outbox_depth()
-        except Exception as exc:  # the store does not answer: say so, don't crash
-            log.warning("health check failed: %s", type(exc).__name__)
-            return web.json_response({"status": "unavailable"}, status=503)
-        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "outbox_depth": depth,
-                                "channels": sorted(app.channels),
-                                "channel_state": {name: app.dispatcher.channel_state(name)
-                                                  for name in sorted(app.channels)}}
-        return web.json_response(body, status=200 if ok else 503)
-
-    async def metrics(request: web.Request) -> web.Response:
-        text = await app.metrics.render()
-        return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                            headers={"X-Content-Type-Options": "nosniff"})
-
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/metrics", metrics)
-    for channel in app.channels.values():
-        for route in getattr(channel, "routes", list)():
-            web_app.router.add_route(route.method, route.path, route.handler)
-    return web_app
 
 
 class Service:
@@ -114,20 +84,9 @@ class Service:
                     await stop()
 
 
-# The cyclic garbage collector's youngest generation is collected after this
-# many new container objects instead of 700: a webhook makes a few hundred, so
-# the default collected every other request or so, walking what it had just
-# made, almost none of it cyclic. Memory stays bounded; counted with callgrind,
-# a turn costs 3% fewer instructions.
-GC_YOUNG_THRESHOLD = 20_000
-
-
 async def serve_forever(app: App) -> None:
     """Run until SIGINT or SIGTERM."""
-    import gc
     import signal
-
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
     defaults = PrivacySettings()
     privacy = app.config.privacy
