@@ -12,12 +12,12 @@ from bot.conversation.pipeline import Conversations
 from bot.flows import build_flows
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
+from bot.observability.metrics import Metrics
 from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.vault import AddressVault
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.transport.channel import Channel, load_channel
-from bot.web.metrics import Metrics
 from moderation.anonymise import Anonymiser
 from moderation.pseudonym import Pseudonymiser, identity
 

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import values
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.web.metrics import MULTIPROC_DIR, Metrics
+from bot.observability.metrics import MULTIPROC_DIR, Metrics
 
 
 async def test_label_values_are_escaped() -> None:

@@ -23,10 +23,10 @@ from bot.domain.effects import (
 from bot.domain.messages import Inbound, Outbound
 from bot.domain.records import Contact
 from bot.i18n.catalogue import _, language
+from bot.observability.metrics import Metrics
 from bot.privacy.vault import AddressVault
 from bot.storage.ports import Store, StoreError
 from bot.text.cleaning import clean, fold
-from bot.web.metrics import Metrics
 from moderation.anonymise import Anonymiser, Redacted
 from moderation.pseudonym import Pseudonymiser
 

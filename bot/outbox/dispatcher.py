@@ -25,11 +25,11 @@ from bot.config import OutboxSettings, TwilioSettings
 from bot.conversation.locks import KeyedLocks
 from bot.domain.messages import Choice, Outbound
 from bot.domain.records import OutboundRecord
+from bot.observability.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.ports import Store
 from bot.transport.channel import Channel, SendError, Throttle, is_ready
-from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 WHATSAPP_WINDOW = timedelta(hours=24)
