@@ -1,4 +1,4 @@
-"""Formatting in the current turn's language: language names, script direction, times."""
+"""Formatting in the current turn's language: language names and local times."""
 
 from __future__ import annotations
 
@@ -17,12 +17,6 @@ def language_name(lang: str) -> str:
     """The language's own name for itself: English, Français, العربية, Kiswahili."""
     name = Locale.parse(lang).get_display_name(lang) or lang
     return name[:1].upper() + name[1:]
-
-
-@cache
-def is_rtl(lang: str) -> bool:
-    """Whether ``lang`` is written right to left (Arabic): Babel knows."""
-    return Locale.parse(lang).character_order == "right-to-left"
 
 
 def format_when(moment: datetime, timezone: str) -> str:

@@ -7,11 +7,9 @@ characters that would switch it to the costlier UCS-2 encoding.
 from __future__ import annotations
 
 from bot.domain.messages import Outbound
-from bot.i18n.formatting import is_rtl
+from bot.text.direction import RTL_MARK, is_rtl
 from bot.text.segments import gsm_friendly
 from bot.transport.channel import Capabilities
-
-RTL_MARK = "\u200f"
 
 
 def numbered(message: Outbound) -> str:
