@@ -226,14 +226,17 @@ async def test_same_external_id_is_handled_once(app: App, resident):
     assert convo.session.step == "welcome.language"
 
 
-async def test_a_failing_flow_step_apologises_and_frees_the_person(app: App, resident):
-    """A bug in one step (injected here) must not trap anyone in it nor fail the channel."""
+async def test_a_failing_flow_step_apologises_and_frees_the_person(app: App, resident, caplog):
+    """A bug in one step (injected here) must not trap anyone in it nor fail the channel;
+    it is logged with its traceback, and without the personal data its message held."""
     from dataclasses import replace
+
+    from bot.cli.logs import RedactingFormatter
 
     table = app.engine._steps._table  # a bug injected into one step of the running engine
 
     async def broken(turn, picked):  # type: ignore[no-untyped-def]
-        raise KeyError("boom")
+        raise KeyError("+243810000777")  # an invented number a buggy lookup might quote
 
     table.steps["report.category"] = replace(table["report.category"], handle=broken)
     r = resident("unlucky")
@@ -245,3 +248,8 @@ async def test_a_failing_flow_step_apologises_and_frees_the_person(app: App, res
     convo = await app.store.load(app.conversations.contact_id("console", "unlucky"))
     assert convo is not None and convo.session is not None
     assert convo.session.step == "report.category"
+    failures = [r for r in caplog.records if r.exc_info and "failed at step" in r.getMessage()]
+    assert len(failures) == 1
+    logged = RedactingFormatter().format(failures[0])
+    assert "in broken" in logged and "KeyError" in logged
+    assert "810000777" not in logged
