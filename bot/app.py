@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
-from typing import Any
 
 from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.mission import Mission
-from bot.conversation.pipeline import Conversations
+from bot.conversation.pipeline import Conversations, Handled
+from bot.domain.messages import Inbound
 from bot.flows import build_flows
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
@@ -17,9 +18,11 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.vault import AddressVault
 from bot.storage import store_for
 from bot.storage.ports import Store
-from bot.transport.channel import Channel, load_channel
+from bot.transport.channel import Channel
+from bot.transport.context import ChannelContext
+from bot.transport.registry import ChannelPlugin, plugin
 from moderation.anonymise import Anonymiser
-from moderation.pseudonym import Pseudonymiser, identity
+from moderation.pseudonym import Pseudonymiser
 
 
 class App:
@@ -30,21 +33,22 @@ class App:
         self.store = store
         bot = config.bot
         self.mission = Mission.from_config(config)
+        self.keywords = KeywordTable(bot.languages)
         self.engine = Engine(
             build_flows(self.mission),
-            KeywordTable(bot.languages),
+            self.keywords,
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
         )
         self.vault = AddressVault(config.privacy.contact_key.get_secret_value())
         self.pseudonyms = Pseudonymiser(config.privacy.pseudonym_key.get_secret_value())
         self.channels: dict[str, Channel] = {}
-        self.shared: dict[str, Any] = {}  # for channel plug-ins that share a client
+        self._plugins: dict[str, ChannelPlugin] = {}
         self.metrics = Metrics()
         self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
                            self._outbox_depth)
         self.dispatcher = Dispatcher(store, self.channels, self.vault, settings=config.outbox,
-                                     twilio=config.twilio, metrics=self.metrics)
+                                     metrics=self.metrics)
         self.metrics.labelled_gauge(
             "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
             "channel", lambda: {name: float(self.dispatcher.channel_state(name) == "up")
@@ -52,10 +56,12 @@ class App:
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
-            identify=lambda channel, address: identity(channel, address, bot.regions[0]),
-            max_text_chars=bot.max_text_chars,
+            identify=self.identity, max_text_chars=bot.max_text_chars,
             on_outbound=self.dispatcher.wake, metrics=self.metrics,
         )
+        self.context = ChannelContext(handle=self._handle,
+                                      delivery_status=self.delivery_status,
+                                      has_channel=self.channels.__contains__)
 
     @classmethod
     async def open(cls, config: Config) -> App:
@@ -64,12 +70,31 @@ class App:
         return cls(config, store)
 
     def add_channel(self, channel: Channel) -> None:
+        """Register ``channel``: the outbox sends on it, its carrier's keywords count."""
         self.channels[channel.name] = channel
+        self.keywords.learn(channel.name, channel.carrier_keywords)
 
     def enable_channel(self, name: str) -> Channel:
-        channel = load_channel(name)(self.config, self)
+        """Build channel ``name`` from its plug-in (see :mod:`bot.transport.registry`)."""
+        channel = plugin(name).build(self.config, self.context)
         self.add_channel(channel)
         return channel
+
+    def identity(self, channel: str, address: str) -> str:
+        """The normalised identity behind ``address``, as channel ``channel`` says (its
+        plug-in, for a channel not added in this process); :class:`UnknownChannel`
+        for a name neither knows."""
+        found = self.channels.get(channel)
+        if found is not None:
+            return found.identity(address)
+        known = self._plugins.get(channel)
+        if known is None:  # raises UnknownChannel for a name no plug-in has
+            known = self._plugins[channel] = plugin(channel)
+        return known.identity(self.config, address)
+
+    def _handle(self, inbound: Inbound) -> Awaitable[Handled]:
+        """What channels hand their inbound to (whatever ``conversations`` is then)."""
+        return self.conversations.handle(inbound)
 
     async def _outbox_depth(self) -> float:
         return float(await self.store.outbox_depth())

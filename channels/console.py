@@ -1,35 +1,40 @@
-"""The console channel: chat with the bot in a terminal, through the same engine.
+"""The console channel: the bot's replies printed in this terminal.
 
-Interactive on a TTY; with piped input it reads one message per line, prints
-the replies and exits at end of input, so it can be scripted.
+``sauti console`` (bot/cli/console.py) reads what is typed and hands it to the
+same pipeline as every other channel; this channel prints what comes back.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+from bot.config import Config
 from bot.domain.messages import Outbound
-from bot.text.rendering import render_text
-from bot.transport.channel import Capabilities, SendResult
+from bot.transport.channel import Capabilities, Channel, Rendered, SendResult
+from bot.transport.context import ChannelContext
+from bot.transport.registry import ChannelPlugin
 
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.config import Config
+NAME = "console"
 
 
-class ConsoleChannel:
-    name = "console"
+class ConsoleChannel(Channel):
+    name = NAME
     capabilities = Capabilities(buttons=False, max_chars=100_000)
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
 
-    async def send(self, address: str, message: Outbound) -> SendResult:
-        self._out.write(render_text(message, self.capabilities) + "\n\n")
+    async def send(self, address: str, message: Outbound,
+                   rendered: Rendered | None = None) -> SendResult:
+        self._out.write((rendered or self.render(message)).text + "\n\n")
         self._out.flush()
         return SendResult()
 
 
-def build(config: Config, app: App) -> ConsoleChannel:
+def build(config: Config, context: ChannelContext) -> ConsoleChannel:
     return ConsoleChannel(sys.stdout)
+
+
+# `sauti console` adds it itself; `sauti serve` never does.
+plugin = ChannelPlugin(NAME, build, lambda config: False)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-
-import phonenumbers
 
 
 class Pseudonymiser:
@@ -45,29 +42,3 @@ class Pseudonymiser:
         """The pseudonym of one deliverable contact: one per channel and person."""
         return self.of(f"contact|{channel}|{identity}")
 
-
-def identity(channel: str, address: str, region: str) -> str:
-    """Normalise an address so that one person always maps to one identity.
-
-    E.164 for SMS and WhatsApp, ``tg:<id>`` for Telegram, ``<channel>:<name>``
-    for anything else.
-    """
-    if channel in ("sms", "whatsapp"):
-        return normalise_phone(address.removeprefix("whatsapp:"), region)
-    if channel == "telegram":
-        return f"tg:{address.strip()}"
-    return f"{channel}:{address.strip().casefold()}"
-
-
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
-
-
-def normalise_phone(raw: str, region: str) -> str:
-    """E.164 form of ``raw`` when it parses; the stripped input otherwise."""
-    if _E164.fullmatch(raw):  # what Twilio sends: already normal
-        return raw
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return raw.strip()
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

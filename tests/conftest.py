@@ -19,7 +19,7 @@ from bot.app import App
 from bot.config import Config
 from bot.domain.messages import Inbound, Location, MediaKind, Outbound
 from bot.text.rendering import render_text
-from bot.transport.channel import Capabilities, SendResult
+from bot.transport.channel import Capabilities, Channel, Rendered, SendResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,14 +35,15 @@ async def start_sauti(*args: str, cwd: Path) -> asyncio.subprocess.Process:
 
 
 @dataclass
-class RecordingChannel:
+class RecordingChannel(Channel):
     """A channel that keeps what it would send, per address."""
 
     name: str = "console"
     capabilities: Capabilities = field(default_factory=lambda: Capabilities(buttons=False))
     sent: list[tuple[str, Outbound]] = field(default_factory=list)
 
-    async def send(self, address: str, message: Outbound) -> SendResult:
+    async def send(self, address: str, message: Outbound,
+                   rendered: Rendered | None = None) -> SendResult:
         self.sent.append((address, message))
         return SendResult(external_id=f"out-{len(self.sent)}")
 

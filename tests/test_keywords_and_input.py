@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.domain.messages import MediaKind
 from bot.i18n.catalogue import pgettext_in
 from bot.i18n.keywords import KeywordTable
+from channels.sms import SmsChannel
 from tests.conftest import RecordingChannel, Resident, code_of, make_config
 from tests.test_flows_en import onboard
 
@@ -84,6 +85,7 @@ async def test_keyword_inside_a_sentence_is_text(app: App, resident):
 
 def test_twilio_words_stop_only_on_sms():
     table = KeywordTable(["en", "fr"])
+    table.learn("sms", SmsChannel.carrier_keywords)  # as App.add_channel does
     assert table.match("cancel", "sms") is not None
     assert table.match("cancel", "telegram") is None
     assert table.match("stop", "telegram") is not None

@@ -20,27 +20,37 @@ from bot.app import App
 from bot.domain.messages import Outbound
 from bot.domain.records import Contact, NewOutbound, TurnWrite
 from bot.outbox.ratelimit import RateLimiter
-from bot.transport.channel import Capabilities, SendError, SendResult, Throttle
+from bot.transport.channel import (
+    Capabilities,
+    Channel,
+    Cutting,
+    Rendered,
+    SendError,
+    SendResult,
+    Throttle,
+)
 from tests.conftest import make_config
 
 
 @dataclass
-class SlowChannel:
+class SlowChannel(Channel):
     name: str = "sms"
-    capabilities: Capabilities = field(default_factory=lambda: Capabilities(sms=True))
+    capabilities: Capabilities = field(default_factory=lambda: Capabilities(
+        cutting=Cutting.SEGMENTS, billed_by_segment=True, gsm_friendly=True))
     delay: float = 0.005
     per_second: float = 1000.0
     sent: list[tuple[str, str, float]] = field(default_factory=list)
     failures: list[SendError] = field(default_factory=list)
 
-    async def send(self, address: str, message: Outbound) -> SendResult:
+    async def send(self, address: str, message: Outbound,
+                   rendered: Rendered | None = None) -> SendResult:
         await asyncio.sleep(self.delay)
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((address, message.text, time.monotonic()))
         return SendResult(external_id=f"x{len(self.sent)}", segments=1)
 
-    def throttles(self, address: str, message: Outbound) -> list[Throttle]:
+    def throttles(self, address: str, rendered: Rendered) -> list[Throttle]:
         return [Throttle("sms:test", self.per_second, burst=1)]
 
 

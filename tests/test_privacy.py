@@ -14,8 +14,8 @@ import pytest
 from bot.app import App
 from bot.config import Config
 from bot.domain.records import NewReport
+from channels.twilio import phone_identity
 from moderation.anonymise import restored
-from moderation.pseudonym import identity
 from tests.conftest import RecordingChannel, Resident
 
 SENDER = "+243810000303"
@@ -70,11 +70,11 @@ async def test_report_with_personal_data_leaves_no_trace(
 
 async def test_reporter_is_a_keyed_pseudonym(config: Config) -> None:
     app = await App.open(config)
-    person = app.pseudonyms.person(identity("sms", SENDER, "CD"))
+    person = app.pseudonyms.person(phone_identity(SENDER, "CD"))
     assert person.startswith("k1:")
     # the same number on WhatsApp is the same person; another key gives another pseudonym
-    assert app.pseudonyms.person(identity("whatsapp", "whatsapp:" + SENDER, "CD")) == person
-    assert app.pseudonyms.person(identity("sms", "0810000303", "CD")) == person
+    assert app.pseudonyms.person(phone_identity("whatsapp:" + SENDER, "CD")) == person
+    assert app.pseudonyms.person(phone_identity("0810000303", "CD")) == person
     assert hashlib.sha256(SENDER.encode()).hexdigest()[:32] not in person
     await app.close()
 

@@ -8,7 +8,8 @@ import unicodedata
 
 import pytest
 
-from bot.text.segments import Encoding, SegmentInfo, gsm_friendly, is_gsm7, measure, split
+from bot.text.segments import Encoding, SegmentInfo, gsm_friendly, is_gsm7, measure
+from bot.text.splitting import sms_segments as split
 
 GSM = Encoding.GSM7
 UCS = Encoding.UCS2

@@ -29,6 +29,7 @@ from bot.config import Config
 from bot.conversation.commit import outbound_payload
 from bot.domain.messages import Choice, Inbound, Location, MediaKind, Outbound
 from bot.domain.records import Conversation, NewOutbound, TurnWrite
+from bot.text.splitting import split
 from bot.transport.channel import SendError
 from bot.web.service import Service
 from channels.telegram import (
@@ -39,7 +40,6 @@ from channels.telegram import (
     keyboard,
     parse_update,
     send_error,
-    split_text,
 )
 from tests.conftest import code_of, make_config, start_sauti
 from tests.fakes.telegram import (
@@ -614,6 +614,11 @@ def test_keyboard_numbers_labels_and_falls_back_for_long_keys() -> None:
     assert keyboard([]) is None
 
 
+def split_text(text: str) -> list[str]:
+    """Telegram's parts: the one splitter at Telegram's 4,096 UTF-16 units."""
+    return split(text, TelegramChannel.capabilities.max_chars)
+
+
 def test_split_text_at_paragraphs_then_words_within_utf16_limit() -> None:
     assert split_text("Habari") == ["Habari"]
     paragraphs = "a" * 3000 + "\n\n" + "b" * 3000
@@ -694,10 +699,10 @@ async def test_service_builds_the_channel_from_config(tmp_path: Path, tg: FakeTe
         assert channel.capabilities.buttons and channel.capabilities.max_chars == 4096
         assert [c.method for c in tg.calls] == ["getMe", "setWebhook"]
         assert tg.webhook["url"] == f"{PUBLIC}/webhooks/telegram"
-        first, second = channel.throttles("700001", Outbound("x"))
+        first, second = channel.throttles("700001", channel.render(Outbound("x")))
         assert (first.key, first.per_second, first.burst) == ("telegram", 30, 1)
         assert (second.key, second.per_second, second.burst) == ("telegram:700001", 1, 1)
-        _, group = channel.throttles("-1001234567890", Outbound("x"))
+        _, group = channel.throttles("-1001234567890", channel.render(Outbound("x")))
         assert (group.key, group.per_second) == ("telegram:-1001234567890", 20 / 60)
     finally:
         await service.stop()

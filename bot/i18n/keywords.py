@@ -7,7 +7,7 @@ A keyword counts only when it is the whole message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from bot.i18n.catalogue import NP_, pgettext, pgettext_in
@@ -32,17 +32,12 @@ _MSGIDS = {
 }
 CONTEXT = "keyword"
 
-# Twilio itself opts a number out or in on these, in English, on SMS; our
-# state must follow it there. Elsewhere "cancel" is not an opt-out.
-_TWILIO_SMS = {
-    "stopall": Keyword.STOP, "unsubscribe": Keyword.STOP, "cancel": Keyword.STOP,
-    "end": Keyword.STOP, "quit": Keyword.STOP, "unstop": Keyword.START,
-    "info": Keyword.HELP,
-}
-
 
 class KeywordTable:
-    __slots__ = ("_words",)
+    """The keywords of every configured language, and those a channel's carrier
+    acts on in that channel only (learnt when the channel is added)."""
+
+    __slots__ = ("_carrier", "_words")
 
     def __init__(self, languages: Iterable[str]) -> None:
         words: dict[str, Keyword] = {}
@@ -53,14 +48,24 @@ class KeywordTable:
                     if folded:
                         words.setdefault(folded, keyword)
         self._words = words
+        self._carrier: dict[str, dict[str, Keyword]] = {}
+
+    def learn(self, channel: str, words: Mapping[str, Keyword]) -> None:
+        """Also match ``words`` (as people type them) on ``channel``: e.g. the
+        English opt-out words a carrier answers there itself, so that our state
+        follows the carrier's."""
+        if not words:
+            self._carrier.pop(channel, None)
+            return
+        self._carrier[channel] = {fold(word): keyword for word, keyword in words.items()}
 
     def match(self, folded: str, channel: str) -> Keyword | None:
         """The keyword that ``folded`` (a :func:`fold`-ed whole message) is, if any."""
         if len(folded) > 24:
             return None
         found = self._words.get(folded)
-        if found is None and channel == "sms":
-            found = _TWILIO_SMS.get(folded)
+        if found is None and (carrier := self._carrier.get(channel)) is not None:
+            found = carrier.get(folded)
         return found
 
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.config import OutboxSettings, TwilioSettings
+from bot.config import OutboxSettings
 from bot.conversation.locks import KeyedLocks
 from bot.domain.messages import Choice, Outbound
 from bot.domain.records import OutboundRecord
@@ -29,11 +29,9 @@ from bot.observability.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.ports import Store
-from bot.transport.channel import Channel, SendError, Throttle, is_ready
+from bot.transport.channel import Channel, ContactView, SendError, Throttle, Undeliverable
 
 log = logging.getLogger(__name__)
-WHATSAPP_WINDOW = timedelta(hours=24)
-BUSINESS_INITIATED = frozenset({"advisory", "poll", "alert", "answer"})
 
 
 def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -53,13 +51,12 @@ def message_of(record: OutboundRecord) -> Outbound:
 
 class Dispatcher:
     def __init__(self, store: Store, channels: Mapping[str, Channel], vault: AddressVault,
-                 *, settings: OutboxSettings | None = None, twilio: TwilioSettings | None = None,
+                 *, settings: OutboxSettings | None = None,
                  metrics: Metrics | None = None) -> None:
         self._store = store
         self._channels = channels
         self._vault = vault
         self._settings = settings or OutboxSettings()
-        self._twilio = twilio or TwilioSettings()
         self._metrics = metrics or Metrics()
         self._limiter = RateLimiter()
         self._order = KeyedLocks()
@@ -131,15 +128,15 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), idle_wait)
 
     def _sendable(self) -> list[str]:
-        """The channels this process can send on now (WhatsApp may fall back to
-        SMS; one whose provider is not reached yet waits)."""
-        return sorted(name for name, channel in self._channels.items() if is_ready(channel))
+        """The channels this process can send on now (one whose provider is not
+        reached yet waits)."""
+        return sorted(name for name, channel in self._channels.items() if channel.ready)
 
     def channel_state(self, name: str) -> str:
         """"connecting" (its provider not reached yet), "down" (sends find it out
         of reach or refusing our credentials) or "up"."""
         channel = self._channels.get(name)
-        if channel is not None and not is_ready(channel):
+        if channel is not None and not channel.ready:
             return "connecting"
         spell = self._down.get(name)
         if spell is not None and time.monotonic() - spell[1] <= self._settings.retry_max_seconds:
@@ -183,13 +180,16 @@ class Dispatcher:
         if record.opted_out and message.kind != "reply":
             await self._fail(record, "opted out", now)
             return
-        channel_name = record.channel
-        if channel_name == "whatsapp" and message.kind in BUSINESS_INITIATED:
-            decided = self._whatsapp_window(record, message, now)
-            if isinstance(decided, str):
-                await self._fail(record, decided, now)
-                return
-            channel_name, message = decided
+        first = self._channels.get(record.channel)
+        if first is None:
+            await self._fail(record, "channel not available", now)
+            return
+        decided = first.prepare(message, ContactView(record.last_inbound_at, record.opted_out),
+                                now)
+        if isinstance(decided, Undeliverable):
+            await self._fail(record, decided.reason, now)
+            return
+        channel_name, message = decided.channel, decided.message
         channel = self._channels.get(channel_name)
         if channel is None or record.address_sealed is None:
             await self._fail(record, "channel not available", now)
@@ -199,12 +199,13 @@ class Dispatcher:
         except VaultError:
             await self._fail(record, "address unreadable", now)
             return
-        throttles = _throttles(channel, address, message)
+        rendered = channel.render(message)
+        throttles = list(channel.throttles(address, rendered))
         await self._limiter.acquire(throttles)
         started = time.perf_counter()
         self._sending.add(record.id)
         try:
-            result = await channel.send(address, message)
+            result = await channel.send(address, message, rendered)
         except SendError as exc:
             self._metrics.send_latency.observe(time.perf_counter() - started,
                                                channel=channel_name)
@@ -213,27 +214,10 @@ class Dispatcher:
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
         self._down.pop(channel_name, None)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
-        if channel.capabilities.sms:
+        if channel.capabilities.billed_by_segment:
             self._metrics.segments.inc(result.segments, channel=channel_name)
         await self._store.outbound_sent(record.id, external_id=result.external_id,
                                         segments=result.segments, now=datetime.now(UTC))
-
-    def _whatsapp_window(self, record: OutboundRecord, message: Outbound, now: datetime
-                         ) -> tuple[str, Outbound] | str:
-        """Inside the 24 h window: as is. Outside: the approved template, else SMS
-        if configured, else the reason it cannot go."""
-        last = record.last_inbound_at
-        if last is not None and now - last < WHATSAPP_WINDOW:
-            return "whatsapp", message
-        sids = self._twilio.whatsapp_templates.get(message.kind, {})
-        sid = sids.get(message.language) or sids.get("en")
-        if sid:
-            return "whatsapp", Outbound(text=message.text, kind=message.kind,
-                                        language=message.language, template_sid=sid,
-                                        template_vars={"1": message.text})
-        if self._twilio.whatsapp_fallback_sms and "sms" in self._channels:
-            return "sms", message
-        return "outside WhatsApp 24h window, no template"
 
     async def _send_failed(self, record: OutboundRecord, channel: str,
                            throttles: list[Throttle], exc: SendError) -> None:
@@ -296,7 +280,3 @@ class Dispatcher:
         self._metrics.outbound.inc(channel=channel or record.channel, result="failed")
         log.warning("send on %s failed for good: %s", channel or record.channel, reason)
 
-
-def _throttles(channel: Channel, address: str, message: Outbound) -> list[Throttle]:
-    method = getattr(channel, "throttles", None)
-    return list(method(address, message)) if method is not None else []

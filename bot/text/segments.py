@@ -1,4 +1,4 @@
-"""SMS encoding, cost and segmentation (pure functions, no I/O).
+"""SMS encoding and cost (pure functions, no I/O); cutting is :mod:`bot.text.splitting`.
 
 A message is GSM-7 if every character is in the GSM 03.38 default alphabet or its
 extension table (3GPP TS 23.038); otherwise the whole message is UCS-2. GSM-7 counts
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Encoding", "SegmentInfo", "gsm_friendly", "is_gsm7", "measure", "split"]
+__all__ = ["ELLIPSIS", "LIMITS", "Encoding", "SegmentInfo", "gsm_friendly", "is_gsm7", "measure",
+           "units"]
 
 # GSM 03.38 default alphabet, in code order 0x00..0x7F. 0x1B is the escape to the extension
 # table, not a character, so it is left out of the set below.
@@ -51,8 +51,8 @@ _NOT_GSM7 = re.compile("[^" + "".join(map(re.escape, sorted(_GSM7_BASIC | _GSM7_
 _EXTENSION_CHAR = re.compile("[" + "".join(map(re.escape, sorted(_GSM7_EXTENSION))) + "]")
 
 # (single-message capacity, per-segment capacity of a concatenated message)
-_LIMITS = {"gsm7": (160, 153), "ucs2": (70, 67)}
-_ELLIPSIS = {"gsm7": "...", "ucs2": "…"}
+LIMITS = {"gsm7": (160, 153), "ucs2": (70, 67)}
+ELLIPSIS = {"gsm7": "...", "ucs2": "…"}
 
 # Replacements applied by gsm_friendly before the per-letter fallback.
 _FRIENDLY: dict[str, str] = {
@@ -90,7 +90,9 @@ def is_gsm7(text: str) -> bool:
     return _NOT_GSM7.search(text) is None
 
 
-def _units(text: str, encoding: Encoding) -> int:
+def units(text: str, encoding: Encoding = Encoding.UCS2) -> int:
+    """Length of ``text`` in GSM-7 septets (an extension character takes two) or,
+    by default, in UTF-16 code units (a character outside the BMP takes two)."""
     if encoding is Encoding.GSM7:
         return len(text) + len(_EXTENSION_CHAR.findall(text))
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -99,10 +101,10 @@ def _units(text: str, encoding: Encoding) -> int:
 def measure(text: str) -> SegmentInfo:
     """Encoding, length in septets / UTF-16 units, and billed segments of ``text``."""
     encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
-    units = _units(text, encoding)
-    single, multi = _LIMITS[encoding]
-    segments = 0 if units == 0 else 1 if units <= single else -(-units // multi)
-    return SegmentInfo(encoding, units, segments)
+    length = units(text, encoding)
+    single, multi = LIMITS[encoding]
+    segments = 0 if length == 0 else 1 if length <= single else -(-length // multi)
+    return SegmentInfo(encoding, length, segments)
 
 
 def _friendly_char(ch: str) -> str:
@@ -140,100 +142,3 @@ def gsm_friendly(text: str) -> str:
 
 def _friendly_match(match: re.Match[str]) -> str:
     return _friendly_char(match.group())
-
-
-def _is_regional_indicator(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def _joins(prev: str, ch: str) -> bool:
-    """Whether ``ch`` must stay with the atom ``prev`` (marks, ZWJ sequences, modifiers, flags)."""
-    cp = ord(ch)
-    return (
-        unicodedata.category(ch) in ("Mn", "Mc", "Me")  # combining marks, incl. variation sel.
-        or ch == "\u200d"
-        or prev[-1] == "\u200d"
-        or 0x1F3FB <= cp <= 0x1F3FF  # emoji skin-tone modifiers
-        or 0xE0020 <= cp <= 0xE007F  # emoji tag sequences
-        or (_is_regional_indicator(ch) and len(prev) == 1 and _is_regional_indicator(prev))
-    )
-
-
-def _atoms(text: str, encoding: Encoding, cap: int) -> list[str]:
-    """Cut ``text`` into indivisible pieces of at most ``cap`` units (best effort graphemes)."""
-    atoms: list[str] = []
-    for ch in text:
-        if atoms and _joins(atoms[-1], ch) and _units(atoms[-1] + ch, encoding) <= cap:
-            atoms[-1] += ch
-        else:
-            atoms.append(ch)
-    return atoms
-
-
-def _skip_space(atoms: list[str], i: int) -> int:
-    while i < len(atoms) and atoms[i].isspace():
-        i += 1
-    return i
-
-
-def _cut(atoms: list[str], prefix: list[int], pos: int, limit: int) -> int:
-    """End index (exclusive) of the chunk starting at ``pos`` that fits ``limit`` units.
-
-    Prefer the last newline in the second half of the window, then the last whitespace,
-    else cut hard at the limit. ``atoms[pos]`` is assumed to fit.
-    """
-    end = max(bisect_right(prefix, prefix[pos] + limit) - 1, pos + 1)
-    space = 0
-    for k in range(min(end, len(atoms) - 1), pos, -1):
-        if not atoms[k].isspace() or atoms[k - 1].isspace():
-            continue
-        if prefix[k] - prefix[pos] < limit // 2:
-            return space or k
-        if any("\n" in a for a in atoms[k : _skip_space(atoms, k)]):
-            return k
-        space = space or k
-    return space or end
-
-
-def split(text: str, max_segments: int | None = None) -> list[str]:
-    """Split text into the parts of a concatenated SMS as a phone would show them.
-
-    Each chunk fits one segment of a concatenated message in the encoding of the whole
-    text (153 septets or 67 UTF-16 units); a text that fits a single SMS (160 / 70) is
-    returned as ``[text]``, an empty text as ``[]``. Cuts fall on whitespace where possible
-    (a newline in the second half of the window is preferred), else hard; a cut never
-    separates a surrogate pair, a GSM-7 extension character or a combining mark / emoji
-    sequence. Whitespace at a cut is dropped; nothing else is lost or changed.
-
-    With ``max_segments``, a text needing more chunks is truncated at a word boundary and
-    its last chunk ends with "..." (GSM-7) or "…" (UCS-2), all within ``max_segments``
-    (a single truncated chunk may use the whole 160 / 70 of a lone SMS).
-    """
-    if max_segments is not None and max_segments < 1:
-        raise ValueError(f"max_segments must be >= 1, got {max_segments}")
-    info = measure(text)
-    if info.segments <= 1:
-        return [text] if text else []
-    single, multi = _LIMITS[info.encoding]
-    ellipsis = _ELLIPSIS[info.encoding]
-    atoms = _atoms(text, info.encoding, multi - _units(ellipsis, info.encoding))
-    prefix = [0]
-    for atom in atoms:
-        prefix.append(prefix[-1] + _units(atom, info.encoding))
-    chunks: list[str] = []
-    pos = 0
-    while pos < len(atoms):
-        if prefix[-1] - prefix[pos] <= multi:
-            chunks.append("".join(atoms[pos:]))
-            break
-        if max_segments is not None and len(chunks) == max_segments - 1:
-            limit = (single if max_segments == 1 else multi) - _units(ellipsis, info.encoding)
-            end = _cut(atoms, prefix, pos, limit)
-            chunks.append("".join(atoms[pos:end]).rstrip() + ellipsis)
-            break
-        end = _cut(atoms, prefix, pos, multi)
-        chunk = "".join(atoms[pos:end]).rstrip()
-        if chunk:
-            chunks.append(chunk)
-        pos = _skip_space(atoms, end)
-    return chunks

@@ -1,35 +1,45 @@
-"""The one interface every channel implements, and how channels are found.
+"""The one interface every channel implements.
 
-Channels are plug-ins named in :data:`CHANNELS` and imported by name when the
-config enables them, so the core never imports a channel (or its SDK).
-A channel verifies and parses what arrives, hands an :class:`Inbound` to
-``app.conversations.handle`` and sends what the outbox gives it: no business
-rules live in a channel.
+A channel verifies and parses what arrives, hands an :class:`Inbound` to its
+:class:`~bot.transport.context.ChannelContext` and sends what the outbox gives
+it. What is particular to a medium (how an address names a person, carrier
+keywords, WhatsApp's 24-hour window) is the channel's own policy, declared
+here with defaults; no business rules live in a channel.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from types import MappingProxyType
 
 from aiohttp import web
 
 from bot.domain.messages import Outbound
+from bot.i18n.keywords import Keyword
+from bot.text.capabilities import Capabilities, Cutting, Rendered
+from bot.text.rendering import render
 
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.config import Config
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What a medium can show: the renderer degrades to what is missing."""
-
-    buttons: bool = False
-    max_chars: int = 4096
-    sms: bool = False
+__all__ = [
+    "NO_KEYWORDS",
+    "Capabilities",
+    "Channel",
+    "ChannelRefused",
+    "ContactView",
+    "Cutting",
+    "Dispatch",
+    "Handler",
+    "Rendered",
+    "Route",
+    "SendError",
+    "SendResult",
+    "Throttle",
+    "Undeliverable",
+    "UnknownChannel",
+    "send_parts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,29 @@ class Throttle:
     cost: float = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """What the outbox knows of the person a message goes to."""
+
+    last_inbound_at: datetime | None
+    opted_out: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """Send ``message`` on the channel named ``channel``."""
+
+    channel: str
+    message: Outbound
+
+
+@dataclass(frozen=True, slots=True)
+class Undeliverable:
+    """Why a message cannot go at all (safe to store: no address, no text)."""
+
+    reason: str
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -65,6 +98,10 @@ class ChannelRefused(Exception):
     """A channel's provider refused its credentials when it started (a revoked or
     mistyped token): retrying cannot help, the operator must fix the config. The
     message names the config key, never the secret."""
+
+
+class UnknownChannel(LookupError):
+    """A channel name no plug-in provides, or no registered channel has."""
 
 
 class SendError(Exception):
@@ -108,48 +145,62 @@ async def send_parts(parts: Sequence[str], message: Outbound,
     return SendResult(external_id=external_id, segments=segments)
 
 
-class Channel(Protocol):
+NO_KEYWORDS: Mapping[str, Keyword] = MappingProxyType({})
+
+
+def named_identity(channel: str, address: str) -> str:
+    """``<channel>:<address, casefolded>``: the identity on a channel whose
+    addresses are names."""
+    return f"{channel}:{address.strip().casefold()}"
+
+
+class Channel(ABC):
+    """A medium Sauti talks on. Only :meth:`send` must be written; every other
+    hook has a default that suits a channel with no lifetime, webhooks, rates
+    or policy of its own."""
+
     name: str
-    capabilities: Capabilities
+    capabilities: Capabilities = Capabilities()
+    #: words the carrier itself acts on in this channel (folded form -> keyword)
+    carrier_keywords: Mapping[str, Keyword] = NO_KEYWORDS
 
-    async def send(self, address: str, message: Outbound) -> SendResult: ...
+    @property
+    def ready(self) -> bool:
+        """While false (its provider not reached yet) the outbox claims nothing
+        for this channel, so queued messages wait without spending their tries."""
+        return True
 
+    async def start(self) -> None:  # noqa: B027 - a no-op unless overridden, by design
+        """Open clients, start polling: once, before the first send."""
 
-class ServedChannel(Channel, Protocol):
-    """A channel with a lifetime (HTTP client, polling task) and webhooks.
+    async def stop(self) -> None:  # noqa: B027 - a no-op unless overridden, by design
+        """Close what :meth:`start` opened."""
 
-    It may also have a ``ready`` attribute: while false (its provider not yet
-    reached), the outbox claims nothing for it, so queued messages wait without
-    spending their tries. A channel without one is always ready."""
+    def routes(self) -> Sequence[Route]:
+        """The webhooks this channel serves on ``sauti serve``."""
+        return ()
 
-    async def start(self) -> None: ...
+    def identity(self, address: str) -> str:
+        """The one identity of the person behind ``address`` on this channel
+        (what their pseudonyms are keyed on)."""
+        return named_identity(self.name, address)
 
-    async def stop(self) -> None: ...
+    def prepare(self, message: Outbound, contact: ContactView, now: datetime
+                ) -> Dispatch | Undeliverable:
+        """What to send, on which channel, for ``message`` to this contact now."""
+        return Dispatch(self.name, message)
 
-    def routes(self) -> Sequence[Route]: ...
+    def render(self, message: Outbound) -> Rendered:
+        """``message`` as this channel's parts (see :mod:`bot.text.rendering`)."""
+        return render(message, self.capabilities)
 
-    def throttles(self, address: str, message: Outbound) -> Sequence[Throttle]: ...
+    def throttles(self, address: str, rendered: Rendered) -> Sequence[Throttle]:
+        """The rates sending ``rendered`` to ``address`` must respect; the first
+        is the sender-wide one (paused on a provider's 429)."""
+        return ()
 
-
-class ChannelFactory(Protocol):
-    def __call__(self, config: Config, app: App) -> Channel: ...
-
-
-CHANNELS: dict[str, str] = {
-    "console": "channels.console:build",
-    "telegram": "channels.telegram:build",
-    "sms": "channels.sms:build",
-    "whatsapp": "channels.whatsapp:build",
-}
-
-
-def is_ready(channel: Channel) -> bool:
-    """Whether ``channel`` can send now (see :class:`ServedChannel`)."""
-    return bool(getattr(channel, "ready", True))
-
-
-def load_channel(name: str) -> ChannelFactory:
-    """Import the factory of channel ``name``."""
-    module_name, _, attr = CHANNELS[name].partition(":")
-    factory: ChannelFactory = getattr(importlib.import_module(module_name), attr)
-    return factory
+    @abstractmethod
+    async def send(self, address: str, message: Outbound,
+                   rendered: Rendered | None = None) -> SendResult:
+        """Send ``message`` (as ``rendered``, which the outbox made for this
+        channel; rendered here when not given). Raises :class:`SendError`."""

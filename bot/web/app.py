@@ -23,6 +23,6 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz(app))
     web_app.router.add_get("/metrics", metrics)
     for channel in app.channels.values():
-        for route in getattr(channel, "routes", list)():
+        for route in channel.routes():
             web_app.router.add_route(route.method, route.path, route.handler)
     return web_app

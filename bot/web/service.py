@@ -12,22 +12,10 @@ from aiohttp import web
 
 from bot.app import App
 from bot.config import PrivacySettings, ServerSettings
+from bot.transport.registry import enabled_channels
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
-
-
-def enabled_channels(app: App) -> list[str]:
-    """The channels the config turns on, for `sauti serve`."""
-    cfg = app.config
-    names: list[str] = []
-    if cfg.telegram.enabled:
-        names.append("telegram")
-    if cfg.twilio.enabled and cfg.twilio.sms_from:
-        names.append("sms")
-    if cfg.twilio.enabled and cfg.twilio.whatsapp_from:
-        names.append("whatsapp")
-    return names
 
 
 class Service:
@@ -51,13 +39,11 @@ class Service:
             raise
 
     async def _start(self) -> int:
-        for name in enabled_channels(self.app):
+        for name in enabled_channels(self.app.config):
             if name not in self.app.channels:
                 self.app.enable_channel(name)
         for channel in list(self.app.channels.values()):
-            start = getattr(channel, "start", None)
-            if start is not None:
-                await start()
+            await channel.start()
         self._runner = web.AppRunner(build_web_app(self.app), access_log=None,
                                      handle_signals=False)
         await self._runner.setup()
@@ -78,10 +64,8 @@ class Service:
         if self._dispatcher is not None:
             await self._dispatcher
         for channel in list(self.app.channels.values()):
-            stop = getattr(channel, "stop", None)
-            if stop is not None:
-                with contextlib.suppress(Exception):
-                    await stop()
+            with contextlib.suppress(Exception):
+                await channel.stop()
 
 
 async def serve_forever(app: App) -> None:

@@ -2,7 +2,7 @@
 
 One ``telegram.Bot`` (python-telegram-bot, used only as the Bot API HTTP client) lives
 as long as the channel. Both transports hand plain Bot API JSON to the pure
-:func:`parse_update`, then to ``conversations.handle``, and confirm an update only once
+:func:`parse_update`, then to the context's ``handle``, and confirm an update only once
 that returned (the turn is stored): the getUpdates offset moves past it, or the webhook
 answers 2xx. Telegram redelivers anything else; the core's dedupe on ``tg:<update_id>``
 makes redelivery safe. Logs name update ids and error types, never text, ids or names.
@@ -14,259 +14,47 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import re
-import warnings
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
-import httpx
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.domain.messages import Choice, Inbound, Location, MediaKind, Outbound
+from bot.config import Config, TelegramSettings
+from bot.domain.messages import Inbound, Outbound
 from bot.outbox.dispatcher import backoff
-from bot.text.rendering import numbered
 from bot.transport.channel import (
     Capabilities,
+    Channel,
     ChannelRefused,
+    Rendered,
     Route,
     SendError,
     SendResult,
     Throttle,
     send_parts,
 )
+from bot.transport.context import ChannelContext
+from bot.transport.registry import ChannelPlugin
+from channels.telegram.errors import send_error
+from channels.telegram.keyboard import keyboard
+from channels.telegram.parsing import JSON, NAME, callback_query_id, parse_update, update_id_of
 
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.config import Config, TelegramSettings
+__all__ = ["Handle", "TelegramChannel", "build", "file_url_for", "plugin"]
 
 log = logging.getLogger(__name__)
 
-NAME = "telegram"
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_CHARS = 4096  # per message, counted in UTF-16 units like Telegram does
-MAX_CALLBACK_BYTES = 64
 POLL_TIMEOUT = 25.0  # seconds a getUpdates long poll waits for news
 MAX_BACKOFF = 30.0
 RETRY_BASE = 0.5  # seconds: the first retry of polling or connecting after 0.25-1 s
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
-_INDEX_DATA = re.compile(r"#\d{1,3}")  # a button whose key was too long: its number
-_LONG_NUMBER = re.compile(r"\d{5,}")
-_MEDIA = (("photo", MediaKind.PHOTO), ("voice", MediaKind.VOICE), ("audio", MediaKind.AUDIO),
-          ("video", MediaKind.VIDEO), ("video_note", MediaKind.VIDEO),
-          ("document", MediaKind.DOCUMENT), ("sticker", MediaKind.STICKER),
-          ("contact", MediaKind.CONTACT))
 
 Handle = Callable[[Inbound], Awaitable[object]]
-JSON = Mapping[str, Any]
-
-
-# ---------- parsing (pure)
-def _obj(value: object) -> JSON | None:
-    return value if isinstance(value, Mapping) else None
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def update_id_of(data: object) -> int | None:
-    """The ``update_id`` of what looks like a Bot API Update, else None."""
-    obj = _obj(data)
-    return _int(obj.get("update_id")) if obj is not None else None
-
-
-def callback_query_id(data: JSON) -> str | None:
-    """The id to answer with answerCallbackQuery, if ``data`` is a button press."""
-    query = _obj(data.get("callback_query"))
-    return _str(query.get("id")) if query is not None else None
-
-
-def parse_update(data: JSON, *, group_chats: bool) -> Inbound | None:
-    """Map Bot API Update JSON to an :class:`Inbound`, or None for what Sauti ignores
-    (group chats unless ``group_chats``, edits, channel posts, bots, unknown kinds)
-    and for malformed shapes. Pure: no network, no SDK objects."""
-    update_id = update_id_of(data)
-    if update_id is None:
-        return None
-    external_id = f"tg:{update_id}"
-    if (query := _obj(data.get("callback_query"))) is not None:
-        return _from_callback(query, external_id, group_chats)
-    if (message := _obj(data.get("message"))) is not None:
-        return _from_message(message, external_id, group_chats)
-    return None
-
-
-def _sender(user: object) -> tuple[str, str | None, str | None] | None:
-    """Address (the user id, which is also their private chat id), name and language
-    of a human sender."""
-    u = _obj(user)
-    if u is None or u.get("is_bot") is not False or (user_id := _int(u.get("id"))) is None:
-        return None
-    names = [n for n in (_str(u.get("first_name")), _str(u.get("last_name"))) if n]
-    return str(user_id), " ".join(names) or None, _str(u.get("language_code")) or None
-
-
-def _chat_allowed(chat: object, group_chats: bool) -> bool:
-    c = _obj(chat)
-    kind = _str(c.get("type")) if c is not None else None
-    return kind == "private" or (group_chats and kind in ("group", "supergroup"))
-
-
-def _when(date: object) -> datetime | None:
-    seconds = _int(date)
-    try:
-        return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _degrees(value: object, bound: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= bound:
-        return None  # also NaN and infinities
-    return float(value)
-
-
-def _location(value: object) -> Location | None:
-    loc = _obj(value) or {}
-    lat, lon = _degrees(loc.get("latitude"), 90), _degrees(loc.get("longitude"), 180)
-    return Location(lat, lon) if lat is not None and lon is not None else None
-
-
-def command(text: str) -> str:
-    """``/start payload`` and ``/help@SautiBot`` → ``/start``, ``/help`` (the core folds
-    those into its START and HELP keywords); other text as is."""
-    match = _COMMAND.match(text)
-    return f"/{match.group(1)}" if match else text
-
-
-def _from_message(message: JSON, external_id: str, group_chats: bool) -> Inbound | None:
-    sender = _sender(message.get("from"))
-    received_at = _when(message.get("date"))
-    if sender is None or received_at is None or \
-            not _chat_allowed(message.get("chat"), group_chats):
-        return None
-    text = _str(message.get("text"))
-    text = command(text) if text is not None else _str(message.get("caption")) or ""
-    media = tuple(dict.fromkeys(kind for key, kind in _MEDIA if message.get(key) is not None))
-    location = _location(message.get("location"))
-    if not text and not media and location is None:
-        return None  # a service message, poll, dice...
-    address, name, language = sender
-    return Inbound(channel=NAME, address=address, text=text, external_id=external_id,
-                   received_at=received_at, media=media, location=location,
-                   profile_name=name, language_hint=language)
-
-
-def _from_callback(query: JSON, external_id: str, group_chats: bool) -> Inbound | None:
-    sender = _sender(query.get("from"))
-    data = _str(query.get("data"))
-    message = _obj(query.get("message"))  # absent for buttons under inline messages
-    if sender is None or not data or \
-            (message is not None and not _chat_allowed(message.get("chat"), group_chats)):
-        return None
-    address, name, language = sender
-    typed = _INDEX_DATA.fullmatch(data) is not None  # "#2": as if 2 was typed
-    return Inbound(channel=NAME, address=address, text=data if typed else "",
-                   external_id=external_id, choice=None if typed else data,
-                   profile_name=name, language_hint=language)
-
-
-# ---------- sending helpers
-def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
-    """One button per row, labelled "N. label" so that typing N obviously works too.
-    A key over Telegram's 64 bytes of callback_data is sent as "#N" instead."""
-    if not choices:
-        return None
-    rows = []
-    for number, choice in enumerate(choices, start=1):
-        size = len(choice.key.encode("utf-8"))
-        data = choice.key if 0 < size <= MAX_CALLBACK_BYTES else f"#{number}"
-        rows.append([InlineKeyboardButton(f"{number}. {choice.label}", callback_data=data)])
-    return InlineKeyboardMarkup(rows)
-
-
-def _units(ch: str) -> int:
-    return 2 if ord(ch) > 0xFFFF else 1
-
-
-def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Cut ``text`` into parts of at most ``limit`` UTF-16 units: at a paragraph break,
-    else a line break, else a space (in the second half of the part), else anywhere."""
-    parts: list[str] = []
-    rest = text
-    while sum(map(_units, rest)) > limit:
-        size, end = 0, 0
-        while size + _units(rest[end]) <= limit:
-            size += _units(rest[end])
-            end += 1
-        window = rest[:end]
-        cut = next((pos for sep in ("\n\n", "\n", " ")
-                    if (pos := window.rfind(sep)) > end // 2), end)
-        parts.append(window[:max(cut, 1)].rstrip())
-        rest = rest[max(cut, 1):].lstrip()
-    if rest.strip():
-        parts.append(rest)
-    return [p for p in parts if p]
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """PTB 22 gives ``retry_after`` as an int (deprecated, with a warning) unless
-    ``PTB_TIMEDELTA`` asks for a timedelta: accept both, quietly."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: object = exc.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value) if isinstance(value, int | float) else 1.0
-
-
-def _safe(description: str) -> str:
-    """A Bot API error description fit to store: long numbers masked, short."""
-    return _LONG_NUMBER.sub("#", " ".join(description.split()))[:100]
-
-
-def send_error(exc: TelegramError) -> SendError:
-    """What the outbox should do about a failed Bot API call. The reason's part before
-    any ":" is a metrics label; none of it holds text or a chat id."""
-    if isinstance(exc, RetryAfter):
-        return SendError("rate limited", retryable=True, retry_after=retry_seconds(exc))
-    if isinstance(exc, Forbidden):  # blocked, deactivated, never started the bot
-        reason = _safe(exc.message.removeprefix("Forbidden: "))
-        return SendError(f"forbidden: {reason}", retryable=False, opted_out=True)
-    if isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout):  # nothing went out
-        return SendError(f"network error ({type(exc.__cause__).__name__})", retryable=True,
-                         channel_down=True)
-    if isinstance(exc, InvalidToken):  # the bot's token, not this message (and never its text)
-        return SendError("token refused", retryable=True, channel_down=True)
-    if isinstance(exc, TimedOut):  # may still have been delivered: a retry can duplicate
-        return SendError("timed out", retryable=True)
-    if isinstance(exc, BadRequest):  # PTB's BadRequest is a NetworkError: test it first
-        return SendError(f"bad request: {_safe(exc.message)}", retryable=False)
-    if isinstance(exc, NetworkError):
-        cause = exc.__cause__
-        if cause is not None and type(cause).__module__.startswith("httpx"):
-            return SendError(f"network error ({type(cause).__name__})", retryable=True)
-        return SendError(f"server error: {_safe(exc.message.split('. ')[0])}", retryable=True)
-    return SendError(f"telegram error: {type(exc).__name__}", retryable=False)
 
 
 def file_url_for(base_url: str) -> str:
@@ -280,8 +68,7 @@ def _request(pool_size: int, timeout: float) -> HTTPXRequest:
                         write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout)
 
 
-# ---------- the channel
-class TelegramChannel:
+class TelegramChannel(Channel):
     """Receives updates (polling task or webhook route) and sends through one Bot."""
 
     name = NAME
@@ -454,7 +241,10 @@ class TelegramChannel:
 
     # sending ---------------------------------------------------------------
 
-    def throttles(self, address: str, message: Outbound) -> Sequence[Throttle]:
+    def identity(self, address: str) -> str:
+        return telegram_identity(address)
+
+    def throttles(self, address: str, rendered: Rendered) -> Sequence[Throttle]:
         """Bot-wide first (the outbox pauses it on a 429), then per chat: a group
         (its chat id is negative) takes about 20 a minute, a person 1 a second."""
         settings = self._settings
@@ -464,18 +254,20 @@ class TelegramChannel:
         return [Throttle(NAME, settings.messages_per_second, burst=1),
                 Throttle(f"{NAME}:{address}", per_chat, burst=1)]
 
-    async def send(self, address: str, message: Outbound) -> SendResult:
+    async def send(self, address: str, message: Outbound,
+                   rendered: Rendered | None = None) -> SendResult:
         """Send the text (split past 4,096 characters) with the choices as buttons under
         its last part. A retry starts at the first part that did not go (``parts_sent``)."""
         if not self._connected:  # the outbox claims nothing before: a race at most
             raise SendError("telegram: not connected yet", retryable=True, channel_down=True)
-        parts = split_text(message.text if message.text.strip() else numbered(message))
+        rendered = rendered or self.render(message)
         try:
             chat_id = int(address)
         except ValueError:
             raise SendError("bad address", retryable=False) from None
-        if not parts:
+        if not rendered.text.strip():
             raise SendError("empty message", retryable=False)
+        parts = rendered.parts
         markup = keyboard(message.choices)
 
         async def send_one(index: int, part: str) -> SendResult:  # a part counts as a segment
@@ -490,8 +282,18 @@ class TelegramChannel:
         return await send_parts(parts, message, send_one)
 
 
-def build(config: Config, app: App, *, poll_timeout: float = POLL_TIMEOUT) -> TelegramChannel:
-    """The channel named "telegram" in ``bot.channel.CHANNELS``."""
-    return TelegramChannel(config.telegram, handle=app.conversations.handle,
+def build(config: Config, context: ChannelContext, *,
+          poll_timeout: float = POLL_TIMEOUT) -> TelegramChannel:
+    """The channel of the ``telegram`` plug-in."""
+    return TelegramChannel(config.telegram, handle=context.handle,
                            public_url=config.server.public_url,
                            pool_size=config.outbox.concurrency + 4, poll_timeout=poll_timeout)
+
+
+def telegram_identity(address: str) -> str:
+    """``tg:<user id>``: a person's Telegram id never changes."""
+    return f"tg:{address.strip()}"
+
+
+plugin = ChannelPlugin(NAME, build, lambda config: config.telegram.enabled,
+                       identify=lambda config, address: telegram_identity(address))
