@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.effects import Erase, SubmitReport, Subscribe, Unsubscribe
+from bot.domain.effects import Erase, OptOut, SetLanguage, SubmitReport, Subscribe, Unsubscribe
 from bot.domain.records import Contact, NewOutbound, ReportStatus, Session, TurnWrite
 from bot.storage import store_for
 from bot.storage.ports import Store
@@ -262,3 +262,20 @@ async def test_one_bad_turn_does_not_sink_its_batch(store: Store) -> None:
     for i in range(2, 6):
         assert await store.reference_exists(f"GOOD{i:02d}")
     assert await store.load("k1:c9") is None
+
+
+async def test_a_change_of_language_or_opt_out_rewrites_a_kept_contact(store: Store) -> None:
+    """``keep_contact`` leaves the stored row alone, unless an effect changed it."""
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None))
+    later = NOW + timedelta(seconds=5)
+    await store.commit_turn(TurnWrite(contact=contact(1, last_inbound_at=later), session=None,
+                                      keep_contact=True, at=later))
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.contact.last_inbound_at == NOW
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, keep_contact=True,
+                                      at=later, effects=[SetLanguage("sw"), OptOut()]))
+    convo = await store.load("k1:c1")
+    assert convo is not None
+    assert (convo.contact.language, convo.contact.opted_out) == ("sw", True)
+    assert convo.contact.last_inbound_at == later
+    assert (await store.begin_turn("k1:c1", None))[1] == convo

@@ -8,7 +8,6 @@ between, so no other turn sees half of one.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -152,7 +151,7 @@ class MemoryStore(Store):
             oid = len(self._outbox) + 1
             now = datetime.now(UTC)
             self._outbox[oid] = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed,
-                                        o.kind, o.priority, copy.deepcopy(o.payload), now)
+                                        o.kind, o.priority, dict(o.payload), now)
         return True
 
     def _erase(self, cid: str) -> None:
@@ -240,7 +239,7 @@ class MemoryStore(Store):
             contact = self._contacts.get(q.contact_id) if q.contact_id else None
             claimed.append(OutboundRecord(
                 q.id, q.contact_id, q.channel, q.address_sealed, q.kind,
-                copy.deepcopy(q.payload), q.attempts,
+                dict(q.payload), q.attempts,
                 contact.last_inbound_at if contact else None,
                 contact.opted_out if contact else False))
         return claimed
