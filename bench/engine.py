@@ -4,8 +4,9 @@ Many simulated residents, each one message at a time, all concurrently:
 first contacts ("hello"), then returning users answering menus ("4" then "1":
 language menu, English, back to the main menu). Every turn goes through the
 real pipeline: dedupe, load, engine, redaction, one durable SQLite commit
-(synchronous=FULL, group commit), outbox row. Baseline: the same engine with
-an in-memory store (no disk), the ceiling of what storage can reach.
+(synchronous=FULL, group commit), outbox row. Baseline: the same engine on
+the in-memory backend (bot.storage.memory: every write applied, no disk),
+the ceiling of what storage can reach.
 
 Run: python bench/engine.py [--residents N] [--rounds R]
 """
@@ -26,40 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import App
 from bot.config import Config
 from bot.domain.messages import Inbound
-from bot.domain.records import Conversation, TurnWrite
+from bot.storage.memory import MemoryStore
+from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 
 TARGET_RETURNING = 2000.0
-
-
-class MemoryStore(SQLiteStore):
-    """The SQLite store with turns kept in memory: isolates the engine's own cost."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self._convos: dict[str, Conversation] = {}
-        self._seen: set[tuple[str, str]] = set()
-
-    async def load(self, contact_id: str) -> Conversation | None:
-        return self._convos.get(contact_id)
-
-    async def inbound_seen(self, channel: str, external_id: str) -> bool:
-        return (channel, external_id) in self._seen
-
-    async def begin_turn(
-        self, contact_id: str, inbound_key: tuple[str, str] | None
-    ) -> tuple[bool, Conversation | None]:
-        if inbound_key is not None and inbound_key in self._seen:
-            return True, None
-        return False, self._convos.get(contact_id)
-
-    async def commit_turn(self, write: TurnWrite) -> bool:
-        if write.inbound_key:
-            if write.inbound_key in self._seen:
-                return False
-            self._seen.add(write.inbound_key)
-        self._convos[write.contact.id] = Conversation(write.contact, write.session)
-        return True
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -103,7 +75,8 @@ async def run(store_kind: str, residents: int, rounds: int, in_flight: int
             "storage": {"url": f"sqlite:///{tmp}/bench.db"},
             "privacy": {"pseudonym_key": "bench-key", "contact_key": "bench-contact"},
         })
-        store = (MemoryStore if store_kind == "memory" else SQLiteStore)(Path(tmp) / "bench.db")
+        store: Store = (MemoryStore() if store_kind == "memory"
+                        else SQLiteStore(Path(tmp) / "bench.db"))
         await store.open()
         app = App(config, store)
         first_rate, first_lat = await phase(app, residents, ["hello"], 0, in_flight)

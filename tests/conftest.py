@@ -7,7 +7,8 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,3 +142,16 @@ def resident(app: App, channel: RecordingChannel) -> Callable[[str], Resident]:
         return Resident(app, channel, address)
 
     return make
+
+
+
+@pytest.fixture(autouse=True)
+def no_database_left_open() -> Iterator[None]:
+    """Every test closes the stores it opens: an aiosqlite connection left open
+    keeps its worker thread, and with it the test process, alive after the run."""
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        if "connection_worker" in thread.name:
+            thread.join(timeout=2)
+            assert not thread.is_alive(), "a test left a database connection open"

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.app import App
 from bot.config import Config
 from bot.conversation.commit import CONTACT_TOUCH
-from bot.storage.sqlite.batch import ts
+from bot.storage.sqlite.connection import ts
 from tests.conftest import RecordingChannel, Resident
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

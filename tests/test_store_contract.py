@@ -1,5 +1,7 @@
-"""The store contract, run against every backend (SQLite now; PostgreSQL joins
-through the `store` fixture's params)."""
+"""The store contract, run against every backend (memory and SQLite; PostgreSQL
+joins through the `store` fixture's params). What only SQLite does (query
+plans, settings, group reads, its memory of recent conversations) is checked
+in tests/test_sqlite_*.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.records import Contact, NewOutbound, NewReport, ReportStatus, Session, TurnWrite
+from bot.domain.effects import Erase, OptOut, SetLanguage, SubmitReport, Subscribe, Unsubscribe
+from bot.domain.records import Contact, NewOutbound, ReportStatus, Session, TurnWrite
+from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import restored
@@ -18,9 +22,10 @@ from moderation.anonymise import restored
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["memory", "sqlite"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = SQLiteStore(tmp_path / "contract.db")
+    backend = (store_for("memory://") if request.param == "memory"
+               else SQLiteStore(tmp_path / "contract.db"))
     await backend.open()
     yield backend
     await backend.close()
@@ -34,14 +39,12 @@ def contact(n: int, **kw: object) -> Contact:
     return Contact(**base)  # type: ignore[arg-type]
 
 
-def report(ref: str, **kw: object) -> NewReport:
-    base: dict[str, object] = dict(ref=ref, created_at=NOW, channel="sms", language="fr",
-                                   category="threat", area="goma",
+def report(ref: str, **kw: object) -> SubmitReport:
+    base: dict[str, object] = dict(ref=ref, category="threat", area="goma",
                                    description=restored("[phone] a appelé", ("phone",)),
-                                   media=("photo",), contactable=True, contact_id="k1:c1",
-                                   reporter="k1:p1", sensitive=False)
+                                   media=("photo",), contactable=True)
     base.update(kw)
-    return NewReport(**base)  # type: ignore[arg-type]
+    return SubmitReport(**base)  # type: ignore[arg-type]
 
 
 async def test_schema_is_current(store: Store) -> None:
@@ -53,7 +56,8 @@ async def test_turn_round_trip(store: Store) -> None:
     assert await store.load("k1:c1") is None
     session = Session("k1:c1", "report.area", {"category": "threat", "n": 2}, NOW)
     await store.commit_turn(TurnWrite(contact=contact(1), session=session,
-                                      inbound_key=("sms", "SM1"), subscribe=["goma", "beni"]))
+                                      inbound_key=("sms", "SM1"),
+                                      effects=[Subscribe("goma"), Subscribe("beni")]))
     convo = await store.load("k1:c1")
     assert convo is not None
     assert convo.contact == contact(1)
@@ -63,7 +67,7 @@ async def test_turn_round_trip(store: Store) -> None:
     assert sorted(await store.subscriptions("k1:c1")) == ["beni", "goma"]
     later = NOW + timedelta(minutes=1)
     await store.commit_turn(TurnWrite(contact=contact(1, language="fr", last_inbound_at=later),
-                                      session=None, unsubscribe=["goma"]))
+                                      session=None, effects=[Unsubscribe("goma")]))
     convo = await store.load("k1:c1")
     assert convo is not None and convo.session is None and convo.contact.language == "fr"
     assert convo.contact.created_at == NOW and convo.contact.last_inbound_at == later
@@ -71,16 +75,18 @@ async def test_turn_round_trip(store: Store) -> None:
 
 
 async def test_reports(store: Store) -> None:
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None,
-                                      reports=[report("AAA222")]))
-    await store.commit_turn(TurnWrite(contact=contact(2), session=None,
-                                      reports=[report("BBB333", sensitive=True,
-                                                      category="personnel_conduct")]))
+    sensitive = frozenset({"personnel_conduct"})
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, language="fr",
+                                      effects=[report("AAA222")], sensitive=sensitive))
+    await store.commit_turn(TurnWrite(contact=contact(2), session=None, language="fr",
+                                      effects=[report("BBB333", category="personnel_conduct")],
+                                      sensitive=sensitive))
     got = await store.report_by_ref("AAA222")
     assert got is not None
     assert (got.description, got.redactions, got.media) == ("[phone] a appelé", ("phone",),
                                                              ("photo",))
     assert got.status is ReportStatus.NEW and got.contactable
+    assert (got.language, got.channel, got.created_at) == ("fr", "sms", NOW)
     assert await store.reference_exists("BBB333")
     assert [r.ref for r in await store.list_reports()] == ["AAA222"]
     assert {r.ref for r in await store.list_reports(include_sensitive=True)} == {"AAA222",
@@ -181,58 +187,13 @@ async def test_a_claim_mixes_expired_leases_and_due_messages_in_priority_order(
     assert [d.payload["text"] for d in rest] == ["a1", "a2"]
 
 
-def test_a_claim_reads_the_queue_in_order_instead_of_sorting_it(tmp_path: Path) -> None:
-    """An advisory to 100,000 people is 100,000 pending rows: a claim must read
-    its next few from an index, not sort them all (which held the write lock
-    for 56 ms a claim at that size)."""
-    import sqlite3
-
-    from bot.storage.sqlite.schema import MIGRATIONS
-    from bot.storage.sqlite.store import claim_query
-
-    conn = sqlite3.connect(tmp_path / "plan.db")
-    for script in MIGRATIONS:
-        conn.executescript(script)
-    plan = conn.execute("EXPLAIN QUERY PLAN " + claim_query(1),
-                        ["t", "sms", 5, "t", "sms", 5, 5]).fetchall()
-    details = [str(row[3]) for row in plan]
-    assert "SCAN outbox USING INDEX outbox_queue" in details, details
-    assert any(d.startswith("SEARCH outbox USING INDEX outbox_leased") for d in details)
-    assert not any(d.startswith("SCAN outbox") and "outbox_queue" not in d for d in details)
-    conn.close()
-
-
-def test_depth_and_status_callbacks_read_indexes(tmp_path: Path) -> None:
-    """The outbox depth counts the two partial indexes and a status callback finds
-    its message by the index of sent ones: neither scans the table."""
-    import sqlite3
-
-    from bot.storage.sqlite.schema import MIGRATIONS
-    from bot.storage.sqlite.store import DELIVERY_QUERY, DEPTH_QUERY
-
-    conn = sqlite3.connect(tmp_path / "plan.db")
-    for script in MIGRATIONS:
-        conn.executescript(script)
-    depth = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + DEPTH_QUERY)]
-    assert "SCAN outbox USING INDEX outbox_queue" in depth, depth
-    assert "SCAN outbox USING INDEX outbox_leased" in depth, depth
-    assert "SCAN outbox" not in depth, depth
-    delivery = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + DELIVERY_QUERY,
-                                               ["delivered", None, "sms", "SM1"])]
-    assert delivery == ["SEARCH outbox USING INDEX outbox_external (channel=? AND external_id=?)"]
-    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
-                                          " AND tbl_name = 'outbox'")}
-    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external"}
-    conn.close()
-
-
 async def test_erase_removes_contact_and_unlinks(store: Store) -> None:
     await store.commit_turn(TurnWrite(
-        contact=contact(1), session=Session("k1:c1", "menu", {}, NOW), subscribe=["goma"],
-        reports=[report("CCC444")],
+        contact=contact(1), session=Session("k1:c1", "menu", {}, NOW),
+        effects=[Subscribe("goma"), report("CCC444")],
         outbound=[NewOutbound("k1:c1", "sms", b"sealed", "advisory", {"text": "x"})]))
     await store.commit_turn(TurnWrite(
-        contact=contact(1), session=None, erase=True,
+        contact=contact(1), session=None, effects=[Erase()],
         outbound=[NewOutbound(None, "sms", b"sealed", "reply", {"text": "bye"})]))
     assert await store.load("k1:c1") is None
     assert await store.subscriptions("k1:c1") == []
@@ -253,29 +214,6 @@ async def test_concurrent_turns_are_all_durable(store: Store) -> None:
         assert convo.session.data == {"i": i}
 
 
-async def test_turns_begun_together_each_get_their_own_answer(tmp_path: Path) -> None:
-    first = SQLiteStore(tmp_path / "begin.db")
-    await first.open()
-    for i in (1, 2, 3):
-        await first.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
-                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
-    await first.close()
-    store = SQLiteStore(tmp_path / "begin.db")  # nothing in memory: all from the file
-    await store.open()
-    replay, fresh, stranger, keyless, other_channel = await asyncio.gather(
-        store.begin_turn("k1:c1", ("sms", "SM1")), store.begin_turn("k1:c2", ("sms", "SM9")),
-        store.begin_turn("k1:c7", ("sms", "SM7")), store.begin_turn("k1:c3", None),
-        store.begin_turn("k1:c8", ("whatsapp", "SM2")))
-    assert replay == (True, None)
-    assert fresh[0] is False and fresh[1] is not None and fresh[1].session is not None
-    assert fresh[1].session.data == {"i": 2}
-    assert stranger == (False, None)
-    assert keyless[0] is False and keyless[1] is not None
-    assert keyless[1].contact.id == "k1:c3"
-    assert other_channel == (False, None)  # a message id counts per channel
-    await store.close()
-
-
 async def test_a_replay_is_caught_by_the_commit_and_changes_nothing(store: Store) -> None:
     session = Session("k1:c1", "report.area", {"category": "threat"}, NOW)
     assert await store.commit_turn(TurnWrite(contact=contact(1), session=session,
@@ -284,7 +222,7 @@ async def test_a_replay_is_caught_by_the_commit_and_changes_nothing(store: Store
     assert seen or convo is not None  # either it says so now, or the commit will
     replay = TurnWrite(contact=contact(1, language="fr"),
                        session=Session("k1:c1", "menu", {}, NOW), inbound_key=("sms", "SM1"),
-                       reports=[report("RPL111")], subscribe=["goma"],
+                       effects=[report("RPL111"), Subscribe("goma")],
                        outbound=[NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "x"})])
     fresh = TurnWrite(contact=contact(2), session=None, inbound_key=("sms", "SM2"))
     stored = await asyncio.gather(store.commit_turn(replay), store.commit_turn(fresh))
@@ -306,47 +244,17 @@ async def test_what_a_turn_reads_first_follows_erase_and_opt_out(store: Store) -
     await store.set_opted_out("k1:c1", True)  # a send said so (STOP at Twilio, bot blocked)
     _seen, convo = await store.begin_turn("k1:c1", ("sms", "SM5"))
     assert convo is not None and convo.contact.opted_out
-    await store.commit_turn(TurnWrite(contact=contact(2), session=None, erase=True,
+    await store.commit_turn(TurnWrite(contact=contact(2), session=None, effects=[Erase()],
                                       inbound_key=("sms", "SM6")))
     assert await store.begin_turn("k1:c2", ("sms", "SM7")) == (False, None)
 
 
-async def test_the_memory_of_recent_conversations_is_bounded(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "bounded.db", recent=2)
-    await store.open()
-    for i in (1, 2, 3):
-        await store.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
-                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
-    assert len(store._recent) == 2 and "k1:c1" not in store._recent
-    _seen, convo = await store.begin_turn("k1:c1", None)  # read back from the file
-    assert convo is not None and convo.session is not None and convo.session.data == {"i": 1}
-    await store.close()
-
-
-def test_the_replay_check_searches_its_index_instead_of_scanning(tmp_path: Path) -> None:
-    """The duplicate check runs for every webhook: a full scan of a table that
-    grows with every message would slow the bot down day by day."""
-    import sqlite3
-
-    from bot.storage.sqlite.schema import MIGRATIONS
-    from bot.storage.sqlite.store import seen_query
-
-    conn = sqlite3.connect(tmp_path / "plan.db")
-    for script in MIGRATIONS:
-        conn.executescript(script)
-    plan = conn.execute("EXPLAIN QUERY PLAN " + seen_query(3), ["sms", "x"] * 3).fetchall()
-    details = " | ".join(str(row[3]) for row in plan)
-    assert "SEARCH s USING COVERING INDEX" in details, details
-    assert "SCAN inbound_seen" not in details and "SCAN s" not in details, details
-    conn.close()
-
-
 async def test_one_bad_turn_does_not_sink_its_batch(store: Store) -> None:
     await store.commit_turn(TurnWrite(contact=contact(1), session=None,
-                                      reports=[report("DDD555")]))
-    good = [TurnWrite(contact=contact(i), session=None, reports=[report(f"GOOD{i:02d}")])
+                                      effects=[report("DDD555")]))
+    good = [TurnWrite(contact=contact(i), session=None, effects=[report(f"GOOD{i:02d}")])
             for i in range(2, 6)]
-    bad = TurnWrite(contact=contact(9), session=None, reports=[report("DDD555")])
+    bad = TurnWrite(contact=contact(9), session=None, effects=[report("DDD555")])
     results = await asyncio.gather(*(store.commit_turn(w) for w in [*good, bad]),
                                    return_exceptions=True)
     assert [isinstance(r, Exception) for r in results] == [False] * 4 + [True]
@@ -356,13 +264,18 @@ async def test_one_bad_turn_does_not_sink_its_batch(store: Store) -> None:
     assert await store.load("k1:c9") is None
 
 
-async def test_reopen_keeps_everything(tmp_path: Path) -> None:
-    first = SQLiteStore(tmp_path / "reopen.db")
-    await first.open()
-    await first.commit_turn(TurnWrite(contact=contact(1), session=None,
-                                      reports=[report("EEE666")]))
-    await first.close()
-    second = SQLiteStore(tmp_path / "reopen.db")
-    await second.open()
-    assert await second.reference_exists("EEE666")
-    await second.close()
+async def test_a_change_of_language_or_opt_out_rewrites_a_kept_contact(store: Store) -> None:
+    """``keep_contact`` leaves the stored row alone, unless an effect changed it."""
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None))
+    later = NOW + timedelta(seconds=5)
+    await store.commit_turn(TurnWrite(contact=contact(1, last_inbound_at=later), session=None,
+                                      keep_contact=True, at=later))
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.contact.last_inbound_at == NOW
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, keep_contact=True,
+                                      at=later, effects=[SetLanguage("sw"), OptOut()]))
+    convo = await store.load("k1:c1")
+    assert convo is not None
+    assert (convo.contact.language, convo.contact.opted_out) == ("sw", True)
+    assert convo.contact.last_inbound_at == later
+    assert (await store.begin_turn("k1:c1", None))[1] == convo

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from bot.storage.sqlite.batch import ts
+from bot.storage.sqlite.connection import ts
 
 
 def test_ts_is_isoformat_in_utc() -> None:
@@ -17,7 +17,7 @@ def test_ts_is_isoformat_in_utc() -> None:
                 datetime(999, 5, 6, 7, 8, 9, 10, tzinfo=UTC),
                 datetime(2026, 3, 1, 2, 30, tzinfo=timezone(timedelta(hours=3)))]
     rng.shuffle(moments)
-    for moment in moments + sorted(moments):  # same second again and again, and jumping
+    for moment in moments + sorted(moments):
         assert ts(moment) == moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 

@@ -77,8 +77,9 @@ class StorageSettings(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> StorageSettings:
-        if not self.url.startswith(("sqlite://", "postgresql://", "postgres://")):
-            raise ValueError("url must start with sqlite:// or postgresql://")
+        if not (self.url == "memory://"
+                or self.url.startswith(("sqlite://", "postgresql://", "postgres://"))):
+            raise ValueError("url must be sqlite://..., postgresql://... or memory://")
         return self
 
 

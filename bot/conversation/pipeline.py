@@ -4,7 +4,6 @@ engine (which redacts what it keeps) → one atomic write, replies included."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from enum import StrEnum
 from bot.conversation.commit import turn_write
 from bot.conversation.engine import Engine
 from bot.conversation.flow import IDLE
-from bot.conversation.locks import KeyedLocks
 from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
@@ -70,7 +68,7 @@ class Conversations:
         self._vault = vault
         self._identify = identify
         self._limit = max_text_chars
-        self._locks = KeyedLocks()
+        self._locks = store.locks
         self._on_outbound = on_outbound
 
     def contact_id(self, channel: str, address: str) -> str:
@@ -125,7 +123,7 @@ class Conversations:
                 await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
                                        last_active=session.updated_at if session else None,
                                        language_hint=inbound.language_hint)
-            except (sqlite3.Error, OSError, StoreError):
+            except StoreError:
                 raise  # the store is unwell: the channel answers 5xx and it comes again
             except Exception as exc:  # a bug in a flow must not trap the person in it
                 log.exception("turn on %s failed at step %s (%s): back to the menu",

@@ -1,37 +1,65 @@
 """Effects: what a turn changes beyond its session, applied in one transaction.
 
-Flows emit them; the pipeline hands them to the store's unit of work."""
+Flows emit them; the store's unit of work for the turn applies them. Each
+effect names the one :class:`TurnChanges` method that carries it out, so a new
+kind of change is an effect class here plus a method on :class:`TurnChanges`,
+which mypy then requires of every backend's unit of work.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from moderation.anonymise import Redacted
+
+
+class TurnChanges(Protocol):
+    """One turn's unit of work, one method per kind of change. A backend
+    implements it over the turn's transaction (bot.storage.changes)."""
+
+    def set_language(self, language: str) -> None: ...
+    def set_opted_out(self, opted_out: bool) -> None: ...
+    def subscribe(self, area: str) -> None: ...
+    def unsubscribe(self, area: str) -> None: ...
+    def submit_report(self, report: SubmitReport) -> None: ...
+    def erase(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class SetLanguage:
     language: str
 
+    def apply(self, changes: TurnChanges) -> None:
+        changes.set_language(self.language)
+
 
 @dataclass(frozen=True, slots=True)
 class OptOut:
-    pass
+    def apply(self, changes: TurnChanges) -> None:
+        changes.set_opted_out(True)
 
 
 @dataclass(frozen=True, slots=True)
 class OptIn:
-    pass
+    def apply(self, changes: TurnChanges) -> None:
+        changes.set_opted_out(False)
 
 
 @dataclass(frozen=True, slots=True)
 class Subscribe:
     area: str
 
+    def apply(self, changes: TurnChanges) -> None:
+        changes.subscribe(self.area)
+
 
 @dataclass(frozen=True, slots=True)
 class Unsubscribe:
     area: str
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.unsubscribe(self.area)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +71,14 @@ class SubmitReport:
     media: tuple[str, ...]
     contactable: bool
 
+    def apply(self, changes: TurnChanges) -> None:
+        changes.submit_report(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Erase:
-    pass
+    def apply(self, changes: TurnChanges) -> None:
+        changes.erase()
 
 
 Effect = SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.effects import Effect
 from moderation.anonymise import Redacted
 
 
@@ -113,18 +115,23 @@ class OutboundRecord:
 
 @dataclass(slots=True)
 class TurnWrite:
-    """Everything one handled message changes, committed atomically."""
+    """Everything one handled message changes, committed atomically: the
+    contact and session as the turn leaves them, its effects (applied by the
+    store's unit of work) and the replies it queues."""
 
     contact: Contact
     session: Session | None
     inbound_key: tuple[str, str] | None = None
-    reports: list[NewReport] = field(default_factory=list)
-    subscribe: list[str] = field(default_factory=list)
-    unsubscribe: list[str] = field(default_factory=list)
-    erase: bool = False
+    effects: Sequence[Effect] = ()
     outbound: list[NewOutbound] = field(default_factory=list)
     at: datetime | None = None  # when the turn happened; the contact's last message if None
     keep_contact: bool = False  # the stored contact row is current: leave it as it is
+    language: str = ""  # the turn's language, which its reports are filed in
+    sensitive: frozenset[str] = frozenset()  # report categories filed as sensitive
+
+    @property
+    def moment(self) -> datetime:
+        return self.at or self.contact.last_inbound_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,18 @@
-"""The store contract: what every backend (SQLite, PostgreSQL) must do.
+"""The store, by concern: what every backend (memory, SQLite, PostgreSQL) does.
 
-One contract test suite (tests/test_store_contract.py) runs against each.
-Free text is accepted only as :class:`~moderation.anonymise.Redacted`.
+A consumer depends on the port it uses (the dispatcher on :class:`OutboxStore`,
+flows on :class:`~bot.conversation.turn.Lookups`, which
+:class:`ConversationStore` with :class:`ReportStore` and :class:`AudienceStore`
+satisfy); a backend implements :class:`Store`, which is all of them. One class
+per backend, not one object per port: a turn's transaction spans
+conversations, reports, subscriptions and the outbox, so the ports share one
+connection (pool) and one unit of work, and ``store.<method>`` keeps working.
+
+One contract test suite (tests/test_store_contract.py) runs against each
+backend. Free text is accepted only as :class:`~moderation.anonymise.Redacted`.
+Backends raise only :class:`StoreError`. Ports planned for later capabilities,
+and the seams for what only one process can hold, are in bot.storage.planned
+and bot.storage.seams.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.domain.effects import TurnChanges
 from bot.domain.records import (
     Advisory,
     Conversation,
@@ -18,29 +30,24 @@ from bot.domain.records import (
     ReportStatus,
     TurnWrite,
 )
+from bot.storage.seams import ConversationLocks
+
+__all__ = ["AudienceStore", "ConversationStore", "OutboxStore", "ReportStore", "Store",
+           "StoreBusy", "StoreError", "TurnChanges"]
 
 
 class StoreError(Exception):
-    """A write failed; the message never holds the data that was written."""
+    """The store could not do what was asked; the message never holds the data
+    that was read or written."""
 
 
-class Store(ABC):
-    """Async persistence. Methods are safe to call concurrently."""
+class StoreBusy(StoreError):
+    """Another writer holds the database (locked, busy): worth trying again."""
 
-    @abstractmethod
-    async def open(self) -> None:
-        """Connect and bring the schema up to date."""
 
-    @abstractmethod
-    async def close(self) -> None: ...
+class ConversationStore(ABC):
+    """A person's conversation: read at the start of a turn, written at its end."""
 
-    @abstractmethod
-    async def schema_version(self) -> int: ...
-
-    @abstractmethod
-    async def ping(self) -> bool: ...
-
-    # conversations
     @abstractmethod
     async def load(self, contact_id: str) -> Conversation | None: ...
 
@@ -60,11 +67,20 @@ class Store(ABC):
 
     @abstractmethod
     async def commit_turn(self, write: TurnWrite) -> bool:
-        """Apply everything one turn changed, atomically and durably. False, and
-        nothing applied, when the turn's inbound was stored already: a replay
+        """Apply everything one turn changed (its effects through the backend's
+        :class:`~bot.domain.effects.TurnChanges`), atomically and durably. False,
+        and nothing applied, when the turn's inbound was stored already: a replay
         that ``begin_turn`` did not catch is caught here, in the same transaction."""
 
-    # lookups for flows
+    @property
+    @abstractmethod
+    def locks(self) -> ConversationLocks:
+        """The per-person lock a turn holds from ``begin_turn`` to ``commit_turn``."""
+
+
+class ReportStore(ABC):
+    """Reports residents filed (through a turn's effects) and staff review."""
+
     @abstractmethod
     async def report_by_ref(self, ref: str) -> Report | None: ...
 
@@ -72,31 +88,40 @@ class Store(ABC):
     async def reference_exists(self, ref: str) -> bool: ...
 
     @abstractmethod
-    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None: ...
-
-    @abstractmethod
-    async def subscriptions(self, contact_id: str) -> list[str]: ...
-
-    # reports
-    @abstractmethod
     async def list_reports(
         self, *, status: ReportStatus | None = None, category: str | None = None,
         include_sensitive: bool = False, limit: int = 100,
-    ) -> list[Report]: ...
+    ) -> list[Report]:
+        """Newest first; sensitive categories only when asked."""
 
     @abstractmethod
     async def set_report_status(
         self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
-    ) -> bool: ...
+    ) -> bool:
+        """False when no report has that reference."""
 
-    # advisories
+
+class AudienceStore(ABC):
+    """Who listens to which area, and the advisories sent to areas."""
+
+    @abstractmethod
+    async def subscriptions(self, contact_id: str) -> list[str]:
+        """Areas in the order they were subscribed to."""
+
+    @abstractmethod
+    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
+        """The newest advisory for ``area`` that has not expired at ``now``."""
+
     @abstractmethod
     async def add_advisory(
         self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
         expires_at: datetime | None = None,
     ) -> int: ...
 
-    # outbox
+
+class OutboxStore(ABC):
+    """The durable outbox: rows claimed under a lease, so any worker can send them."""
+
     @abstractmethod
     async def claim_outbound(
         self, now: datetime, limit: int, lease_until: datetime,
@@ -137,7 +162,27 @@ class Store(ABC):
         its tries not counted."""
 
     @abstractmethod
-    async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None: ...
+    async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
+        """Given up: the sealed address is dropped from the record."""
 
     @abstractmethod
-    async def outbox_depth(self) -> int: ...
+    async def outbox_depth(self) -> int:
+        """Messages waiting or being sent."""
+
+
+class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore):
+    """A backend: every port, over one connection (pool). Methods are safe to
+    call concurrently."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def ping(self) -> bool: ...

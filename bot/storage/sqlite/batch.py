@@ -1,5 +1,5 @@
-"""The rows of one SQLite group commit: turns and outbox marks, gathered per
-statement so that a whole batch costs one executemany per statement."""
+"""A turn's changes as SQLite rows, and the rows of one group commit gathered
+per statement, so that a whole batch costs one executemany per statement."""
 
 from __future__ import annotations
 
@@ -8,28 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain.records import TurnWrite
-
-
-def ts(moment: datetime) -> str:
-    """A moment as stored: ISO 8601 in UTC, to the microsecond (sorts as text),
-    exactly ``moment.isoformat(timespec="microseconds")`` in UTC.
-
-    The date and time up to the second are formatted once per second: a turn
-    stores two or three moments, and isoformat's C formatting of each was 3% of
-    a webhook's instructions under callgrind."""
-    global _second
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    key = (moment.second, moment.minute, moment.hour, moment.day, moment.month, moment.year)
-    last = _second  # one read: another thread may replace it, never half of it
-    if last[0] != key:
-        last = _second = (key, moment.isoformat(timespec="seconds")[:19])
-    return f"{last[1]}.{moment.microsecond:06d}+00:00"
-
-
-_second: tuple[tuple[int, ...], str] = ((), "")
-
+from bot.domain.effects import SubmitReport
+from bot.domain.records import Conversation, TurnWrite
+from bot.storage.changes import TurnChangeSet
+from bot.storage.sqlite.connection import ts
 
 # Compact, and without the circular-reference walk: payloads are plain data.
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -49,10 +31,67 @@ def _requeue(*, counted: bool, partial: bool) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """A small outbox update that rides along in the next group commit."""
+    """One row of one statement, to ride along in the next group commit."""
 
     statement: str
     params: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRows:
+    """A turn, ready for a group commit: its rows, and what to remember after."""
+
+    contact_id: str
+    inbound_key: tuple[str, str] | None
+    marks: list[Mark]
+    after: Conversation | None
+
+
+class SQLiteTurnChanges(TurnChangeSet):
+    """A turn's effects as rows (the statements named in :attr:`BatchSQL.ORDER`)."""
+
+    def __init__(self, write: TurnWrite) -> None:
+        super().__init__(write)
+        self.now = ts(write.moment)
+        self.owned: list[Mark] = []  # rows that go with the contact when it is erased
+        self.kept: list[Mark] = []
+
+    def subscribe(self, area: str) -> None:
+        self.owned.append(Mark("subscribe", (self.write.contact.id, area, self.now)))
+
+    def unsubscribe(self, area: str) -> None:
+        self.owned.append(Mark("unsubscribe", (self.write.contact.id, area)))
+
+    def submit_report(self, report: SubmitReport) -> None:
+        r = self.new_report(report)
+        self.kept.append(Mark("report", (
+            r.ref, self.now, self.now, r.channel, r.language, r.category, r.area,
+            r.description.text, json.dumps(list(r.description.kinds)), json.dumps(list(r.media)),
+            int(r.contactable), r.contact_id, r.reporter, int(r.sensitive))))
+
+    def rows(self) -> TurnRows:
+        w, cid = self.write, self.write.contact.id
+        marks = [] if w.inbound_key is None else [Mark("inbound", (*w.inbound_key, self.now))]
+        if self.erased:
+            marks += [Mark(name, (cid,)) for name in ("erase_contact", "erase_session",
+                                                       "erase_subs", "erase_outbox",
+                                                       "erase_reports")]
+        else:
+            c = self.contact_row()
+            if c is not None:
+                marks.append(Mark("contact", (c.id, c.person, c.channel, c.address_sealed,
+                                              c.language, int(c.opted_out), ts(c.created_at),
+                                              ts(c.last_inbound_at))))
+            s = w.session
+            marks.append(Mark("session_delete", (cid,)) if s is None else
+                         Mark("session", (cid, s.step, _json(s.data), ts(s.updated_at))))
+            marks += self.owned
+        marks += self.kept
+        queued = ts(datetime.now(UTC))
+        marks += [Mark("outbox", (queued, o.contact_id, o.channel, o.address_sealed, o.kind,
+                                  o.priority, _json(o.payload), queued))
+                  for o in self.outbound()]
+        return TurnRows(cid, w.inbound_key, marks, self.after())
 
 
 class BatchSQL:
@@ -108,44 +147,9 @@ class BatchSQL:
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name, _sql in self.ORDER}
 
-    def add(self, w: TurnWrite | Mark) -> None:
-        if isinstance(w, Mark):
-            self.rows[w.statement].append(w.params)
-            return
-        c = w.contact
-        at = w.at or c.last_inbound_at
-        now = ts(at)
-        if w.inbound_key is not None:
-            self.rows["inbound"].append((*w.inbound_key, now))
-        if w.erase:
-            for name in ("erase_contact", "erase_session", "erase_subs", "erase_outbox",
-                         "erase_reports"):
-                self.rows[name].append((c.id,))
-        else:
-            if not w.keep_contact:
-                self.rows["contact"].append((
-                    c.id, c.person, c.channel, c.address_sealed, c.language, int(c.opted_out),
-                    now if c.created_at is at else ts(c.created_at),
-                    now if c.last_inbound_at is at else ts(c.last_inbound_at)))
-            if w.session is None:
-                self.rows["session_delete"].append((c.id,))
-            else:
-                s = w.session
-                self.rows["session"].append((c.id, s.step, _json(s.data),
-                                             now if s.updated_at is at
-                                             else ts(s.updated_at)))
-            self.rows["subscribe"].extend((c.id, area, now) for area in w.subscribe)
-            self.rows["unsubscribe"].extend((c.id, area) for area in w.unsubscribe)
-        for r in w.reports:
-            self.rows["report"].append((
-                r.ref, ts(r.created_at), ts(r.created_at), r.channel, r.language, r.category,
-                r.area, r.description.text, json.dumps(list(r.description.kinds)),
-                json.dumps(list(r.media)), int(r.contactable), r.contact_id, r.reporter,
-                int(r.sensitive)))
-        queued = ts(datetime.now(UTC)) if w.outbound else ""
-        for o in w.outbound:
-            self.rows["outbox"].append((queued, o.contact_id, o.channel, o.address_sealed, o.kind,
-                                        o.priority, _json(o.payload), queued))
+    def add(self, item: TurnRows | Mark) -> None:
+        for mark in item.marks if isinstance(item, TurnRows) else (item,):
+            self.rows[mark.statement].append(mark.params)
 
     def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
-        return [(sql, self.rows[name]) for name, sql in self.ORDER]
+        return [(sql, rows) for name, sql in self.ORDER if (rows := self.rows[name])]

@@ -1,0 +1,297 @@
+"""The in-memory store: every port, no SQL, nothing kept past the process.
+
+For tests, benchmarks (the ceiling storage could reach) and demos
+(``storage.url = "memory://"``). A commit applies all of a turn or none of
+it: everything is checked before anything changes, and nothing awaits in
+between, so no other turn sees half of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.domain.effects import SubmitReport
+from bot.domain.records import (
+    Advisory,
+    Contact,
+    Conversation,
+    NewReport,
+    OutboundRecord,
+    Report,
+    ReportStatus,
+    Session,
+    TurnWrite,
+)
+from bot.storage.changes import TurnChangeSet
+from bot.storage.locks import KeyedLocks
+from bot.storage.ports import Store, StoreError
+from bot.storage.seams import ConversationLocks
+
+_Key = tuple[str, str]
+
+
+@dataclass(slots=True)
+class _Queued:
+    """An outbox row."""
+
+    id: int
+    created_at: datetime
+    contact_id: str | None
+    channel: str
+    address_sealed: bytes | None
+    kind: str
+    priority: int
+    payload: dict[str, Any]
+    next_attempt_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    lease_until: datetime | None = None
+    last_error: str | None = None
+    external_id: str | None = None
+    segments: int | None = None
+    sent_at: datetime | None = None
+    delivery: str | None = None
+
+
+class _MemoryChanges(TurnChangeSet):
+    """A turn's effects, gathered to be applied together."""
+
+    def __init__(self, write: TurnWrite) -> None:
+        super().__init__(write)
+        self.subscribed: list[tuple[str, bool]] = []  # (area, subscribe or not), in order
+        self.reports: list[NewReport] = []
+
+    def subscribe(self, area: str) -> None:
+        self.subscribed.append((area, True))
+
+    def unsubscribe(self, area: str) -> None:
+        self.subscribed.append((area, False))
+
+    def submit_report(self, report: SubmitReport) -> None:
+        self.reports.append(self.new_report(report))
+
+
+class MemoryStore(Store):
+    def __init__(self) -> None:
+        self._locks = KeyedLocks()
+        self._contacts: dict[str, Contact] = {}
+        self._sessions: dict[str, Session] = {}
+        self._subs: dict[str, dict[str, datetime]] = {}
+        self._seen: set[_Key] = set()
+        self._reports: dict[str, Report] = {}
+        self._report_links: dict[str, str | None] = {}  # ref -> contact id
+        self._advisories: list[Advisory] = []
+        self._outbox: dict[int, _Queued] = {}
+
+    def __repr__(self) -> str:
+        return "MemoryStore()"
+
+    @property
+    def locks(self) -> ConversationLocks:
+        return self._locks
+
+    async def open(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def schema_version(self) -> int:
+        return 1
+
+    async def ping(self) -> bool:
+        return True
+
+    # conversations -------------------------------------------------------
+    async def load(self, contact_id: str) -> Conversation | None:
+        contact = self._contacts.get(contact_id)
+        if contact is None:
+            return None
+        return Conversation(contact, self._sessions.get(contact_id))
+
+    async def inbound_seen(self, channel: str, external_id: str) -> bool:
+        return (channel, external_id) in self._seen
+
+    async def commit_turn(self, write: TurnWrite) -> bool:
+        if write.inbound_key is not None and write.inbound_key in self._seen:
+            return False
+        changes = _MemoryChanges(write)
+        changes.applied()
+        refs = [r.ref for r in changes.reports]
+        if len(set(refs)) < len(refs) or any(ref in self._reports for ref in refs):
+            raise StoreError("the turn could not be stored (report reference taken)")
+        cid, at = write.contact.id, write.moment
+        if write.inbound_key is not None:
+            self._seen.add(write.inbound_key)
+        if changes.erased:
+            self._erase(cid)
+        else:
+            contact = changes.contact_row()
+            if contact is not None:
+                stored = self._contacts.get(cid)
+                self._contacts[cid] = contact if stored is None else replace(
+                    stored, language=contact.language, opted_out=contact.opted_out,
+                    last_inbound_at=contact.last_inbound_at)
+            if write.session is None:
+                self._sessions.pop(cid, None)
+            else:
+                self._sessions[cid] = write.session
+            areas = self._subs.setdefault(cid, {})
+            for area, on in changes.subscribed:
+                if on:
+                    areas.setdefault(area, at)
+                else:
+                    areas.pop(area, None)
+        for r in changes.reports:
+            self._file(r)
+        for o in changes.outbound():
+            oid = len(self._outbox) + 1
+            now = datetime.now(UTC)
+            self._outbox[oid] = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed,
+                                        o.kind, o.priority, dict(o.payload), now)
+        return True
+
+    def _erase(self, cid: str) -> None:
+        self._contacts.pop(cid, None)
+        self._sessions.pop(cid, None)
+        self._subs.pop(cid, None)
+        for q in self._outbox.values():
+            if q.contact_id == cid:
+                q.contact_id, q.address_sealed = None, None
+                if q.status == "pending":
+                    q.status = "cancelled"
+        for ref, linked in self._report_links.items():
+            if linked == cid:
+                self._report_links[ref] = None
+                self._reports[ref] = replace(self._reports[ref], contactable=False)
+
+    def _file(self, r: NewReport) -> None:
+        self._reports[r.ref] = Report(
+            len(self._reports) + 1, r.ref, r.created_at, r.created_at, r.channel, r.language,
+            r.category, r.area, r.description.text, tuple(r.description.kinds), r.media,
+            r.contactable, r.sensitive, ReportStatus.NEW, None)
+        self._report_links[r.ref] = r.contact_id
+
+    # reports --------------------------------------------------------------
+    async def report_by_ref(self, ref: str) -> Report | None:
+        return self._reports.get(ref)
+
+    async def reference_exists(self, ref: str) -> bool:
+        return ref in self._reports
+
+    async def list_reports(
+        self, *, status: ReportStatus | None = None, category: str | None = None,
+        include_sensitive: bool = False, limit: int = 100,
+    ) -> list[Report]:
+        found = [r for r in self._reports.values()
+                 if (status is None or r.status is status)
+                 and (category is None or r.category == category)
+                 and (include_sensitive or not r.sensitive)]
+        found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return found[:limit]
+
+    async def set_report_status(
+        self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
+    ) -> bool:
+        report = self._reports.get(ref)
+        if report is None:
+            return False
+        self._reports[ref] = replace(report, status=status, updated_at=now,
+                                     public_reply=public_reply or report.public_reply)
+        return True
+
+    # audience -------------------------------------------------------------
+    async def subscriptions(self, contact_id: str) -> list[str]:
+        areas = self._subs.get(contact_id, {})
+        return [area for area, _at in sorted(areas.items(), key=lambda a: (a[1], a[0]))]
+
+    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
+        live = [a for a in self._advisories if area in a.areas
+                and (a.expires_at is None or a.expires_at > now)]
+        return max(live, key=lambda a: (a.created_at, a.id), default=None)
+
+    async def add_advisory(
+        self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
+        expires_at: datetime | None = None,
+    ) -> int:
+        advisory = Advisory(len(self._advisories) + 1, now, severity, tuple(sorted(set(areas))),
+                            dict(texts), expires_at)
+        self._advisories.append(advisory)
+        return advisory.id
+
+    # outbox ---------------------------------------------------------------
+    async def claim_outbound(
+        self, now: datetime, limit: int, lease_until: datetime,
+        channels: Sequence[str] | None = None,
+    ) -> list[OutboundRecord]:
+        due = [q for q in self._outbox.values()
+               if (channels is None or q.channel in channels)
+               and ((q.status == "pending" and q.next_attempt_at <= now)
+                    or (q.status == "sending" and q.lease_until is not None
+                        and q.lease_until <= now))]
+        due.sort(key=lambda q: (-q.priority, q.id))
+        claimed = []
+        for q in due[:limit]:
+            q.status, q.lease_until = "sending", lease_until
+            contact = self._contacts.get(q.contact_id) if q.contact_id else None
+            claimed.append(OutboundRecord(
+                q.id, q.contact_id, q.channel, q.address_sealed, q.kind,
+                dict(q.payload), q.attempts,
+                contact.last_inbound_at if contact else None,
+                contact.opted_out if contact else False))
+        return claimed
+
+    async def set_opted_out(self, contact_id: str, opted_out: bool) -> None:
+        contact = self._contacts.get(contact_id)
+        if contact is not None:
+            self._contacts[contact_id] = replace(contact, opted_out=opted_out)
+
+    async def delivery_status(
+        self, channel: str, external_id: str, status: str, error: str | None,
+    ) -> bool:
+        found = False
+        for q in self._outbox.values():
+            if q.channel == channel and q.external_id == external_id:
+                q.delivery, q.last_error, found = status, error or q.last_error, True
+        return found
+
+    async def outbound_sent(
+        self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+    ) -> None:
+        q = self._outbox.get(outbound_id)
+        if q is None:
+            return
+        q.status, q.address_sealed, q.lease_until = "sent", None, None
+        q.external_id, q.segments, q.sent_at, q.attempts = (external_id, segments, now,
+                                                             q.attempts + 1)
+
+    async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,
+                             parts_sent: int = 0, segments_sent: int = 0,
+                             counted: bool = True) -> None:
+        q = self._outbox.get(outbound_id)
+        if q is None:
+            return
+        q.status, q.lease_until, q.last_error, q.next_attempt_at = "pending", None, error, at
+        q.attempts += int(counted)
+        if parts_sent > 0:
+            q.payload.update(parts_sent=parts_sent, segments_sent=segments_sent)
+
+    async def outbound_release(self, outbound_id: int) -> None:
+        q = self._outbox.get(outbound_id)
+        if q is None:
+            return
+        if q.status == "sending":
+            q.status, q.lease_until = "pending", None
+
+    async def outbound_failed(self, outbound_id: int, *, error: str, now: datetime) -> None:
+        q = self._outbox.get(outbound_id)
+        if q is None:
+            return
+        q.status, q.address_sealed, q.lease_until = "failed", None, None
+        q.last_error, q.attempts, q.sent_at = error, q.attempts + 1, now
+
+    async def outbox_depth(self) -> int:
+        return sum(q.status in ("pending", "sending") for q in self._outbox.values())

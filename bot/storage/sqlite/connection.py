@@ -1,0 +1,193 @@
+"""The SQLite backend's two connections (a writer, a reader) and the few
+helpers every query goes through, which turn sqlite3 and OS errors into
+:class:`~bot.storage.ports.StoreError`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from abc import abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.storage.ports import StoreBusy, StoreError
+from bot.storage.sqlite.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# The write-ahead log is copied into the database every this many pages (SQLite's
+# default is 1,000), by the commit that crosses the line: a page written again and
+# again (an index's upper levels, the open sessions, the outbox's tail) is copied
+# once per checkpoint instead of ten times, and the file is synced a tenth as
+# often. The price is a longer log and a slower commit now and then; figures in
+# docs/performance.md, "Storage".
+WAL_CHECKPOINT_PAGES = 10_000
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+
+
+def ts(moment: datetime) -> str:
+    """A moment as stored: ISO 8601 in UTC, to the microsecond (sorts as text)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///data/x.db`` is relative, ``sqlite:////var/x.db`` absolute."""
+    rest = url.removeprefix("sqlite://")
+    if not rest.startswith("/") or rest == "/":
+        raise ValueError("sqlite url must look like sqlite:///relative/path.db")
+    return Path(rest[1:])
+
+
+def store_error(exc: BaseException, doing: str) -> StoreError:
+    """What the callers see of a failure: its kind, never the rows involved."""
+    name = getattr(exc, "sqlite_errorname", "") or type(exc).__name__
+    kind = StoreBusy if name in _BUSY or "locked" in str(exc) else StoreError
+    return kind(f"{doing} failed ({name})")
+
+
+@contextmanager
+def translated(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        raise store_error(exc, doing) from None
+
+
+class Connections:
+    """Opens the writer and the reader and brings the schema up to date."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def _connect(self) -> None:
+        """Open both connections; if either fails, close what was opened (a
+        connection left open keeps its thread, and the process, alive)."""
+        try:
+            await self._open_connections()
+        except BaseException:
+            with contextlib.suppress(StoreError):
+                await self._disconnect()
+            raise
+
+    async def _open_connections(self) -> None:
+        with translated("opening the database"):
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = await aiosqlite.connect(self._path, isolation_level=None)
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000",
+                           f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
+                await self._writer.execute(f"PRAGMA {pragma}")
+            await self._upgrade(self._writer)
+            self._reader = await aiosqlite.connect(self._path, isolation_level=None)
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+
+    async def _disconnect(self) -> None:
+        with translated("closing the database"):
+            for conn in (self._reader, self._writer):
+                if conn is not None:
+                    await conn.close()
+        self._reader = self._writer = None
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise StoreError("store is not open")
+        return self._writer
+
+    @property
+    def _r(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise StoreError("store is not open")
+        return self._reader
+
+    async def _upgrade(self, conn: aiosqlite.Connection) -> None:
+        row = await one(conn, "PRAGMA user_version")
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StoreError(f"database schema {version} is newer than this code knows")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            log.info("database schema upgraded to version %d", number)
+
+    async def schema_version(self) -> int:
+        row = await one(self._r, "PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def ping(self) -> bool:
+        return await one(self._r, "SELECT 1") is not None
+
+    async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
+        """One statement on the writer, alone; the rows it changed."""
+        async with self._write_lock:
+            with translated("a write"):
+                cursor = await self._w.execute(sql, args)
+                return cursor.rowcount
+
+    @abstractmethod
+    async def _submit_mark(self, statement: str, params: tuple[Any, ...]) -> None:
+        """Queue a small update for the next group commit and wait until it is on disk."""
+
+
+async def in_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``fn`` with the connection's sqlite3 handle on its own thread, in one trip.
+
+    Each aiosqlite call is a trip (a hand-off to the connection's thread, and a
+    wake-up of the event loop with the answer); a group commit as one function
+    costs one trip instead of one per statement. aiosqlite has no public call
+    for this, so it uses ``Connection._execute`` and ``_conn``: pyproject pins
+    aiosqlite below 0.23, and every store test goes through here.
+    """
+    with translated("a query"):
+        raw = conn._conn
+        result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
+        return result
+
+
+def immediate(body: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    """``body`` as one write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back
+    if it raises), to run on the connection's thread in one trip."""
+
+    def run(c: sqlite3.Connection) -> T:
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(c)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return result
+
+    return run
+
+
+async def one(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    """The first row, in one trip to the connection's thread (a cursor costs three)."""
+    for row in await every(conn, sql, args):
+        return row
+    return None
+
+
+async def every(conn: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()
+                ) -> list[Any]:
+    with translated("a query"):
+        return list(await conn.execute_fetchall(sql, args))
+
+
+async def rollback(conn: aiosqlite.Connection) -> None:
+    with translated("a rollback"):
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")

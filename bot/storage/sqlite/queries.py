@@ -1,0 +1,75 @@
+"""The SQLite backend's read queries and how their rows become records.
+
+The query plans they rely on are checked in tests/test_sqlite_plans.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.records import Contact, Conversation, Report, ReportStatus, Session
+from bot.storage.sqlite.connection import parse_ts
+
+CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
+                " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
+                " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
+LOAD = f"SELECT {CONVERSATION}"
+
+# Counted from the two partial indexes (pending, sending), not the table.
+DEPTH_QUERY = ("SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending')"
+               " + (SELECT COUNT(*) FROM outbox WHERE status = 'sending')")
+DELIVERY_QUERY = ("UPDATE outbox SET delivery_status = ?, last_error = COALESCE(?, last_error)"
+                  " WHERE channel = ? AND external_id = ?")
+REPORT_COLUMNS = ("id, ref, created_at, updated_at, channel, language, category, area,"
+                  " description, redactions, media, contactable, sensitive, status, public_reply")
+
+
+def conversations_query(count: int) -> str:
+    marks = ", ".join("?" for _ in range(count))
+    return f"SELECT {CONVERSATION.replace('c.id = ?', f'c.id IN ({marks})')}"
+
+
+def claim_query(channels: int | None) -> str:
+    """The next ``limit`` messages due, in priority then queue order: pending ones
+    read in order from the ``outbox_queue`` index (not every pending row sorted),
+    and those whose lease ran out (their sender died mid-send)."""
+    only = "" if channels is None else f" AND channel IN ({', '.join(['?'] * channels)})"
+    return (
+        "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
+        " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0) FROM ("
+        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_queue"
+        f" WHERE status = 'pending' AND next_attempt_at <= ?{only}"
+        " ORDER BY priority DESC, id LIMIT ?)"
+        " UNION ALL"
+        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_leased"
+        f" WHERE status = 'sending' AND lease_until <= ?{only}"
+        " ORDER BY priority DESC, id LIMIT ?)"
+        ") AS due JOIN outbox o ON o.id = due.id LEFT JOIN contacts c ON c.id = o.contact_id"
+        " ORDER BY o.priority DESC, o.id LIMIT ?")
+
+
+def seen_query(pairs: int) -> str:
+    """Which of ``pairs`` (channel, external id) were handled already.
+
+    A join, not "(channel, external_id) IN (VALUES ...)": SQLite answers that
+    form by scanning the whole table, which grows with every message."""
+    return ("SELECT s.channel, s.external_id FROM (VALUES "
+            + ", ".join("(?, ?)" for _ in range(pairs)) + ") v JOIN inbound_seen s"
+            " ON s.channel = v.column1 AND s.external_id = v.column2")
+
+
+def conversation(row: Any) -> Conversation | None:
+    if row is None or row[0] is None:
+        return None
+    contact = Contact(row[0], row[1], row[2], bytes(row[3]), row[4], bool(row[5]),
+                      parse_ts(row[6]), parse_ts(row[7]))
+    session = None
+    if row[10] is not None:
+        session = Session(row[0], row[8], json.loads(row[9]), parse_ts(row[10]))
+    return Conversation(contact, session)
+
+
+def report(row: Any) -> Report:
+    return Report(row[0], row[1], parse_ts(row[2]), parse_ts(row[3]), row[4], row[5], row[6],
+                  row[7], row[8], tuple(json.loads(row[9])), tuple(json.loads(row[10])),
+                  bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14])

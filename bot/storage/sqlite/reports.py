@@ -1,0 +1,104 @@
+"""Reports and the audience (subscriptions, advisories) in SQLite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain.records import Advisory, Report, ReportStatus
+from bot.storage.ports import AudienceStore, ReportStore
+from bot.storage.sqlite import queries
+from bot.storage.sqlite.connection import (
+    Connections,
+    every,
+    one,
+    parse_ts,
+    rollback,
+    translated,
+    ts,
+)
+
+
+class SQLiteReports(Connections, ReportStore):
+    async def report_by_ref(self, ref: str) -> Report | None:
+        row = await one(self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE ref = ?",
+                        (ref,))
+        return queries.report(row) if row else None
+
+    async def reference_exists(self, ref: str) -> bool:
+        return await one(self._r, "SELECT 1 FROM reports WHERE ref = ?", (ref,)) is not None
+
+    async def list_reports(
+        self, *, status: ReportStatus | None = None, category: str | None = None,
+        include_sensitive: bool = False, limit: int = 100,
+    ) -> list[Report]:
+        where, args = ["1=1"], []
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.value)
+        if category is not None:
+            where.append("category = ?")
+            args.append(category)
+        if not include_sensitive:
+            where.append("sensitive = 0")
+        rows = await every(
+            self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE {' AND '.join(where)}"
+            " ORDER BY created_at DESC, id DESC LIMIT ?", (*args, limit))
+        return [queries.report(r) for r in rows]
+
+    async def set_report_status(
+        self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
+    ) -> bool:
+        changed = await self._write(
+            "UPDATE reports SET status = ?, public_reply = COALESCE(?, public_reply),"
+            " updated_at = ? WHERE ref = ?", (status.value, public_reply, ts(now), ref))
+        return changed > 0
+
+
+class SQLiteAudience(Connections, AudienceStore):
+    async def subscriptions(self, contact_id: str) -> list[str]:
+        rows = await every(
+            self._r, "SELECT area FROM subscriptions WHERE contact_id = ?"
+            " ORDER BY created_at, area", (contact_id,))
+        return [r[0] for r in rows]
+
+    async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
+        row = await one(
+            self._r,
+            "SELECT a.id, a.created_at, a.severity, a.texts, a.expires_at FROM advisories a"
+            " JOIN advisory_areas x ON x.advisory_id = a.id WHERE x.area = ?"
+            " AND (a.expires_at IS NULL OR a.expires_at > ?)"
+            " ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+            (area, ts(now)),
+        )
+        if row is None:
+            return None
+        areas = await every(self._r, "SELECT area FROM advisory_areas WHERE advisory_id = ?"
+                            " ORDER BY area", (row[0],))
+        return Advisory(row[0], parse_ts(row[1]), row[2], tuple(a[0] for a in areas),
+                        json.loads(row[3]), parse_ts(row[4]) if row[4] else None)
+
+    async def add_advisory(
+        self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
+        expires_at: datetime | None = None,
+    ) -> int:
+        async with self._write_lock:
+            conn = self._w
+            with translated("adding an advisory"):
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = await conn.execute(
+                        "INSERT INTO advisories (created_at, severity, texts, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (ts(now), severity, json.dumps(texts, ensure_ascii=False),
+                         ts(expires_at) if expires_at else None))
+                    advisory_id = int(cursor.lastrowid or 0)
+                    await conn.executemany(
+                        "INSERT INTO advisory_areas (advisory_id, area) VALUES (?, ?)",
+                        [(advisory_id, area) for area in areas])
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    await rollback(conn)
+                    raise
+            return advisory_id

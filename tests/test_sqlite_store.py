@@ -1,0 +1,101 @@
+"""What only the SQLite backend does: group reads, its memory of recent
+conversations (one writer only), reopening a file, errors as StoreError."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.domain.records import ReportStatus, Session, TurnWrite
+from bot.storage.ports import StoreError
+from bot.storage.sqlite.store import SQLiteStore
+from tests.test_store_contract import NOW, contact, report
+
+
+async def test_turns_begun_together_each_get_their_own_answer(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "begin.db")
+    await first.open()
+    for i in (1, 2, 3):
+        await first.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
+                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
+    await first.close()
+    store = SQLiteStore(tmp_path / "begin.db")  # nothing in memory: all from the file
+    await store.open()
+    replay, fresh, stranger, keyless, other_channel = await asyncio.gather(
+        store.begin_turn("k1:c1", ("sms", "SM1")), store.begin_turn("k1:c2", ("sms", "SM9")),
+        store.begin_turn("k1:c7", ("sms", "SM7")), store.begin_turn("k1:c3", None),
+        store.begin_turn("k1:c8", ("whatsapp", "SM2")))
+    assert replay == (True, None)
+    assert fresh[0] is False and fresh[1] is not None and fresh[1].session is not None
+    assert fresh[1].session.data == {"i": 2}
+    assert stranger == (False, None)
+    assert keyless[0] is False and keyless[1] is not None
+    assert keyless[1].contact.id == "k1:c3"
+    assert other_channel == (False, None)  # a message id counts per channel
+    await store.close()
+
+
+async def test_the_memory_of_recent_conversations_is_bounded(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "bounded.db", recent=2)
+    await store.open()
+    for i in (1, 2, 3):
+        await store.commit_turn(TurnWrite(contact=contact(i), inbound_key=("sms", f"SM{i}"),
+                                          session=Session(f"k1:c{i}", "menu", {"i": i}, NOW)))
+    assert len(store._recent) == 2 and "k1:c1" not in store._recent
+    _seen, convo = await store.begin_turn("k1:c1", None)  # read back from the file
+    assert convo is not None and convo.session is not None and convo.session.data == {"i": 1}
+    await store.close()
+
+
+async def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "reopen.db")
+    await first.open()
+    await first.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      effects=[report("EEE666")]))
+    await first.close()
+    second = SQLiteStore(tmp_path / "reopen.db")
+    await second.open()
+    assert await second.reference_exists("EEE666")
+    await second.close()
+
+
+async def test_a_shared_file_keeps_no_conversations_in_memory(tmp_path: Path) -> None:
+    """Several writers: what this process committed may be stale at the next
+    turn, so every turn reads the file (and the replay check runs up front)."""
+    store = SQLiteStore(tmp_path / "shared.db", shared=True)
+    await store.open()
+    await store.commit_turn(TurnWrite(contact=contact(1), inbound_key=("sms", "SM1"),
+                                      session=Session("k1:c1", "menu", {}, NOW)))
+    assert len(store._recent) == 0
+    other = sqlite3.connect(tmp_path / "shared.db")
+    other.execute("UPDATE contacts SET language = 'sw'")  # another worker's turn
+    other.commit()
+    other.close()
+    assert await store.begin_turn("k1:c1", ("sms", "SM1")) == (True, None)
+    _seen, convo = await store.begin_turn("k1:c1", ("sms", "SM2"))
+    assert convo is not None and convo.contact.language == "sw"
+    await store.close()
+
+
+async def test_database_errors_reach_callers_as_store_errors(tmp_path: Path) -> None:
+    """Callers catch StoreError alone; the message names the failure, not the data."""
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database, but secret-ish text " * 200)
+    with pytest.raises(StoreError) as opening:
+        await SQLiteStore(broken).open()
+    assert "secret" not in str(opening.value)
+    store = SQLiteStore(tmp_path / "ok.db")
+    await store.open()
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None,
+                                      effects=[report("FFF777")]))
+    await store._r.execute("PRAGMA query_only = 1")
+    await store._w.execute("PRAGMA query_only = 1")  # every write now fails
+    with pytest.raises(StoreError) as writing:
+        await store.set_report_status("FFF777", ReportStatus.CLOSED, public_reply="x", now=NOW)
+    with pytest.raises(StoreError):
+        await store.commit_turn(TurnWrite(contact=contact(2), session=None))
+    assert not isinstance(writing.value, sqlite3.Error)
+    await store.close()
