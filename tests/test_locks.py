@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.conversation.locks import KeyedLocks
+from bot.storage.locks import KeyedLocks
 
 
 async def test_one_key_runs_in_arrival_order_and_other_keys_do_not_wait() -> None:

@@ -585,19 +585,25 @@ async def test_send_before_start_is_a_retryable_error(tmp_path: Path,
      ("NumMedia", "2"), ("Body", "")],  # a repeated field, values out of order, an empty one
     [("Body", "مرحبا 👋🏽"), ("Body", "مرحبا 👋🏽"), ("Zeta", "1"), ("alpha", "2")],
 ])
-def test_the_one_signature_check_is_twilios(pairs: list[tuple[str, str]]) -> None:
+def test_the_one_signature_check_agrees_with_twilios(pairs: list[tuple[str, str]]) -> None:
     from multidict import MultiDict
     from twilio.request_validator import RequestValidator
 
-    from channels.twilio import signed
+    from channels.twilio import Signer
 
     url = "https://bot.example.org/webhooks/twilio/sms?x=1"
-    validator = RequestValidator("secret-token")
-    expected = validator.compute_signature(url, MultiDict(pairs))
-    assert signed(validator, url, pairs, expected)
-    assert signed(validator, "https://bot.example.org:443/webhooks/twilio/sms?x=1", pairs,
-                  expected)  # Twilio signs with or without the port
-    assert not signed(validator, url + "&y=2", pairs, expected)
-    assert not signed(validator, url, pairs[:-1], expected)
-    assert not signed(RequestValidator("other-token"), url, pairs, expected)
-    assert not signed(validator, url, pairs, "")
+    expected = RequestValidator("secret-token").compute_signature(url, MultiDict(pairs))
+    signer = Signer("secret-token")
+    assert signer.signature(url, pairs) == expected
+    assert signer.signature(url, pairs) == expected  # the keyed HMAC is copied, not used up
+    assert signer.signed(url, pairs, expected)
+    assert signer.signed("https://bot.example.org:443/webhooks/twilio/sms?x=1", pairs,
+                         expected)  # Twilio signs with or without the port
+    with_port = RequestValidator("secret-token").compute_signature(
+        "https://bot.example.org:443/webhooks/twilio/sms?x=1", MultiDict(pairs))
+    assert signer.signed(url, pairs, with_port)
+    assert not signer.signed(url + "&y=2", pairs, expected)
+    assert not signer.signed(url, pairs[:-1], expected)
+    assert not Signer("other-token").signed(url, pairs, expected)
+    assert not signer.signed(url, pairs, "")
+    assert not signer.signed(url, pairs, "\udcff" + expected)  # not UTF-8: refused, no error

@@ -60,7 +60,9 @@ class StaffDesk(Protocol):
 
 
 class Router:
-    """Runs the routes in order, each in the language of the person as it stands."""
+    """Runs the routes in order, in the person's language. A route that passes
+    the turn on changes nothing; one that sets the language (a first contact,
+    a choice from the language menu) answers in the new one itself."""
 
     __slots__ = ("_routes",)
 
@@ -68,8 +70,8 @@ class Router:
         self._routes = tuple(routes)
 
     async def route(self, turn: Turn, arrival: Arrival) -> None:
-        for route in self._routes:
-            with language(turn.state.language):
+        with language(turn.state.language):  # a route that changes it enters the new one
+            for route in self._routes:
                 if await route(turn, arrival):
                     return
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.conversation.flow import IDLE, MENU, FlowError, FlowTable, Option, Step
 from bot.conversation.prompts import numbered_hint
 from bot.conversation.turn import Turn
 from bot.domain.messages import Choice
-from bot.i18n.catalogue import _, language
+from bot.i18n.catalogue import _, current_language, language
 from bot.text.cleaning import as_number, fold
 
 
@@ -67,7 +68,20 @@ class Steps:
 
 
 def rendered(options: Sequence[Option]) -> tuple[Choice, ...]:
-    """The options as choices in the turn's language."""
+    """The options as choices in the turn's language. Options a flow hands out as
+    a tuple (most: the same every turn) are rendered once per language; the
+    cache is keyed by their value, and translations never change once loaded."""
+    if isinstance(options, tuple):
+        return _rendered_in(options, current_language())
+    return _render(options)
+
+
+@lru_cache(maxsize=512)
+def _rendered_in(options: tuple[Option, ...], lang: str) -> tuple[Choice, ...]:
+    return _render(options)
+
+
+def _render(options: Sequence[Option]) -> tuple[Choice, ...]:
     return tuple(Choice(o.key, _(o.label) if o.translate else o.label) for o in options)
 
 

@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.config import OutboxSettings
-from bot.conversation.locks import KeyedLocks
 from bot.domain.messages import Choice, Outbound
 from bot.domain.records import OutboundRecord
 from bot.observability.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.privacy.vault import AddressVault, VaultError
+from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Store
 from bot.transport.channel import Channel, ContactView, SendError, Throttle, Undeliverable
 

@@ -85,19 +85,29 @@ def split(text: str, limit: int, encoding: Encoding = Encoding.UCS2) -> list[str
     if it fits, ``[]`` if empty, else cut as the module says."""
     if units(text, encoding) <= limit:
         return [text] if text else []
-    atoms = _Atoms(text, encoding, limit)
+    return [p for p in _cut_all(_Atoms(text, encoding, limit), limit) if p.strip()]
+
+
+def _cut_all(atoms: _Atoms, limit: int, *, most: int | None = None,
+             ellipsis: str = "", last_limit: int = 0) -> list[str]:
+    """Cut ``atoms`` into parts of ``limit`` units. With ``most``, the part that
+    would be the last allowed one while text remains is cut at ``last_limit``
+    and ends with ``ellipsis``, and no part follows."""
     parts: list[str] = []
     pos = 0
     while pos < len(atoms.atoms):
         if atoms.prefix[-1] - atoms.prefix[pos] <= limit:
             parts.append(atoms.text(pos, len(atoms.atoms)))
             break
+        if most is not None and len(parts) == most - 1:
+            parts.append(atoms.text(pos, atoms.cut(pos, last_limit)).rstrip() + ellipsis)
+            break
         end = atoms.cut(pos, limit)
         part = atoms.text(pos, end).rstrip()
         if part:
             parts.append(part)
         pos = atoms.skip_space(end)
-    return [p for p in parts if p.strip()]
+    return parts
 
 
 def sms_segments(text: str, max_segments: int | None = None) -> list[str]:
@@ -119,23 +129,8 @@ def sms_segments(text: str, max_segments: int | None = None) -> list[str]:
     single, multi = LIMITS[info.encoding]
     ellipsis = ELLIPSIS[info.encoding]
     atoms = _Atoms(text, info.encoding, multi - units(ellipsis, info.encoding))
-    chunks: list[str] = []
-    pos = 0
-    while pos < len(atoms.atoms):
-        if atoms.prefix[-1] - atoms.prefix[pos] <= multi:
-            chunks.append(atoms.text(pos, len(atoms.atoms)))
-            break
-        if max_segments is not None and len(chunks) == max_segments - 1:
-            limit = (single if max_segments == 1 else multi) - units(ellipsis, info.encoding)
-            end = atoms.cut(pos, limit)
-            chunks.append(atoms.text(pos, end).rstrip() + ellipsis)
-            break
-        end = atoms.cut(pos, multi)
-        chunk = atoms.text(pos, end).rstrip()
-        if chunk:
-            chunks.append(chunk)
-        pos = atoms.skip_space(end)
-    return chunks
+    last = (single if max_segments == 1 else multi) - units(ellipsis, info.encoding)
+    return _cut_all(atoms, multi, most=max_segments, ellipsis=ellipsis, last_limit=last)
 
 
 def sms_bodies(text: str, limit: int) -> list[str]:

@@ -6,7 +6,7 @@ from channels.twilio.channel import MAX_BODY_CHARS, TwilioChannel, region_of
 from channels.twilio.errors import parse_retry_after, send_error
 from channels.twilio.gateway import STATUS_PATH, Sent, TwilioGateway
 from channels.twilio.identity import WHATSAPP_PREFIX, normalise_phone, phone_identity
-from channels.twilio.webhook import Form, FormError, media_of, required, signed, twiml
+from channels.twilio.webhook import Form, FormError, Signer, media_of, required, twiml
 
 __all__ = [
     "MAX_BODY_CHARS",
@@ -15,6 +15,7 @@ __all__ = [
     "Form",
     "FormError",
     "Sent",
+    "Signer",
     "TwilioChannel",
     "TwilioGateway",
     "media_of",
@@ -24,6 +25,5 @@ __all__ = [
     "region_of",
     "required",
     "send_error",
-    "signed",
     "twiml",
 ]

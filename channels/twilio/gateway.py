@@ -20,7 +20,6 @@ import aiohttp
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.config import Config
@@ -29,7 +28,7 @@ from bot.transport.channel import Handler, Route, SendError
 from bot.transport.context import ChannelContext
 from channels.twilio.errors import keep_retry_after, retry_after_headers, send_error
 from channels.twilio.identity import WHATSAPP_PREFIX
-from channels.twilio.webhook import Form, FormError, twiml, verified_form
+from channels.twilio.webhook import Form, FormError, Signer, twiml, verified_form
 
 __all__ = ["STATUS_PATH", "Sent", "TwilioGateway"]
 
@@ -57,7 +56,7 @@ class TwilioGateway:
         self._auth_token = settings.auth_token
         self._base_url = settings.api_base_url
         self._timeout = settings.send_timeout_seconds
-        self._validator = RequestValidator(settings.auth_token.get_secret_value())
+        self._signer = Signer(settings.auth_token.get_secret_value())
         self.public_url = config.server.public_url.rstrip("/")
         self.status_callback = self.public_url + STATUS_PATH
         self._http: AsyncTwilioHttpClient | None = None
@@ -131,7 +130,7 @@ class TwilioGateway:
         """A handler: verify, parse, hand to the conversations, answer once durable."""
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            form = await verified_form(request, self._validator, self.public_url)
+            form = await verified_form(request, self._signer, self.public_url)
             try:
                 inbound = parse(form)
             except FormError as exc:
@@ -156,7 +155,7 @@ class TwilioGateway:
         return [Route("POST", STATUS_PATH, self._status)]
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
-        form = await verified_form(request, self._validator, self.public_url)
+        form = await verified_form(request, self._signer, self.public_url)
         sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
         if not sid or not _STATUS.fullmatch(status):
             return web.Response(status=400, text="bad form")
