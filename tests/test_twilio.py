@@ -607,3 +607,36 @@ def test_the_one_signature_check_agrees_with_twilios(pairs: list[tuple[str, str]
     assert not Signer("other-token").signed(url, pairs, expected)
     assert not signer.signed(url, pairs, "")
     assert not signer.signed(url, pairs, "\udcff" + expected)  # not UTF-8: refused, no error
+
+
+async def test_our_form_body_is_the_one_aiohttp_would_send() -> None:
+    """FormEncodingHttpClient encodes the body itself (cheaper than aiohttp's
+    FormData): the bytes and Content-Type that reach the server are the same."""
+    from aiohttp import web
+    from twilio.http.async_http_client import AsyncTwilioHttpClient
+
+    from channels.twilio.http import FormEncodingHttpClient
+    from tests.fakes._loopback import serving
+
+    seen: list[tuple[str, bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.read()))
+        return web.json_response({})
+
+    server = web.Application()
+    server.router.add_post("/m", record)
+    data = {"To": "+243810000999", "Body": "Bonjour & merci, 1+1=2 — مرحبا 👋🏽 100%",
+            "StatusCallback": "https://bot.example.org/webhooks/twilio/status?a=b",
+            "MediaUrl": ["https://x.example/a", "https://x.example/b"]}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with serving(server) as base:
+        for client in (AsyncTwilioHttpClient(), FormEncodingHttpClient()):
+            try:
+                await client.request("POST", f"{base}/m", data=data, headers=headers,
+                                     auth=("AC1", "token"))
+            finally:
+                await client.close()
+    assert len(seen) == 2
+    assert seen[0] == seen[1]
+    assert seen[1][0] == "application/x-www-form-urlencoded"

@@ -19,7 +19,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot.config import Config
@@ -27,6 +26,7 @@ from bot.domain.messages import Inbound
 from bot.transport.channel import Handler, Route, SendError
 from bot.transport.context import ChannelContext
 from channels.twilio.errors import keep_retry_after, retry_after_headers, send_error
+from channels.twilio.http import FormEncodingHttpClient
 from channels.twilio.identity import WHATSAPP_PREFIX
 from channels.twilio.webhook import Form, FormError, Signer, twiml, verified_form
 
@@ -59,7 +59,7 @@ class TwilioGateway:
         self._signer = Signer(settings.auth_token.get_secret_value())
         self.public_url = config.server.public_url.rstrip("/")
         self.status_callback = self.public_url + STATUS_PATH
-        self._http: AsyncTwilioHttpClient | None = None
+        self._http: FormEncodingHttpClient | None = None
         self._client: Any = None
         self._users = 0
         self._status_owner: str | None = None
@@ -80,7 +80,7 @@ class TwilioGateway:
         trace.on_request_end.append(keep_retry_after)
         # max_retries stays None: twilio would then wrap the session in aiohttp_retry's
         # RetryClient, and the outbox's backoff must be the only retry.
-        self._http = AsyncTwilioHttpClient(timeout=self._timeout, trace_configs=[trace])
+        self._http = FormEncodingHttpClient(timeout=self._timeout, trace_configs=[trace])
         # environment={}: TWILIO_EDGE / TWILIO_REGION would otherwise rewrite the host.
         client = Client(self._account_sid, self._auth_token.get_secret_value(),
                         http_client=self._http, environment={})
