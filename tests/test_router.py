@@ -84,4 +84,4 @@ def test_a_staff_command_is_a_slash_and_a_command_name() -> None:
     assert is_staff_command("/HELP")
     assert not is_staff_command("/start")  # Telegram's start: the START keyword
     assert not is_staff_command("help") and not is_staff_command("/") and not is_staff_command("")
-    assert not is_staff_command("/queued")
+    assert not is_staff_command("/queued") and not is_staff_command("/ queue")

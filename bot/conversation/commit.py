@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.conversation.turn import Turn
-from bot.domain.effects import SetLanguage
 from bot.domain.messages import Outbound
 from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
 
@@ -34,19 +33,13 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
     replies: tuple[Outbound, ...] = ()
     if turn.parts:
         reply = Outbound(text="\n".join(turn.parts), choices=turn.choices,
-                         language=_language(contact, turn) or state.language)
+                         language=state.language)
         replies = (reply,)
         write.outbound.append(NewOutbound(
             contact_id=contact.id, channel=contact.channel,
             address_sealed=contact.address_sealed, kind=reply.kind,
             payload=outbound_payload(reply), priority=10))
     return write, replies
-
-
-def _language(contact: Contact, turn: Turn) -> str | None:
-    """The contact's language once the turn is stored."""
-    chosen = [e.language for e in turn.effects if isinstance(e, SetLanguage)]
-    return chosen[-1] if chosen else contact.language
 
 
 def outbound_payload(message: Outbound) -> dict[str, object]:

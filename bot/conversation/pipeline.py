@@ -15,9 +15,7 @@ from bot.conversation.flow import IDLE
 from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
-from bot.domain.effects import (
-    SetLanguage,
-)
+from bot.domain.effects import SetLanguage
 from bot.domain.messages import Inbound, Outbound
 from bot.domain.records import Contact
 from bot.i18n.catalogue import _, language

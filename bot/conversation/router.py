@@ -33,9 +33,9 @@ STAFF_COMMANDS = frozenset({
 def is_staff_command(text: str) -> bool:
     """Whether ``text`` is a staff command ("/queue urgent"). Such a message is
     never a keyword ("/help" is not HELP): from a resident it is unknown input."""
-    if not text.startswith("/"):
+    if not text.startswith("/") or not text[1:2].strip():  # "/", "/ queue": not commands
         return False
-    return text[1:].split(maxsplit=1)[0].lower() in STAFF_COMMANDS if text[1:].strip() else False
+    return text[1:].split(maxsplit=1)[0].lower() in STAFF_COMMANDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,8 @@ class StaffDesk(Protocol):
 
 class Router:
     """Runs the routes in order, in the person's language. A route that passes
-    the turn on changes nothing; one that sets the language (a first contact,
-    a choice from the language menu) answers in the new one itself."""
+    the turn on leaves the language as it was; one that sets it (a first
+    contact, a choice from the language menu) answers in the new one itself."""
 
     __slots__ = ("_routes",)
 
@@ -79,9 +79,8 @@ class Router:
 def standard_routes(steps: Steps, detector: LanguageDetector,
                     desk: StaffDesk | None = None) -> list[Route]:
     """The product's order (see the module's docstring)."""
-    keywords = GlobalKeywords(steps)
-    return [FirstContact(steps, detector), OptedOutGate(), keywords, StaffSlot(desk),
-            ActiveFlow(steps), MainMenu(steps)]
+    return [FirstContact(steps, detector), OptedOutGate(), GlobalKeywords(steps),
+            StaffSlot(desk), ActiveFlow(steps), MainMenu(steps)]
 
 
 class FirstContact:
