@@ -85,6 +85,13 @@ def test_a_draft_no_flow_declares_cannot_be_stored() -> None:
     class Stray(Draft):
         kind = "stray"
 
+        def to_data(self) -> dict[str, object]:
+            return {}
+
+        @classmethod
+        def from_data(cls, data: object) -> Stray:
+            return cls()
+
     with pytest.raises(ValueError, match="not declared"):
         DraftCodec([ReportDraft]).encode(Stray())
     with pytest.raises(ValueError, match="declared twice"):

@@ -9,6 +9,7 @@ an older version, a flow since removed) is dropped, and the flow starts over.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
@@ -16,20 +17,20 @@ JSONData = dict[str, Any]
 MARK = "draft"
 
 
-class Draft:
+class Draft(ABC):
     """Base of every flow's draft: a ``kind`` and a round trip to plain data."""
 
     __slots__ = ()
     kind: ClassVar[str]
 
-    def to_data(self) -> JSONData:
-        raise NotImplementedError
+    @abstractmethod
+    def to_data(self) -> JSONData: ...
 
     @classmethod
+    @abstractmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
         """Rebuild from :meth:`to_data`'s output; raise KeyError, TypeError or
         ValueError when it cannot be this draft."""
-        raise NotImplementedError
 
 
 class DraftCodec:
