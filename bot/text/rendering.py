@@ -40,8 +40,9 @@ def render(message: Outbound, caps: Capabilities) -> Rendered:
     else:
         parts = split(text, caps.max_chars) or [text]
     if caps.billed_by_segment:
+        # each body is billed on its own (its own encoding): the cost is their sum
         part_segments = tuple(max(1, measure(part).segments) for part in parts)
-        segments = max(1, measure(text).segments) if len(parts) > 1 else part_segments[0]
+        segments = sum(part_segments)
     else:
         part_segments = (1,) * len(parts)
         segments = len(parts)
