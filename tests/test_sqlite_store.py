@@ -99,3 +99,26 @@ async def test_database_errors_reach_callers_as_store_errors(tmp_path: Path) -> 
         await store.commit_turn(TurnWrite(contact=contact(2), session=None))
     assert not isinstance(writing.value, sqlite3.Error)
     await store.close()
+
+
+async def test_a_row_that_no_longer_decodes_is_a_store_error_not_a_hang(tmp_path: Path) -> None:
+    """A damaged session row fails the turns that read it, with StoreError, at once:
+    before, the group read died on it and its waiters waited for ever."""
+    path = tmp_path / "damaged.db"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.commit_turn(TurnWrite(contact=contact(1), session=Session(
+        "k1:c1", "menu", {"ok": True}, NOW)))
+    await store.close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE sessions SET data = 'not json' WHERE contact_id = 'k1:c1'")
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        with pytest.raises(StoreError):
+            await asyncio.wait_for(store.begin_turn("k1:c1", ("sms", "SM9")), 5)
+        with pytest.raises(StoreError):
+            await store.load("k1:c1")
+        assert (await asyncio.wait_for(store.begin_turn("k1:c2", None), 5)) == (False, None)
+    finally:
+        await store.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -279,3 +279,65 @@ async def test_a_change_of_language_or_opt_out_rewrites_a_kept_contact(store: St
     assert (convo.contact.language, convo.contact.opted_out) == ("sw", True)
     assert convo.contact.last_inbound_at == later
     assert (await store.begin_turn("k1:c1", None))[1] == convo
+
+
+async def test_schema_version_is_the_backends_newest(store: Store) -> None:
+    from bot.storage.sqlite.schema import MIGRATIONS
+
+    expected = len(MIGRATIONS) if isinstance(store, SQLiteStore) else 1
+    assert await store.schema_version() == expected
+
+
+async def test_session_data_is_kept_as_json_in_utc(store: Store) -> None:
+    """What a session holds comes back as the store keeps it, not as it was handed in:
+    JSON (a tuple becomes a list, a number key a string), the time in UTC; and a later
+    change to the object handed in changes nothing stored."""
+    data: dict[object, object] = {"media": ("photo",), 3: "three"}
+    eastern = NOW.astimezone(timezone(timedelta(hours=3)))
+    session = Session("k1:c1", "report.area", data, eastern)  # type: ignore[arg-type]
+    await store.commit_turn(TurnWrite(contact=contact(1), session=session))
+    data["media"] = ("changed",)
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.session is not None
+    assert convo.session.data == {"media": ["photo"], "3": "three"}
+    assert convo.session.updated_at == NOW and convo.session.updated_at.utcoffset() == timedelta(0)
+
+
+async def test_an_empty_answer_or_error_replaces_the_old_one(store: Store) -> None:
+    """``None`` keeps what is stored; an empty string is a value (SQL's COALESCE)."""
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, effects=[report("CCC444")]))
+    await store.set_report_status("CCC444", ReportStatus.IN_REVIEW, public_reply="Done", now=NOW)
+    await store.set_report_status("CCC444", ReportStatus.CLOSED, public_reply=None, now=NOW)
+    got = await store.report_by_ref("CCC444")
+    assert got is not None and got.public_reply == "Done"
+    await store.set_report_status("CCC444", ReportStatus.CLOSED, public_reply="", now=NOW)
+    got = await store.report_by_ref("CCC444")
+    assert got is not None and got.public_reply == ""
+
+
+async def test_an_advisory_names_each_area_once(store: Store) -> None:
+    await store.add_advisory(severity="info", areas=["goma", "beni", "goma"],
+                             texts={"en": "twice"}, now=NOW)
+    latest = await store.latest_advisory("goma", NOW)
+    assert latest is not None and latest.areas == ("beni", "goma")
+
+
+async def test_reports_filter_by_category_and_limit(store: Store) -> None:
+    for n, (ref, category) in enumerate([("DDD222", "threat"), ("DDD333", "displacement"),
+                                         ("DDD444", "threat")]):
+        await store.commit_turn(TurnWrite(contact=contact(n), session=None,
+                                          at=NOW + timedelta(minutes=n),
+                                          effects=[report(ref, category=category)]))
+    threats = await store.list_reports(category="threat")
+    assert [r.ref for r in threats] == ["DDD444", "DDD222"]  # newest first
+    assert [r.ref for r in await store.list_reports(limit=1)] == ["DDD444"]
+
+
+async def test_a_released_claim_is_due_again_untried(store: Store) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
+        NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "back"})]))
+    now = datetime.now(UTC)
+    (claimed,) = await store.claim_outbound(now, 10, now + timedelta(hours=1))
+    await store.outbound_release(claimed.id)
+    (again,) = await store.claim_outbound(now, 10, now + timedelta(hours=1))
+    assert again.id == claimed.id and again.attempts == 0

@@ -8,6 +8,7 @@ between, so no other turn sees half of one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -138,7 +139,9 @@ class MemoryStore(Store):
             if write.session is None:
                 self._sessions.pop(cid, None)
             else:
-                self._sessions[cid] = write.session
+                s = write.session  # kept as SQLite keeps it: JSON data, UTC time
+                self._sessions[cid] = replace(s, data=json.loads(json.dumps(s.data)),
+                                              updated_at=s.updated_at.astimezone(UTC))
             areas = self._subs.setdefault(cid, {})
             for area, on in changes.subscribed:
                 if on:
@@ -200,7 +203,8 @@ class MemoryStore(Store):
         if report is None:
             return False
         self._reports[ref] = replace(report, status=status, updated_at=now,
-                                     public_reply=public_reply or report.public_reply)
+                                     public_reply=report.public_reply if public_reply is None
+                                     else public_reply)
         return True
 
     # audience -------------------------------------------------------------
@@ -255,7 +259,9 @@ class MemoryStore(Store):
         found = False
         for q in self._outbox.values():
             if q.channel == channel and q.external_id == external_id:
-                q.delivery, q.last_error, found = status, error or q.last_error, True
+                q.delivery, found = status, True
+                if error is not None:
+                    q.last_error = error
         return found
 
     async def outbound_sent(

@@ -58,9 +58,11 @@ def store_error(exc: BaseException, doing: str) -> StoreError:
 
 @contextmanager
 def translated(doing: str) -> Iterator[None]:
+    """SQLite's, the disk's and a stored row's failures (a value that no longer
+    decodes) as :class:`StoreError`: the only error a backend raises."""
     try:
         yield
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, ValueError, TypeError, KeyError) as exc:
         raise store_error(exc, doing) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,9 +13,10 @@ from bot.storage.sqlite import queries
 from bot.storage.sqlite.connection import (
     Connections,
     every,
+    immediate,
+    in_thread,
     one,
     parse_ts,
-    rollback,
     translated,
     ts,
 )
@@ -83,22 +85,18 @@ class SQLiteAudience(Connections, AudienceStore):
         self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
         expires_at: datetime | None = None,
     ) -> int:
-        async with self._write_lock:
-            conn = self._w
-            with translated("adding an advisory"):
-                await conn.execute("BEGIN IMMEDIATE")
-                try:
-                    cursor = await conn.execute(
-                        "INSERT INTO advisories (created_at, severity, texts, expires_at)"
-                        " VALUES (?, ?, ?, ?)",
-                        (ts(now), severity, json.dumps(texts, ensure_ascii=False),
-                         ts(expires_at) if expires_at else None))
-                    advisory_id = int(cursor.lastrowid or 0)
-                    await conn.executemany(
-                        "INSERT INTO advisory_areas (advisory_id, area) VALUES (?, ?)",
-                        [(advisory_id, area) for area in areas])
-                    await conn.execute("COMMIT")
-                except BaseException:
-                    await rollback(conn)
-                    raise
+        row = (ts(now), severity, json.dumps(texts, ensure_ascii=False),
+               ts(expires_at) if expires_at else None)
+        distinct = sorted(set(areas))
+
+        def add(c: sqlite3.Connection) -> int:
+            cursor = c.execute("INSERT INTO advisories (created_at, severity, texts, expires_at)"
+                               " VALUES (?, ?, ?, ?)", row)
+            advisory_id = int(cursor.lastrowid or 0)
+            c.executemany("INSERT INTO advisory_areas (advisory_id, area) VALUES (?, ?)",
+                          [(advisory_id, area) for area in distinct])
             return advisory_id
+
+        async with self._write_lock:
+            with translated("adding an advisory"):
+                return await in_thread(self._w, immediate(add))

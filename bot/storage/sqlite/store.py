@@ -37,12 +37,12 @@ from bot.storage.sqlite.connection import (
     one,
     rollback,
     sqlite_path,
+    translated,
 )
-from bot.storage.sqlite.queries import claim_query, seen_query
 from bot.storage.sqlite.queue import SQLiteOutbox
 from bot.storage.sqlite.reports import SQLiteAudience, SQLiteReports
 
-__all__ = ["WAL_CHECKPOINT_PAGES", "SQLiteStore", "claim_query", "seen_query", "sqlite_path"]
+__all__ = ["WAL_CHECKPOINT_PAGES", "SQLiteStore", "sqlite_path"]
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
 RECENT_CONVERSATIONS = 10_000  # about 1 kB each
@@ -80,7 +80,9 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
 
     # conversations -------------------------------------------------------
     async def load(self, contact_id: str) -> Conversation | None:
-        return queries.conversation(await one(self._r, queries.LOAD, (contact_id,)))
+        row = await one(self._r, queries.LOAD, (contact_id,))
+        with translated("reading a conversation"):
+            return queries.conversation(row)
 
     async def inbound_seen(self, channel: str, external_id: str) -> bool:
         row = await one(self._r, "SELECT 1 FROM inbound_seen WHERE channel = ? AND"
@@ -110,10 +112,12 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
             try:
                 found = await self._read_many([c for c, _k, _f in batch],
                                               [k for _c, k, _f in batch if k is not None])
-            except StoreError as exc:
+            except Exception as exc:  # every waiter hears of it, none waits forever
+                error = exc if isinstance(exc, StoreError) else StoreError(
+                    f"reading conversations failed ({type(exc).__name__})")
                 for _c, _k, future in batch:
                     if not future.done():
-                        future.set_exception(exc)
+                        future.set_exception(error)
                 continue
             conversations, seen = found
             for contact_id, key, future in batch:
@@ -124,7 +128,7 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
     async def _read_many(self, contact_ids: list[str], keys: list[tuple[str, str]]
                          ) -> tuple[dict[str, Conversation], set[tuple[str, str]]]:
         conversations_sql = queries.conversations_query(len(contact_ids))
-        seen_sql = seen_query(len(keys))
+        seen_sql = queries.seen_query(len(keys))
         seen_args = [part for key in keys for part in key]
 
         def read(c: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
@@ -132,8 +136,9 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
             return rows, c.execute(seen_sql, seen_args).fetchall() if keys else []
 
         rows, found = await in_thread(self._r, read)
-        conversations = {c.contact.id: c for c in map(queries.conversation, rows)
-                         if c is not None}
+        with translated("reading conversations"):
+            conversations = {c.contact.id: c for c in map(queries.conversation, rows)
+                             if c is not None}
         return conversations, {(str(r[0]), str(r[1])) for r in found}
 
     async def commit_turn(self, write: TurnWrite) -> bool:
@@ -236,7 +241,7 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
         statements = _statements(items)
         keys = [i.inbound_key for i in items
                 if isinstance(i, TurnRows) and i.inbound_key is not None]
-        seen_sql, seen_args = seen_query(len(keys)), [part for key in keys for part in key]
+        seen_sql, seen_args = queries.seen_query(len(keys)), [part for key in keys for part in key]
 
         def commit(c: sqlite3.Connection) -> set[tuple[str, str]]:
             replayed = set()
