@@ -28,7 +28,7 @@ from bot.observability.metrics import Metrics
 from bot.outbox.ratelimit import RateLimiter
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.locks import KeyedLocks
-from bot.storage.ports import Store
+from bot.storage.ports import OutboxStore
 from bot.transport.channel import Channel, ContactView, SendError, Throttle, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def message_of(record: OutboundRecord) -> Outbound:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, channels: Mapping[str, Channel], vault: AddressVault,
+    def __init__(self, store: OutboxStore, channels: Mapping[str, Channel], vault: AddressVault,
                  *, settings: OutboxSettings | None = None,
                  metrics: Metrics | None = None) -> None:
         self._store = store

@@ -12,11 +12,11 @@ from __future__ import annotations
 from abc import abstractmethod
 
 from bot.domain.effects import SubmitReport, TurnChanges
-from bot.domain.records import Contact, Conversation, NewOutbound, NewReport, TurnWrite
+from bot.domain.records import Contact, NewOutbound, NewReport, TurnWrite
 
 
 class TurnChangeSet(TurnChanges):
-    """A turn's effects, gathered; :meth:`applied` runs them."""
+    """A turn's effects, gathered; :meth:`apply` runs them."""
 
     def __init__(self, write: TurnWrite) -> None:
         self.write = write
@@ -24,10 +24,10 @@ class TurnChangeSet(TurnChanges):
         self.opted_out = write.contact.opted_out
         self.erased = False
 
-    def applied(self) -> TurnChangeSet:
+    def apply(self) -> None:
+        """Apply the turn's effects, in order."""
         for effect in self.write.effects:
             effect.apply(self)
-        return self
 
     def set_language(self, language: str) -> None:
         self.language = language
@@ -56,12 +56,6 @@ class TurnChangeSet(TurnChanges):
             return None if self.write.keep_contact else c
         return Contact(c.id, c.person, c.channel, c.address_sealed, self.language,
                        self.opted_out, c.created_at, self.write.moment)
-
-    def after(self) -> Conversation | None:
-        """The conversation as the next turn reads it; None once erased."""
-        if self.erased:
-            return None
-        return Conversation(self.contact_row() or self.write.contact, self.write.session)
 
     def new_report(self, report: SubmitReport) -> NewReport:
         w, c = self.write, self.write.contact

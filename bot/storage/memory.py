@@ -120,7 +120,7 @@ class MemoryStore(Store):
         if write.inbound_key is not None and write.inbound_key in self._seen:
             return False
         changes = _MemoryChanges(write)
-        changes.applied()
+        changes.apply()
         refs = [r.ref for r in changes.reports]
         if len(set(refs)) < len(refs) or any(ref in self._reports for ref in refs):
             raise StoreError("the turn could not be stored (report reference taken)")

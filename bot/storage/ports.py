@@ -21,7 +21,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.effects import TurnChanges
 from bot.domain.records import (
     Advisory,
     Conversation,
@@ -33,7 +32,7 @@ from bot.domain.records import (
 from bot.storage.seams import ConversationLocks
 
 __all__ = ["AudienceStore", "ConversationStore", "OutboxStore", "ReportStore", "Store",
-           "StoreBusy", "StoreError", "TurnChanges"]
+           "StoreBusy", "StoreError"]
 
 
 class StoreError(Exception):

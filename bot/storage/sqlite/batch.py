@@ -72,26 +72,34 @@ class SQLiteTurnChanges(TurnChangeSet):
     def rows(self) -> TurnRows:
         w, cid = self.write, self.write.contact.id
         marks = [] if w.inbound_key is None else [Mark("inbound", (*w.inbound_key, self.now))]
+        contact = None if self.erased else self.contact_row()
         if self.erased:
             marks += [Mark(name, (cid,)) for name in ("erase_contact", "erase_session",
                                                        "erase_subs", "erase_outbox",
                                                        "erase_reports")]
         else:
-            c = self.contact_row()
-            if c is not None:
-                marks.append(Mark("contact", (c.id, c.person, c.channel, c.address_sealed,
-                                              c.language, int(c.opted_out), ts(c.created_at),
-                                              ts(c.last_inbound_at))))
+            if contact is not None:
+                marks.append(Mark("contact", (
+                    contact.id, contact.person, contact.channel, contact.address_sealed,
+                    contact.language, int(contact.opted_out), self._ts(contact.created_at),
+                    self._ts(contact.last_inbound_at))))
             s = w.session
             marks.append(Mark("session_delete", (cid,)) if s is None else
-                         Mark("session", (cid, s.step, _json(s.data), ts(s.updated_at))))
+                         Mark("session", (cid, s.step, _json(s.data), self._ts(s.updated_at))))
             marks += self.owned
         marks += self.kept
-        queued = ts(datetime.now(UTC))
-        marks += [Mark("outbox", (queued, o.contact_id, o.channel, o.address_sealed, o.kind,
-                                  o.priority, _json(o.payload), queued))
-                  for o in self.outbound()]
-        return TurnRows(cid, w.inbound_key, marks, self.after())
+        outbound = self.outbound()
+        if outbound:
+            queued = ts(datetime.now(UTC))
+            marks += [Mark("outbox", (queued, o.contact_id, o.channel, o.address_sealed, o.kind,
+                                      o.priority, _json(o.payload), queued))
+                      for o in outbound]
+        after = None if self.erased else Conversation(contact or w.contact, w.session)
+        return TurnRows(cid, w.inbound_key, marks, after)
+
+    def _ts(self, moment: datetime) -> str:
+        """The turn's own moment (most of a turn's) is formatted once."""
+        return self.now if moment is self.write.moment else ts(moment)
 
 
 class BatchSQL:

@@ -143,7 +143,7 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
 
     async def commit_turn(self, write: TurnWrite) -> bool:
         changes = SQLiteTurnChanges(write)
-        changes.applied()
+        changes.apply()
         return await self._submit(changes.rows())
 
     async def _submit_mark(self, statement: str, params: tuple[Any, ...]) -> None:
