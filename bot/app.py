@@ -81,12 +81,8 @@ class App:
         return channel
 
     def identity(self, channel: str, address: str) -> str:
-        """The normalised identity behind ``address``, as channel ``channel`` says (its
-        plug-in, for a channel not added in this process); :class:`UnknownChannel`
-        for a name neither knows."""
-        found = self.channels.get(channel)
-        if found is not None:
-            return found.identity(address)
+        """The normalised identity behind ``address``, as the plug-in of channel
+        ``channel`` says; :class:`UnknownChannel` for a name no plug-in has."""
         known = self._plugins.get(channel)
         if known is None:  # raises UnknownChannel for a name no plug-in has
             known = self._plugins[channel] = plugin(channel)

@@ -31,7 +31,6 @@ from channels.twilio import (
     TwilioChannel,
     TwilioGateway,
     media_of,
-    region_of,
     required,
 )
 
@@ -89,7 +88,7 @@ class SmsChannel(TwilioChannel):
 def build(config: Config, context: ChannelContext) -> SmsChannel:
     settings = config.twilio
     return SmsChannel(TwilioGateway.of(config, context), settings.sms_from,
-                      settings.sms_per_second, region_of(config))
+                      settings.sms_per_second)
 
 
 def _enabled(config: Config) -> bool:

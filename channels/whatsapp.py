@@ -37,7 +37,6 @@ from channels.twilio import (
     TwilioChannel,
     TwilioGateway,
     media_of,
-    region_of,
     required,
 )
 
@@ -114,10 +113,10 @@ class WhatsAppChannel(TwilioChannel):
     capabilities = Capabilities(buttons=False, max_chars=MAX_BODY_CHARS,
                                 cutting=Cutting.SEGMENTS)
 
-    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float, region: str,
+    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float,
                  policy: WindowPolicy) -> None:
         super().__init__(gateway, sender if sender.startswith(PREFIX) else PREFIX + sender,
-                         per_second, region)
+                         per_second)
         self._policy = policy
 
     def prepare(self, message: Outbound, contact: ContactView, now: datetime
@@ -150,7 +149,7 @@ def build(config: Config, context: ChannelContext) -> WhatsAppChannel:
     policy = WindowPolicy(settings.whatsapp_templates, settings.whatsapp_fallback_sms,
                           context.has_channel)
     return WhatsAppChannel(TwilioGateway.of(config, context), settings.whatsapp_from,
-                           settings.whatsapp_per_second, region_of(config), policy)
+                           settings.whatsapp_per_second, policy)
 
 
 def _enabled(config: Config) -> bool:

@@ -2,9 +2,10 @@
 
 A channel verifies and parses what arrives, hands an :class:`Inbound` to its
 :class:`~bot.transport.context.ChannelContext` and sends what the outbox gives
-it. What is particular to a medium (how an address names a person, carrier
-keywords, WhatsApp's 24-hour window) is the channel's own policy, declared
-here with defaults; no business rules live in a channel.
+it. What is particular to a medium (carrier keywords, WhatsApp's 24-hour window)
+is the channel's own policy, declared here with defaults; how an address names
+a person is its plug-in's (bot.transport.registry). No business rules live in
+a channel.
 """
 
 from __future__ import annotations
@@ -148,12 +149,6 @@ async def send_parts(parts: Sequence[str], message: Outbound,
 NO_KEYWORDS: Mapping[str, Keyword] = MappingProxyType({})
 
 
-def named_identity(channel: str, address: str) -> str:
-    """``<channel>:<address, casefolded>``: the identity on a channel whose
-    addresses are names."""
-    return f"{channel}:{address.strip().casefold()}"
-
-
 class Channel(ABC):
     """A medium Sauti talks on. Only :meth:`send` must be written; every other
     hook has a default that suits a channel with no lifetime, webhooks, rates
@@ -179,11 +174,6 @@ class Channel(ABC):
     def routes(self) -> Sequence[Route]:
         """The webhooks this channel serves on ``sauti serve``."""
         return ()
-
-    def identity(self, address: str) -> str:
-        """The one identity of the person behind ``address`` on this channel
-        (what their pseudonyms are keyed on)."""
-        return named_identity(self.name, address)
 
     def prepare(self, message: Outbound, contact: ContactView, now: datetime
                 ) -> Dispatch | Undeliverable:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
 from bot.config import Config
-from bot.transport.channel import Channel, UnknownChannel, named_identity
+from bot.transport.channel import Channel, UnknownChannel
 from bot.transport.context import ChannelContext
 
 GROUP = "sauti.channels"
@@ -21,9 +21,10 @@ GROUP = "sauti.channels"
 @dataclass(frozen=True, slots=True)
 class ChannelPlugin:
     """``build`` makes the channel; ``enabled`` says whether the config turns it on
-    for ``sauti serve``; ``identify(config, address)`` is the identity the channel
-    would give (:meth:`Channel.identity`), for a channel not built in this process
-    (a message queued before the channel starts)."""
+    for ``sauti serve``; ``identify(config, address)`` is the one identity of the
+    person behind an address on this channel (what pseudonyms are keyed on),
+    ``<channel>:<address, casefolded>`` by default. It needs no built channel: a
+    message can be queued for a channel this process does not run."""
 
     name: str
     build: Callable[[Config, ChannelContext], Channel]
@@ -32,7 +33,7 @@ class ChannelPlugin:
 
     def identity(self, config: Config, address: str) -> str:
         if self.identify is None:
-            return named_identity(self.name, address)
+            return f"{self.name}:{address.strip().casefold()}"
         return self.identify(config, address)
 
 

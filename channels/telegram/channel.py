@@ -241,9 +241,6 @@ class TelegramChannel(Channel):
 
     # sending ---------------------------------------------------------------
 
-    def identity(self, address: str) -> str:
-        return telegram_identity(address)
-
     def throttles(self, address: str, rendered: Rendered) -> Sequence[Throttle]:
         """Bot-wide first (the outbox pauses it on a 429), then per chat: a group
         (its chat id is negative) takes about 20 a minute, a person 1 a second."""

@@ -18,19 +18,15 @@ MAX_BODY_CHARS = 1600  # Twilio refuses a longer Body (error 21617)
 
 
 class TwilioChannel(Channel):
-    """A channel whose messages go through the bot's one :class:`TwilioGateway`.
-
-    ``region``: where a national number (no country code) is taken to be."""
+    """A channel whose messages go through the bot's one :class:`TwilioGateway`."""
 
     webhook_path: str
     parse: Callable[[Form], Inbound]
 
-    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float,
-                 region: str) -> None:
+    def __init__(self, gateway: TwilioGateway, sender: str, per_second: float) -> None:
         self._gateway = gateway
         self._sender = sender
         self._per_second = per_second
-        self._region = region
 
     async def start(self) -> None:
         await self._gateway.acquire()
@@ -42,13 +38,10 @@ class TwilioChannel(Channel):
         return [Route("POST", self.webhook_path, self._gateway.webhook(type(self).parse)),
                 *self._gateway.status_routes(self.name)]
 
-    def identity(self, address: str) -> str:
-        """The E.164 number: the same person on SMS and WhatsApp."""
-        return phone_identity(address, self._region)
-
     @staticmethod
     def identity_in(config: Config, address: str) -> str:
-        """:meth:`identity` for a channel built from ``config``."""
+        """The E.164 number: the same person on SMS and WhatsApp (a national
+        number is taken to be in the mission's first region)."""
         return phone_identity(address, region_of(config))
 
 
