@@ -19,7 +19,7 @@ def policy(templates: dict[str, dict[str, str]] | None = None, fallback: bool = 
 
 
 def seen(ago: timedelta | None) -> ContactView:
-    return ContactView(None if ago is None else NOW - ago, opted_out=False)
+    return ContactView(None if ago is None else NOW - ago)
 
 
 def test_inside_the_window_goes_as_is() -> None:

@@ -184,7 +184,7 @@ class Dispatcher:
         if first is None:
             await self._fail(record, "channel not available", now)
             return
-        decided = first.prepare(message, ContactView(record.last_inbound_at, record.opted_out),
+        decided = first.prepare(message, ContactView(record.last_inbound_at),
                                 now)
         if isinstance(decided, Undeliverable):
             await self._fail(record, decided.reason, now)

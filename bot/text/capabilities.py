@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.messages import Outbound
-
 __all__ = ["Capabilities", "Cutting", "Rendered"]
 
 
@@ -37,10 +35,9 @@ class Rendered:
     """An :class:`Outbound` as one channel sends it, rendered once per send.
 
     ``parts``: the texts to send in order (at least one); ``part_segments``:
-    the SMS segments of each; ``segments``: those of the whole text (the cost a
-    segment-billed sender is throttled by)."""
+    the SMS segments of each; ``segments``: what the whole send is billed, their
+    sum (the cost a segment-billed sender is throttled by)."""
 
-    message: Outbound
     text: str
     parts: tuple[str, ...]
     part_segments: tuple[int, ...]

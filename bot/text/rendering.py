@@ -46,4 +46,4 @@ def render(message: Outbound, caps: Capabilities) -> Rendered:
     else:
         part_segments = (1,) * len(parts)
         segments = len(parts)
-    return Rendered(message, text, tuple(parts), part_segments, segments)
+    return Rendered(text, tuple(parts), part_segments, segments)

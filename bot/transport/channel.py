@@ -65,7 +65,6 @@ class ContactView:
     """What the outbox knows of the person a message goes to."""
 
     last_inbound_at: datetime | None
-    opted_out: bool
 
 
 @dataclass(frozen=True, slots=True)
