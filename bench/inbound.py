@@ -265,7 +265,9 @@ async def measure(kind: str, args: argparse.Namespace, fake: FakeTwilio, tmp: Pa
             f'[storage]\nurl = "sqlite:///{db}"\n'
             f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
             f'public_url = "{PUBLIC_URL}"\n'
-            '[privacy]\npseudonym_key = "bench-key"\ncontact_key = "bench-c"\n'
+            # sauti serve wants real keys
+            '[privacy]\npseudonym_key = "k2:Wv3TqP0bLdJmB5uM2yHx9sKcVn8eRfGz7aQo1NtYiE4"\n'
+            'contact_key = "k2:Rj6LhT2wKpX9mCv4bNsQ8yZdF0gUaE3oVt5iWx7MnB1"\n'
             f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
             f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
             f'api_base_url = "{fake.base_url}"\nsms_per_second = {args.sms_per_second}\n')

@@ -15,14 +15,13 @@ from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
 from bot.observability.metrics import Metrics
 from bot.outbox.dispatcher import Dispatcher
-from bot.privacy.vault import AddressVault
+from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
 from moderation.anonymise import Anonymiser
-from moderation.pseudonym import Pseudonymiser
 
 
 class App:
@@ -40,8 +39,8 @@ class App:
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
         )
-        self.vault = AddressVault(config.privacy.contact_key.get_secret_value())
-        self.pseudonyms = Pseudonymiser(config.privacy.pseudonym_key.get_secret_value())
+        self.vault = contact_vault(config.privacy)
+        self.pseudonyms = pseudonymiser(config.privacy)
         self.channels: dict[str, Channel] = {}
         self._plugins: dict[str, ChannelPlugin] = {}
         self.metrics = Metrics()

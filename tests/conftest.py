@@ -23,6 +23,10 @@ from bot.text.rendering import render_text
 from bot.transport.channel import Capabilities, Channel, Rendered, SendResult
 
 ROOT = Path(__file__).resolve().parent.parent
+# Real privacy keys, made for the tests: `sauti serve` refuses to start without such
+# keys (bot/config/keys.py), so a config file it is started with includes these lines.
+REAL_KEYS_TOML = ('[privacy]\npseudonym_key = "k2:6ul3ynuAWaDp-pW7BxescK1LJfTzb4AUqchqgatFz0I"\n'
+                  'contact_key = "k2:puqh9hofMEDR7A8_n0KCCcuTYo2Ml4YSUSjMVuX2OZ8"\n')
 
 
 async def start_sauti(*args: str, cwd: Path) -> asyncio.subprocess.Process:

@@ -15,7 +15,7 @@ import pytest
 from bot.app import App
 from bot.domain.records import Contact, NewOutbound, TurnWrite
 from bot.web.service import Service
-from tests.conftest import make_config, start_sauti
+from tests.conftest import REAL_KEYS_TOML, make_config, start_sauti
 from tests.fakes.twilio import FakeTwilio
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -125,7 +125,7 @@ async def test_sigterm_with_a_rate_limited_backlog_stops_at_once(tmp_path: Path)
             f'[server]\nhost = "127.0.0.1"\nport = {port}\npublic_url = "http://127.0.0.1:{port}"\n'
             f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
             f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
-            f'api_base_url = "{fake.base_url}"\nsms_per_second = 0.2\n')
+            f'api_base_url = "{fake.base_url}"\nsms_per_second = 0.2\n' + REAL_KEYS_TOML)
         proc = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
         try:
             url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"

@@ -41,7 +41,7 @@ from channels.telegram import (
     parse_update,
     send_error,
 )
-from tests.conftest import code_of, make_config, start_sauti
+from tests.conftest import REAL_KEYS_TOML, code_of, make_config, start_sauti
 from tests.fakes.telegram import (
     FakeTelegram,
     make_callback_update,
@@ -58,7 +58,7 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning")
 
 TOKEN = "123:ABC"
-SECRET = "s3cret-Token_1"
+SECRET = "s3cret-Token_1-long-enough-for-webhooks"
 PUBLIC = "https://bot.example.org"
 TUMAINI, ZAWADI, BAHATI, NEEMA = 700001, 700002, 700003, 700004  # invented user ids
 
@@ -458,7 +458,7 @@ async def test_a_refused_token_stops_serve_with_one_line_that_hides_it(
     cfg.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/s.db"\n'
                    '[server]\nhost = "127.0.0.1"\nport = 0\n'
                    f'[telegram]\nenabled = true\ntoken = "{wrong}"\n'
-                   f'api_base_url = "{tg.base_url}"\n')
+                   f'api_base_url = "{tg.base_url}"\n' + REAL_KEYS_TOML)
     proc = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2

@@ -9,13 +9,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import console, db, logs, reports, serve
-from bot.cli.command import Command, UsageError
+from bot.cli import console, db, keys, logs, reports, serve
+from bot.cli.command import Command, UsageError, require_real_keys
 from bot.config import ConfigError, load_config
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports)
+GROUPS = (console, serve, db, reports, keys)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(_level(args))
     try:
         config = load_config(getattr(args, "config", None))
+        if getattr(args, "real_keys", False):
+            require_real_keys(config)
         run: Command = args.run
         return asyncio.run(run(args, config))
     except ConfigError as exc:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def add_parser(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("serve", parents=[common],
                        help="webhooks, Telegram polling and the outbox dispatcher")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, real_keys=True)  # real people: real keys (bot/cli/keys.py)
 
 
 # The cyclic collector's youngest generation is collected after this many new

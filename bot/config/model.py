@@ -6,13 +6,16 @@ two equal), so ``sauti console`` runs with no file at all.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from bot.config.keys import EXAMPLE_CONTACT_KEY, EXAMPLE_PSEUDONYM_KEY, Key, parse_key
 from bot.i18n.catalogue import N_, available_languages
 
 Role = Literal["staff", "moderator", "sensitive"]
@@ -93,13 +96,70 @@ class ServerSettings(_Model):
         if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", self.public_url):
             raise ValueError("public_url must be the http(s):// address Twilio and Telegram "
                              "call, without a query (e.g. https://bot.example.org)")
+        if self.public_url.startswith("http://") and not _loopback(self.public_url):
+            raise ValueError("public_url must be https:// (plain http:// only on a loopback "
+                             "host: 127.0.0.1, ::1, localhost)")
         return self
 
 
+def _loopback(url: str) -> bool:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class PrivacySettings(_Model):
-    pseudonym_key: SecretStr = SecretStr("change-me")
-    contact_key: SecretStr = SecretStr("change-me-too")
+    """The keys, each ``ID:SECRET`` or a bare secret (id ``k1``): see bot.config.keys.
+    ``pseudonym_key`` and ``contact_key`` are the current ones; the
+    ``previous_*`` lists hold keys being rotated out, newest first, still used
+    to find and open what they made until ``sauti keys reseal`` has moved it."""
+
+    pseudonym_key: SecretStr = SecretStr(EXAMPLE_PSEUDONYM_KEY)
+    contact_key: SecretStr = SecretStr(EXAMPLE_CONTACT_KEY)
+    previous_pseudonym_keys: list[SecretStr] = Field(default_factory=list)
+    previous_contact_keys: list[SecretStr] = Field(default_factory=list)
     retention_days: int = Field(default=365, ge=1)
+
+    @property
+    def pseudonym_keys(self) -> tuple[Key, ...]:
+        """The current pseudonym key, then the previous ones."""
+        return _keys(self.pseudonym_key, self.previous_pseudonym_keys)
+
+    @property
+    def contact_keys(self) -> tuple[Key, ...]:
+        """The current contact key, then the previous ones."""
+        return _keys(self.contact_key, self.previous_contact_keys)
+
+    @model_validator(mode="after")
+    def _check(self) -> PrivacySettings:
+        for name, keys in (("pseudonym_key", self.pseudonym_keys),
+                           ("contact_key", self.contact_keys)):
+            names = [name] + [f"previous_{name}s[{n}]" for n in range(len(keys) - 1)]
+            for where, key in zip(names, keys, strict=True):
+                if not key.secret:
+                    raise ValueError(f"{where} must not be empty")
+                if len(key.secret) > 1024:
+                    raise ValueError(f"{where} is longer than 1024 characters")
+            for n, key in enumerate(keys):
+                for m, earlier in enumerate(keys[:n]):
+                    if key.secret == earlier.secret:
+                        raise ValueError(f"{names[n]} is the same key as {names[m]}: "
+                                         "list each key once")
+                    if key.id == earlier.id:
+                        raise ValueError(f"{names[n]} has the key id {key.id!r} of {names[m]}:"
+                                         " give each key its own id (k2:...)")
+        return self
+
+
+def _keys(current: SecretStr, previous: list[SecretStr]) -> tuple[Key, ...]:
+    return tuple(parse_key(s.get_secret_value()) for s in (current, *previous))
 
 
 class TelegramSettings(_Model):
@@ -120,8 +180,9 @@ class TelegramSettings(_Model):
             raise ValueError("token is required when telegram is enabled")
         secret = self.webhook_secret.get_secret_value()
         if self.enabled and self.mode == "webhook":
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-                raise ValueError("webhook_secret must be 1-256 of A-Z a-z 0-9 _ - in webhook mode")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret):
+                raise ValueError("webhook_secret must be 32-256 of A-Z a-z 0-9 _ - in webhook "
+                                 "mode (sauti keys generate prints one)")
         return self
 
 

@@ -17,7 +17,7 @@ from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
 from bot.domain.effects import SetLanguage
 from bot.domain.messages import Inbound, Outbound
-from bot.domain.records import Contact
+from bot.domain.records import Contact, Conversation
 from bot.i18n.catalogue import _, language
 from bot.observability.metrics import Metrics
 from bot.privacy.vault import AddressVault
@@ -89,6 +89,8 @@ class Conversations:
             if seen:
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)
+            if convo is None:
+                convo = await self._moved(inbound.channel, identity, contact_id)
             now = inbound.received_at
             text, cut = clean(inbound.text, self._limit)
             message = Message(text, fold(text), inbound.choice, inbound.media,
@@ -137,6 +139,16 @@ class Conversations:
         log.debug("turn on %s: step %s, %d effects", inbound.channel, turn.state.step,
                   len(turn.effects))
         return Handled(Outcome.HANDLED, replies)
+
+    async def _moved(self, channel: str, identity: str, contact_id: str) -> Conversation | None:
+        """A person whose contact a previous pseudonym key made (a key rotation is
+        under way) keeps their conversation: it moves to the current key's id,
+        session, subscriptions and messages with it, in one transaction."""
+        for old in self._pseudonyms.earlier_contacts(channel, identity):
+            if await self._store.rekey_contact(old, contact_id, self._pseudonyms.person(identity)):
+                log.info("a contact on %s moved to the current pseudonym key", channel)
+                return await self._store.load(contact_id)
+        return None
 
     def _recover(self, failed: Turn) -> Turn:
         """A fresh turn that apologises and leaves the person at the menu, with

@@ -1,41 +1,70 @@
 """Encryption at rest of deliverable addresses (the only ones we keep).
 
-A key of any length from config is stretched with HKDF into a Fernet key, so
-operators can paste a passphrase or a random string.
+A key from config is stretched with HKDF into a Fernet key; ``info`` tells
+apart vaults made from the same keys for different purposes, so that what
+one seals the other cannot open. A vault holds the current key and the
+previous ones of a rotation (:class:`~cryptography.fernet.MultiFernet`): it
+seals under the current key and opens under any, and :meth:`reseal` moves a
+value sealed under a previous key to the current one.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+ADDRESS = b"address"
+_SALT = b"sauti-contact-v1"
 
 
 class VaultError(Exception):
     """An address could not be decrypted (wrong key or damaged record)."""
 
 
-class AddressVault:
-    __slots__ = ("_fernet",)
+def _fernet(key: str, info: bytes) -> Fernet:
+    if not key:
+        raise ValueError("contact key must not be empty")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=info
+                   ).derive(key.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(derived))
 
-    def __init__(self, key: str) -> None:
-        if not key:
-            raise ValueError("contact key must not be empty")
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"sauti-contact-v1", info=b"address"
-        ).derive(key.encode("utf-8"))
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+class AddressVault:
+    """Seals under ``key``; opens what ``key`` or any of ``previous`` sealed."""
+
+    __slots__ = ("_all", "_current")
+
+    def __init__(self, key: str, previous: Sequence[str] = (), *, info: bytes = ADDRESS) -> None:
+        self._current = _fernet(key, info)
+        self._all = MultiFernet([self._current, *(_fernet(k, info) for k in previous)])
 
     def __repr__(self) -> str:
         return "AddressVault(<hidden>)"
 
     def seal(self, address: str) -> bytes:
-        return self._fernet.encrypt(address.encode("utf-8"))
+        return self._current.encrypt(address.encode("utf-8"))
 
     def open(self, sealed: bytes) -> str:
         try:
-            return self._fernet.decrypt(sealed).decode("utf-8")
+            return self._all.decrypt(sealed).decode("utf-8")
         except InvalidToken:
-            raise VaultError("address record cannot be decrypted with the configured key") from None
+            raise VaultError("address record cannot be decrypted with the configured keys"
+                             ) from None
+
+    def reseal(self, sealed: bytes) -> bytes | None:
+        """``sealed`` under the current key, or None when it is already;
+        :class:`VaultError` when no configured key opens it."""
+        try:
+            self._current.decrypt(sealed)
+            return None
+        except InvalidToken:
+            pass
+        try:
+            return self._all.rotate(sealed)
+        except InvalidToken:
+            raise VaultError("address record cannot be decrypted with the configured keys"
+                             ) from None

@@ -29,6 +29,7 @@ from bot.domain.records import (
     ReportStatus,
     TurnWrite,
 )
+from bot.storage.keys import KeyStore
 from bot.storage.seams import ConversationLocks
 
 __all__ = ["AudienceStore", "ConversationStore", "OutboxStore", "ReportStore", "Store",
@@ -169,7 +170,7 @@ class OutboxStore(ABC):
         """Messages waiting or being sent."""
 
 
-class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore):
+class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore, KeyStore):
     """A backend: every port, over one connection (pool). Methods are safe to
     call concurrently."""
 

@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 
 from bot.app import App
-from bot.config import PrivacySettings, ServerSettings
+from bot.config import ServerSettings
 from bot.transport.registry import enabled_channels
 from bot.web.app import build_web_app
 
@@ -72,12 +72,6 @@ async def serve_forever(app: App) -> None:
     """Run until SIGINT or SIGTERM."""
     import signal
 
-    defaults = PrivacySettings()
-    privacy = app.config.privacy
-    if privacy.pseudonym_key.get_secret_value() == defaults.pseudonym_key.get_secret_value() \
-            or privacy.contact_key.get_secret_value() == defaults.contact_key.get_secret_value():
-        log.warning("privacy.pseudonym_key or privacy.contact_key is the built-in example: "
-                    "set long random values before real use")
     config = app.config
     called = config.twilio.enabled or (config.telegram.enabled
                                        and config.telegram.mode == "webhook")

@@ -39,6 +39,7 @@ from bot.storage.sqlite.connection import (
     sqlite_path,
     translated,
 )
+from bot.storage.sqlite.keys import SQLiteKeys
 from bot.storage.sqlite.queue import SQLiteOutbox
 from bot.storage.sqlite.reports import SQLiteAudience, SQLiteReports
 
@@ -51,7 +52,7 @@ _Begun = tuple[bool, Conversation | None]
 _Item = TurnRows | Mark
 
 
-class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, Store):
+class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteKeys, Store):
     def __init__(self, path: str | Path, *, recent: int = RECENT_CONVERSATIONS,
                  shared: bool = False) -> None:
         super().__init__(path)
