@@ -1,0 +1,175 @@
+"""The store's part in a key rotation (bot.storage.keys), run against every
+backend like tests/test_store_contract.py: contacts moved to new pseudonyms
+with everything that is theirs, and sealed values re-sealed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.effects import Erase, SubmitReport, Subscribe
+from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
+from bot.storage import store_for
+from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, SealedContact
+from bot.storage.ports import Store
+from bot.storage.sqlite.store import SQLiteStore
+from moderation.anonymise import restored
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    backend = (store_for("memory://") if request.param == "memory"
+               else SQLiteStore(tmp_path / "keys.db"))
+    await backend.open()
+    yield backend
+    await backend.close()
+
+
+def contact(cid: str, person: str = "k1:p1", **kw: object) -> Contact:
+    base: dict[str, object] = dict(id=cid, person=person, channel="sms",
+                                   address_sealed=b"sealed-" + cid.encode(), language="fr",
+                                   opted_out=False, created_at=NOW, last_inbound_at=NOW)
+    base.update(kw)
+    return Contact(**base)  # type: ignore[arg-type]
+
+
+def reply(cid: str | None, text: str) -> NewOutbound:
+    return NewOutbound(cid, "sms", b"sealed-out-" + text.encode(), "reply", {"text": text})
+
+
+async def a_conversation(store: Store, cid: str = "k1:old") -> None:
+    """A contact with a session, two subscriptions, a contactable report and a
+    pending reply (begin_turn first, so SQLite remembers it as a turn would)."""
+    await store.begin_turn(cid, None)
+    await store.commit_turn(TurnWrite(
+        contact=contact(cid), session=Session(cid, "report.area", {"category": "threat"}, NOW),
+        effects=[Subscribe("goma"), Subscribe("beni"),
+                 SubmitReport(ref="KEY234", category="threat", area="goma",
+                              description=restored("a report"), media=(), contactable=True)],
+        outbound=[reply(cid, "pending")]))
+
+
+async def test_a_contact_moves_with_everything_that_is_theirs(store: Store) -> None:
+    await a_conversation(store)
+    assert await store.rekey_contact("k1:old", "k2:new", "k2:p1")
+    assert await store.load("k1:old") is None
+    assert await store.begin_turn("k1:old", None) == (False, None)  # nothing remembered
+    seen, moved = await store.begin_turn("k2:new", None)
+    assert not seen and moved is not None
+    assert (moved.contact.id, moved.contact.person, moved.contact.language) == \
+        ("k2:new", "k2:p1", "fr")
+    assert moved.contact.address_sealed == b"sealed-k1:old"  # re-sealing is another job
+    assert moved.session is not None and moved.session.step == "report.area"
+    assert moved.session.contact_id == "k2:new"
+    assert await store.subscriptions("k2:new") == ["beni", "goma"]
+    assert await store.subscriptions("k1:old") == []
+    now = datetime.now(UTC)
+    (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert pending.contact_id == "k2:new" and pending.last_inbound_at == NOW
+    # the report's link followed: erasing the new contact unlinks it
+    await store.commit_turn(TurnWrite(contact=moved.contact, session=None, effects=[Erase()]))
+    stored = await store.report_by_ref("KEY234")
+    assert stored is not None and not stored.contactable
+
+
+async def test_moving_a_contact_that_is_not_stored_changes_nothing(store: Store) -> None:
+    await a_conversation(store)
+    assert not await store.rekey_contact("k1:nobody", "k2:new", "k2:p1")
+    assert await store.load("k2:new") is None
+    assert await store.load("k1:old") is not None
+    assert await store.subscriptions("k1:old") == ["beni", "goma"]
+
+
+async def test_moving_onto_a_stored_contact_merges_into_it(store: Store) -> None:
+    await a_conversation(store)
+    await store.commit_turn(TurnWrite(
+        contact=contact("k2:new", "k2:p1", language="en"),
+        session=Session("k2:new", "menu", {}, NOW + timedelta(hours=1)),
+        effects=[Subscribe("bunia"), Subscribe("goma")]))
+    assert await store.rekey_contact("k1:old", "k2:new", "k2:p1")
+    assert await store.load("k1:old") is None
+    merged = await store.load("k2:new")
+    assert merged is not None and merged.contact.language == "en"  # the newer one stays
+    assert merged.session is not None and merged.session.step == "menu"
+    assert sorted(await store.subscriptions("k2:new")) == ["beni", "bunia", "goma"]
+    now = datetime.now(UTC)
+    (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert pending.contact_id == "k2:new"
+
+
+async def test_rekey_contacts_follows_the_plan_in_batches(store: Store) -> None:
+    for n in range(5):
+        await store.commit_turn(TurnWrite(contact=contact(f"k1:c{n}", f"k1:p{n}"),
+                                          session=None, effects=[Subscribe("goma")]))
+    seen: list[SealedContact] = []
+
+    def plan(c: SealedContact) -> tuple[str, str] | None:
+        seen.append(c)
+        if c.id.startswith("k2:"):
+            return (c.id, c.person)  # already current: the same id and person
+        n = c.id.removeprefix("k1:c")
+        return None if n == "3" else (f"k2:c{n}", f"k2:p{n}")
+
+    assert await store.rekey_contacts(plan, batch=2) == 4
+    assert {c.id for c in seen} >= {f"k1:c{n}" for n in range(5)}
+    assert all(c.address_sealed == b"sealed-" + c.id.encode() and c.channel == "sms"
+               for c in seen if c.id.startswith("k1:"))
+    for n in (0, 1, 2, 4):
+        moved = await store.load(f"k2:c{n}")
+        assert moved is not None and moved.contact.person == f"k2:p{n}"
+        assert await store.subscriptions(f"k2:c{n}") == ["goma"]
+        assert await store.load(f"k1:c{n}") is None
+    assert await store.load("k1:c3") is not None  # the plan left it
+    assert await store.rekey_contacts(plan) == 0  # nothing left to move
+
+
+async def test_reseal_replaces_every_sealed_value_of_a_kind(store: Store) -> None:
+    assert set(store.sealed_kinds()) >= {CONTACT_ADDRESS, OUTBOX_ADDRESS}
+    for n in range(5):
+        await store.commit_turn(TurnWrite(contact=contact(f"k1:c{n}"), session=None,
+                                          outbound=[reply(f"k1:c{n}", f"m{n}")]))
+    now = datetime.now(UTC)
+    sent, *_ = await store.claim_outbound(now, 1, now + timedelta(minutes=1))
+    await store.outbound_sent(sent.id, external_id="SM1", segments=1, now=now)  # seal dropped
+    given: list[bytes] = []
+
+    def transform(value: bytes) -> bytes | None:
+        given.append(value)
+        return None if value.endswith(b"c4") else b"new-" + value
+
+    assert await store.reseal(CONTACT_ADDRESS, transform, batch=2) == 4
+    assert sorted(given) == sorted(b"sealed-k1:c" + str(n).encode() for n in range(5))
+    for n in range(4):
+        convo = await store.load(f"k1:c{n}")
+        assert convo is not None and convo.contact.address_sealed == b"new-sealed-k1:c%d" % n
+    kept = await store.load("k1:c4")
+    assert kept is not None and kept.contact.address_sealed == b"sealed-k1:c4"
+
+    given.clear()
+    assert await store.reseal(OUTBOX_ADDRESS, lambda v: given.append(v) or b"re-" + v,
+                              batch=3) == 4  # the sent one has no seal left
+    assert len(given) == 4
+    rest = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert sorted(r.address_sealed or b"" for r in rest) == \
+        sorted(b"re-sealed-out-m%d" % n for n in range(5) if n != int(sent.payload["text"][1]))
+
+
+async def test_a_resealed_contact_is_what_the_next_turn_reads(store: Store) -> None:
+    """SQLite remembers recent conversations: re-sealing must not leave it the old seal,
+    which the next reply would copy into the outbox."""
+    await a_conversation(store)
+    await store.reseal(CONTACT_ADDRESS, lambda v: b"new-" + v)
+    _, convo = await store.begin_turn("k1:old", None)
+    assert convo is not None and convo.contact.address_sealed == b"new-sealed-k1:old"
+
+
+async def test_reseal_of_an_unknown_kind_is_a_store_error(store: Store) -> None:
+    from bot.storage.ports import StoreError
+
+    with pytest.raises(StoreError):
+        await store.reseal("no_such_kind", lambda v: None)
