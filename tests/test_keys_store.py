@@ -173,3 +173,23 @@ async def test_reseal_of_an_unknown_kind_is_a_store_error(store: Store) -> None:
 
     with pytest.raises(StoreError):
         await store.reseal("no_such_kind", lambda v: None)
+
+
+async def test_moves_onto_ids_of_the_same_batch_are_made_one_after_the_other(
+        store: Store) -> None:
+    """A plan no rotation makes (a contact's new id is another's old one) still gives
+    what moving them in id order gives, on every backend: merged, nothing lost."""
+    await store.commit_turn(TurnWrite(contact=contact("k1:a", "k1:pa"), session=None,
+                                      effects=[Subscribe("goma")]))
+    await store.commit_turn(TurnWrite(contact=contact("k1:b", "k1:pb"), session=None,
+                                      effects=[Subscribe("beni")],
+                                      outbound=[reply("k1:b", "for b")]))
+    targets = {"k1:a": ("k1:b", "k2:pb"), "k1:b": ("k2:b", "k2:pb")}
+    assert await store.rekey_contacts(lambda c: targets.get(c.id)) == 2
+    assert await store.load("k1:a") is None and await store.load("k1:b") is None
+    moved = await store.load("k2:b")
+    assert moved is not None and moved.contact.person == "k2:pb"
+    assert await store.subscriptions("k2:b") == ["beni", "goma"]
+    now = datetime.now(UTC)
+    (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert pending.contact_id == "k2:b"

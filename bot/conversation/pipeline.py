@@ -144,11 +144,13 @@ class Conversations:
         """A person whose contact a previous pseudonym key made (a key rotation is
         under way) keeps their conversation: it moves to the current key's id,
         session, subscriptions and messages with it, in one transaction."""
-        for old in self._pseudonyms.earlier_contacts(channel, identity):
+        earlier = self._pseudonyms.earlier_contacts(channel, identity)
+        for old in earlier:
             if await self._store.rekey_contact(old, contact_id, self._pseudonyms.person(identity)):
                 log.info("a contact on %s moved to the current pseudonym key", channel)
                 return await self._store.load(contact_id)
-        return None
+        # `sauti keys reseal` may have moved it since this turn began
+        return await self._store.load(contact_id) if earlier else None
 
     def _recover(self, failed: Turn) -> Turn:
         """A fresh turn that apologises and leaves the person at the menu, with

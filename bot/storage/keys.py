@@ -47,7 +47,7 @@ class KeyStore(ABC):
         contact's messages and reports follow."""
 
     @abstractmethod
-    async def rekey_contacts(self, plan: Rekey, *, batch: int = 500) -> int:
+    async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
         """Every stored contact for which ``plan`` names a new id or person is moved
         as :meth:`rekey_contact` moves one; a batch of contacts per transaction.
         ``plan`` must not raise. Returns how many were moved."""

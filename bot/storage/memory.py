@@ -329,7 +329,7 @@ class MemoryStore(Store):
                 self._report_links[ref] = new
         return True
 
-    async def rekey_contacts(self, plan: Rekey, *, batch: int = 500) -> int:
+    async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
         moved = 0
         for contact in sorted(self._contacts.values(), key=lambda c: c.id):
             target = plan(SealedContact(contact.id, contact.person, contact.channel,

@@ -16,7 +16,7 @@ from typing import Any
 from bot.domain.records import Conversation
 from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, KeyStore, Rekey, Reseal, SealedContact
 from bot.storage.ports import StoreError
-from bot.storage.sqlite.connection import Connections, immediate, in_thread
+from bot.storage.sqlite.connection import Connections, immediate, in_thread, one
 
 # kind -> (table, its key column, the sealed column, a key below every row's)
 SEALED: dict[str, tuple[str, str, str, str | int]] = {
@@ -24,16 +24,37 @@ SEALED: dict[str, tuple[str, str, str, str | int]] = {
     OUTBOX_ADDRESS: ("outbox", "id", "address_sealed", 0),
 }
 
-# A contact moves to its new id (_MOVE), or into the contact stored there, whose
-# row and session stay (_MERGE); its messages and report links follow (_FOLLOW).
-_FOLLOW = (
-    "UPDATE outbox SET contact_id = :new WHERE contact_id = :old",
-    "UPDATE reports SET contact_id = :new WHERE contact_id = :old",
-)
+# A contact moves to its new id, or into the contact stored there (merged: that
+# one's row and session stay); its messages and report links follow. Moves are
+# made for a whole batch at once, from a temporary table of (old id, new id,
+# new person, old person): a table without an index on contact_id (outbox,
+# reports) is read once per batch, not once per contact.
+_MOVES = ("CREATE TEMP TABLE IF NOT EXISTS rekey"
+          " (old TEXT PRIMARY KEY, new TEXT, person TEXT, was TEXT)")
+
+
+def _remap(table: str, column: str, key: str = "old", value: str = "new") -> str:
+    return (f"UPDATE {table} SET {column} = (SELECT {value} FROM temp.rekey WHERE {key} ="
+            f" {table}.{column}) WHERE {column} IN (SELECT {key} FROM temp.rekey)")
+
+
 _MOVE = (
+    "UPDATE contacts SET person = (SELECT person FROM temp.rekey WHERE old = contacts.id),"
+    " id = (SELECT new FROM temp.rekey WHERE old = contacts.id)"
+    " WHERE id IN (SELECT old FROM temp.rekey)",
+    _remap("sessions", "contact_id"),
+    _remap("subscriptions", "contact_id"),
+    _remap("outbox", "contact_id"),
+    _remap("reports", "contact_id"),
+    _remap("reports", "reporter", key="was", value="person"),
+)
+_MOVE_ONE = (  # the same for one contact: a scan finding one id costs less than the join
     "UPDATE contacts SET id = :new, person = :person WHERE id = :old",
     "UPDATE sessions SET contact_id = :new WHERE contact_id = :old",
     "UPDATE subscriptions SET contact_id = :new WHERE contact_id = :old",
+    "UPDATE outbox SET contact_id = :new WHERE contact_id = :old",
+    "UPDATE reports SET contact_id = :new WHERE contact_id = :old",
+    "UPDATE reports SET reporter = :person WHERE reporter = :was",
 )
 _MERGE = (
     "DELETE FROM contacts WHERE id = :old",
@@ -41,33 +62,61 @@ _MERGE = (
     "INSERT OR IGNORE INTO subscriptions (contact_id, area, created_at)"
     " SELECT :new, area, created_at FROM subscriptions WHERE contact_id = :old",
     "DELETE FROM subscriptions WHERE contact_id = :old",
+    "UPDATE outbox SET contact_id = :new WHERE contact_id = :old",
+    "UPDATE reports SET contact_id = :new WHERE contact_id = :old",
 )
 _PERSON = "UPDATE reports SET reporter = :person WHERE reporter = :was"
+_Move = tuple[str, str, str, str]  # old id, new id, new person, old person
 
 
-def _move(c: sqlite3.Connection, old: str, new: str, person: str) -> bool:
-    """Move one contact inside the caller's transaction; False if ``old`` is not stored."""
-    row = c.execute("SELECT person FROM contacts WHERE id = ?", (old,)).fetchone()
-    if row is None:
-        return False
-    names = {"old": old, "new": new, "person": person, "was": row[0]}
+def _apply(c: sqlite3.Connection, moves: list[_Move]) -> None:
+    """Make ``moves`` (of stored contacts, in id order) inside the caller's
+    transaction, as if one after the other: all at once when none lands on a
+    stored contact or on another's id, which is what a rotation makes."""
+    olds = {move[0] for move in moves}
+    news = {move[1] for move in moves}
+    if len(moves) < 2 or len(news) < len(moves) or news & olds or any(
+            c.execute("SELECT 1 FROM contacts WHERE id = ?", (new,)).fetchone()
+            for new in news):
+        for move in moves:
+            _one(c, *move)
+        return
+    c.execute(_MOVES)
+    c.execute("DELETE FROM temp.rekey")
+    c.executemany("INSERT INTO temp.rekey VALUES (?, ?, ?, ?)", moves)
+    for statement in _MOVE:
+        c.execute(statement)
+    c.execute("DELETE FROM temp.rekey")
+
+
+def _one(c: sqlite3.Connection, old: str, new: str, person: str, was: str) -> None:
+    names = {"old": old, "new": new, "person": person, "was": was}
     if old == new:
         c.execute("UPDATE contacts SET person = :person WHERE id = :old", names)
-    else:
-        merge = c.execute("SELECT 1 FROM contacts WHERE id = ?", (new,)).fetchone() is not None
-        for statement in (*(_MERGE if merge else _MOVE), *_FOLLOW):
+    elif c.execute("SELECT 1 FROM contacts WHERE id = ?", (new,)).fetchone():
+        for statement in _MERGE:
             c.execute(statement, names)
-    if row[0] != person:
+    else:
+        for statement in _MOVE_ONE:
+            c.execute(statement, names)
+        return
+    if was != person:
         c.execute(_PERSON, names)
-    return True
 
 
 class SQLiteKeys(Connections, KeyStore):
     _recent: OrderedDict[str, Conversation]  # the store's memory of recent conversations
 
     async def rekey_contact(self, old_id: str, new_id: str, person: str) -> bool:
+        # most calls, during a rotation, are for someone new: asked without the write lock
+        if await one(self._r, "SELECT 1 FROM contacts WHERE id = ?", (old_id,)) is None:
+            return False
+
         def move(c: sqlite3.Connection) -> bool:
-            return _move(c, old_id, new_id, person)
+            row = c.execute("SELECT person FROM contacts WHERE id = ?", (old_id,)).fetchone()
+            if row is not None:
+                _apply(c, [(old_id, new_id, person, row[0])])
+            return row is not None
 
         async with self._write_lock:
             moved = await in_thread(self._w, immediate(move))
@@ -75,25 +124,25 @@ class SQLiteKeys(Connections, KeyStore):
         self._recent.pop(new_id, None)
         return moved
 
-    async def rekey_contacts(self, plan: Rekey, *, batch: int = 500) -> int:
+    async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
         after, moved = "", 0
         while True:
             def page(c: sqlite3.Connection, after: str = after
-                     ) -> tuple[str | None, list[tuple[str, str]]]:
+                     ) -> tuple[str | None, list[_Move]]:
                 rows = c.execute("SELECT id, person, channel, address_sealed FROM contacts"
                                  " WHERE id > ? ORDER BY id LIMIT ?", (after, batch)).fetchall()
                 done = []
                 for row in rows:
                     contact = SealedContact(row[0], row[1], row[2], bytes(row[3]))
                     target = plan(contact)
-                    if target is not None and target != (contact.id, contact.person) \
-                            and _move(c, contact.id, *target):
-                        done.append((contact.id, target[0]))
+                    if target is not None and target != (contact.id, contact.person):
+                        done.append((contact.id, *target, contact.person))
+                _apply(c, done)
                 return (rows[-1][0] if len(rows) == batch else None), done
 
             async with self._write_lock:
                 last, done = await in_thread(self._w, immediate(page))
-            for old, new in done:
+            for old, new, _person, _was in done:
                 self._recent.pop(old, None)
                 self._recent.pop(new, None)
             moved += len(done)
