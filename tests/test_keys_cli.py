@@ -160,3 +160,12 @@ def test_database_commands_warn_and_reseal_refuses(tmp_path: Path) -> None:
     assert resealed.stderr.splitlines() == [
         "sauti: config error: privacy.pseudonym_key: is the example key; use a random one"
         " (sauti keys generate prints them)"]
+
+
+def test_reseal_makes_no_database(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, f'pseudonym_key = "{STRONG}"\ncontact_key = "{OTHER}"\n')
+    done = run(["keys", "reseal", "--config", str(cfg)], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"sauti: no database at {tmp_path}/s.db (storage.url): nothing to re-seal"]
+    assert not (tmp_path / "s.db").exists()

@@ -65,7 +65,16 @@ def sealed_vaults(app: App) -> dict[str, AddressVault]:
 
 async def reseal(args: argparse.Namespace, config: Config) -> int:
     """Every contact to the current pseudonym key, every sealed value to the
-    current contact key; exit 1 if any could not be opened (left as it was)."""
+    current contact key; exit 1 if any could not be opened (left as it was), or
+    if there is no database (it makes none)."""
+    if config.storage.url.startswith("sqlite://"):
+        from bot.storage.sqlite.connection import sqlite_path
+
+        path = sqlite_path(config.storage.url)
+        if not path.is_file():
+            print(f"sauti: no database at {path} (storage.url): nothing to re-seal",
+                  file=sys.stderr)
+            return 1
 
     async def body(app: App) -> int:
         vaults = sealed_vaults(app)

@@ -49,8 +49,9 @@ class KeyStore(ABC):
     @abstractmethod
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
         """Every stored contact for which ``plan`` names a new id or person is moved
-        as :meth:`rekey_contact` moves one; a batch of contacts per transaction.
-        ``plan`` must not raise. Returns how many were moved."""
+        as :meth:`rekey_contact` moves one, in the order they were stored (each is
+        shown to ``plan`` once); a batch of contacts per transaction. ``plan``
+        must not raise. Returns how many were moved."""
 
     @abstractmethod
     def sealed_kinds(self) -> tuple[str, ...]:

@@ -331,7 +331,7 @@ class MemoryStore(Store):
 
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
         moved = 0
-        for contact in sorted(self._contacts.values(), key=lambda c: c.id):
+        for contact in list(self._contacts.values()):  # in the order they were stored
             target = plan(SealedContact(contact.id, contact.person, contact.channel,
                                         contact.address_sealed))
             if target is not None and target != (contact.id, contact.person):

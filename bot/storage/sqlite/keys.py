@@ -70,7 +70,7 @@ _Move = tuple[str, str, str, str]  # old id, new id, new person, old person
 
 
 def _apply(c: sqlite3.Connection, moves: list[_Move]) -> None:
-    """Make ``moves`` (of stored contacts, in id order) inside the caller's
+    """Make ``moves`` (of stored contacts, in the order they were stored) inside the caller's
     transaction, as if one after the other: all at once when none lands on a
     stored contact or on another's id, which is what a rotation makes."""
     olds = {move[0] for move in moves}
@@ -125,20 +125,22 @@ class SQLiteKeys(Connections, KeyStore):
         return moved
 
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
-        after, moved = "", 0
+        # by rowid, which a move keeps: a contact moved is not read again
+        after, moved = 0, 0
         while True:
-            def page(c: sqlite3.Connection, after: str = after
-                     ) -> tuple[str | None, list[_Move]]:
-                rows = c.execute("SELECT id, person, channel, address_sealed FROM contacts"
-                                 " WHERE id > ? ORDER BY id LIMIT ?", (after, batch)).fetchall()
+            def page(c: sqlite3.Connection, after: int = after
+                     ) -> tuple[int | None, list[_Move]]:
+                rows = c.execute("SELECT rowid, id, person, channel, address_sealed FROM contacts"
+                                 " WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                                 (after, batch)).fetchall()
                 done = []
                 for row in rows:
-                    contact = SealedContact(row[0], row[1], row[2], bytes(row[3]))
+                    contact = SealedContact(row[1], row[2], row[3], bytes(row[4]))
                     target = plan(contact)
                     if target is not None and target != (contact.id, contact.person):
                         done.append((contact.id, *target, contact.person))
                 _apply(c, done)
-                return (rows[-1][0] if len(rows) == batch else None), done
+                return (int(rows[-1][0]) if len(rows) == batch else None), done
 
             async with self._write_lock:
                 last, done = await in_thread(self._w, immediate(page))
