@@ -500,3 +500,13 @@ async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store
     assert await store.subscriptions("k1:c1") == ["goma"]
     assert await store.purge(now, year) == {
         "reports": 0, "outbox": 0, "replay_keys": 0, "sessions": 0, "drafts": 0}
+    # rows added after a purge take ids no kept row holds
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=now,
+                                      effects=[report("NEW555"), report("NEW666")],
+                                      outbound=[NewOutbound("k1:c1", "sms", b"sealed", "reply",
+                                                            {"text": t}) for t in "de"]))
+    ids = [r.id for r in await store.list_reports()]
+    assert len(set(ids)) == len(ids) == 4
+    later = now + timedelta(minutes=2)  # the lease of "c" has run out
+    queue = await store.claim_outbound(later, 10, later + timedelta(minutes=1))
+    assert [q.payload["text"] for q in queue] == ["c", "d", "e"]
