@@ -1,13 +1,14 @@
 """The store contract, run against every backend (memory and SQLite; PostgreSQL
 joins through the `store` fixture's params). What only SQLite does (query
 plans, settings, group reads, its memory of recent conversations) is checked
-in tests/test_sqlite_*.py."""
+in tests/test_sqlite_*.py; the contract of timers and of retention, on the same
+backends, in tests/test_due_contract.py and tests/test_retention_contract.py."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from bot.domain.effects import Erase, OptOut, SetLanguage, SubmitReport, Subscribe, Unsubscribe
 from bot.domain.records import Contact, NewOutbound, ReportStatus, Session, TurnWrite
 from bot.storage import store_for
-from bot.storage.ports import Retention, Store
+from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import restored
 
@@ -341,172 +342,3 @@ async def test_a_released_claim_is_due_again_untried(store: Store) -> None:
     await store.outbound_release(claimed.id)
     (again,) = await store.claim_outbound(now, 10, now + timedelta(hours=1))
     assert again.id == claimed.id and again.attempts == 0
-
-
-# timers (due rows) -------------------------------------------------------------
-
-
-async def test_a_timer_is_scheduled_once_per_kind_and_key(store: Store) -> None:
-    first = await store.schedule("escalate", "A1", {"level": 1}, NOW)
-    assert await store.schedule("escalate", "A1", {"level": 9}, NOW - timedelta(days=1)) == first
-    other = await store.schedule("escalate", "A2", {}, NOW + timedelta(minutes=5))
-    assert other != first
-    assert await store.schedule("referral", "A1", {}, NOW) not in (first, other)
-    assert await store.claim_due(NOW - timedelta(seconds=1), 10, NOW + timedelta(minutes=1),
-                                 ["escalate"]) == []
-    (due,) = await store.claim_due(NOW, 10, NOW + timedelta(minutes=1), ["escalate"])
-    assert (due.id, due.kind, due.key, due.payload, due.attempts) == (
-        first, "escalate", "A1", {"level": 1}, 0)  # the second schedule changed nothing
-
-
-async def test_a_claimed_timer_is_leased_then_due_again_when_its_lease_runs_out(
-        store: Store) -> None:
-    first = await store.schedule("escalate", "A1", {}, NOW)
-    second = await store.schedule("escalate", "A2", {}, NOW + timedelta(seconds=1))
-    later = NOW + timedelta(seconds=2)
-    assert [t.id for t in await store.claim_due(later, 1, later + timedelta(minutes=1))] == [
-        first]  # the oldest due first, no more than asked
-    assert [t.id for t in await store.claim_due(later, 10, later + timedelta(minutes=1))] == [
-        second]
-    assert await store.claim_due(later, 10, later + timedelta(minutes=1)) == []  # both leased
-    # scheduling a leased timer again leaves it leased
-    assert await store.schedule("escalate", "A1", {}, later) == first
-    assert await store.claim_due(later, 10, later + timedelta(minutes=1)) == []
-    expired = later + timedelta(minutes=1)  # the worker died: its leases ran out
-    again = await store.claim_due(expired, 10, expired + timedelta(minutes=1))
-    assert [t.id for t in again] == [first, second]
-
-
-async def test_a_claim_takes_only_the_kinds_asked_for(store: Store) -> None:
-    await store.schedule("escalate", "A1", {}, NOW)
-    referral = await store.schedule("referral", "R1", {}, NOW)
-    assert await store.claim_due(NOW, 10, NOW + timedelta(minutes=1), []) == []
-    assert [t.id for t in await store.claim_due(NOW, 10, NOW + timedelta(minutes=1),
-                                                ["referral", "other"])] == [referral]
-    assert [t.kind for t in await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))] == [
-        "escalate"]
-
-
-async def test_a_timer_done_is_gone_and_a_recurring_one_is_due_again(store: Store) -> None:
-    once = await store.schedule("escalate", "A1", {"x": 1}, NOW)
-    daily = await store.schedule("purge", "daily", {}, NOW)
-    claimed = await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))
-    assert {t.id for t in claimed} == {once, daily}
-    await store.timer_retry(daily, at=NOW, error="StoreBusy")
-    await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))
-    await store.timer_done(once)
-    tomorrow = NOW + timedelta(days=1)
-    await store.timer_done(daily, again_at=tomorrow)
-    assert await store.claim_due(tomorrow - timedelta(seconds=1), 10, tomorrow) == []
-    (recurring,) = await store.claim_due(tomorrow, 10, tomorrow + timedelta(minutes=1))
-    assert (recurring.id, recurring.attempts) == (daily, 0)  # its failed try forgotten
-    # the one that ran is deleted: scheduling its key again makes a new timer
-    assert await store.schedule("escalate", "A1", {"x": 2}, tomorrow) not in (once, daily)
-
-
-async def test_a_failed_timer_counts_its_try_and_waits(store: Store) -> None:
-    timer = await store.schedule("delete", "m1", {"sealed": "token"}, NOW)
-    await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))
-    retry_at = NOW + timedelta(seconds=30)
-    await store.timer_retry(timer, at=retry_at, error="HTTP 503")
-    assert await store.claim_due(retry_at - timedelta(seconds=1), 10, retry_at) == []
-    (again,) = await store.claim_due(retry_at, 10, retry_at + timedelta(minutes=1))
-    assert (again.id, again.attempts, again.payload) == (timer, 1, {"sealed": "token"})
-    await store.timer_retry(timer, at=retry_at, error="HTTP 503")
-    (third,) = await store.claim_due(retry_at, 10, retry_at + timedelta(minutes=1))
-    assert third.attempts == 2
-
-
-async def test_a_cancelled_timer_never_runs(store: Store) -> None:
-    await store.schedule("escalate", "A1", {}, NOW)
-    kept = await store.schedule("escalate", "A2", {}, NOW)
-    assert await store.cancel_timer("escalate", "A1")
-    assert not await store.cancel_timer("escalate", "A1")
-    assert not await store.cancel_timer("referral", "A2")
-    assert [t.id for t in await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))] == [kept]
-
-
-async def test_a_timer_payload_is_kept_as_json(store: Store) -> None:
-    payload: dict[str, object] = {"ids": ("a", "b"), "n": 1}
-    await store.schedule("job", "k", payload, NOW)
-    payload["n"] = 2
-    (timer,) = await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))
-    assert timer.payload == {"ids": ["a", "b"], "n": 1}
-
-
-# retention ---------------------------------------------------------------------
-
-
-async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store) -> None:
-    """Reports by their last change, finished outbox rows, replay keys by their
-    day, idle sessions with their drafts; pending messages, contacts and
-    subscriptions stay. Outbox rows are stamped by the store's own clock, so
-    the purge's ``now`` is over a year ahead of it."""
-    now = datetime.combine((datetime.now(UTC) + timedelta(days=400)).date(), time(12), UTC)
-    old, recent = now - timedelta(days=500), now - timedelta(days=10)
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=old,
-                                      effects=[report("OLD222"), Subscribe("goma")]))
-    await store.commit_turn(TurnWrite(contact=contact(2), session=None, at=old,
-                                      effects=[report("OLD333")]))
-    await store.set_report_status("OLD333", ReportStatus.IN_REVIEW, public_reply=None,
-                                  now=recent)  # staff still work on it
-    await store.commit_turn(TurnWrite(contact=contact(3), session=None, at=recent,
-                                      effects=[report("NEW444")]))
-    await store.commit_turn(TurnWrite(contact=contact(3), session=None,
-                                      at=now - timedelta(days=400), effects=[report("MID555")]))
-    # the outbox: one sent, one failed, one pending, one cancelled by an erase
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
-        NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": t}) for t in "abc"]))
-    await store.commit_turn(TurnWrite(contact=contact(9), session=None, outbound=[
-        NewOutbound("k1:c9", "sms", b"sealed", "advisory", {"text": "cancelled"})]))
-    await store.commit_turn(TurnWrite(contact=contact(9), session=None, effects=[Erase()]))
-    claimed = await store.claim_outbound(now, 2, now + timedelta(minutes=1))
-    await store.outbound_sent(claimed[0].id, external_id="SM1", segments=1, now=old)
-    await store.outbound_failed(claimed[1].id, error="21211", now=old)
-    # replay keys: a whole day past the window, within the window's day, recent
-    for n, (key, seen) in enumerate([("SMold", now - timedelta(days=3)),
-                                     ("SMedge", now - timedelta(days=2, hours=1)),
-                                     ("SMnew", now - timedelta(days=1))], start=4):
-        await store.commit_turn(TurnWrite(contact=contact(n), session=None, at=seen,
-                                          inbound_key=("sms", key)))
-    # sessions: idle with a draft, idle at the menu, active
-    for n, (step, data, at) in enumerate([
-            ("report.area", {"draft": "report", "description": "x"}, now - timedelta(hours=2)),
-            ("menu", {}, now - timedelta(hours=3)),
-            ("report.area", {"draft": "report"}, now - timedelta(minutes=10))], start=10):
-        await store.commit_turn(TurnWrite(contact=contact(n), at=at,
-                                          session=Session(f"k1:c{n}", step, data, at)))
-    year_and_a_bit = Retention(records=timedelta(days=450), replay_keys=timedelta(days=2),
-                               sessions=timedelta(minutes=30))
-    assert await store.purge(now, year_and_a_bit) == {
-        "reports": 1, "outbox": 0, "replay_keys": 1, "sessions": 2, "drafts": 1}
-    assert await store.reference_exists("MID555")  # 400 days old: kept 450
-    year = Retention(records=timedelta(days=365), replay_keys=timedelta(days=2),
-                     sessions=timedelta(minutes=30))
-    assert await store.purge(now, year) == {
-        "reports": 1, "outbox": 3, "replay_keys": 0, "sessions": 0, "drafts": 0}
-    assert not await store.reference_exists("OLD222")
-    assert not await store.reference_exists("MID555")
-    assert await store.reference_exists("OLD333") and await store.reference_exists("NEW444")
-    assert [r.ref for r in await store.list_reports()] == ["NEW444", "OLD333"]
-    pending = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
-    assert [p.payload["text"] for p in pending] == ["c"]
-    assert not await store.inbound_seen("sms", "SMold")
-    assert await store.inbound_seen("sms", "SMedge") and await store.inbound_seen("sms", "SMnew")
-    for n, session_kept in ((10, False), (11, False), (12, True)):
-        convo = await store.load(f"k1:c{n}")
-        assert convo is not None  # the contact stays, only its session goes
-        assert (convo.session is not None) is session_kept
-    assert await store.subscriptions("k1:c1") == ["goma"]
-    assert await store.purge(now, year) == {
-        "reports": 0, "outbox": 0, "replay_keys": 0, "sessions": 0, "drafts": 0}
-    # rows added after a purge take ids no kept row holds
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=now,
-                                      effects=[report("NEW555"), report("NEW666")],
-                                      outbound=[NewOutbound("k1:c1", "sms", b"sealed", "reply",
-                                                            {"text": t}) for t in "de"]))
-    ids = [r.id for r in await store.list_reports()]
-    assert len(set(ids)) == len(ids) == 4
-    later = now + timedelta(minutes=2)  # the lease of "c" has run out
-    queue = await store.claim_outbound(later, 10, later + timedelta(minutes=1))
-    assert [q.payload["text"] for q in queue] == ["c", "d", "e"]
