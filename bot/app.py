@@ -18,6 +18,7 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.vault import AddressVault
 from bot.storage import store_for
 from bot.storage.ports import Store
+from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
@@ -26,7 +27,7 @@ from moderation.pseudonym import Pseudonymiser
 
 
 class App:
-    """A running Sauti: store, engine, conversations, outbox and channels."""
+    """A running Sauti: store, engine, conversations, outbox, timers and channels."""
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
@@ -59,6 +60,9 @@ class App:
             identify=self.identity, max_text_chars=bot.max_text_chars,
             on_outbound=self.dispatcher.wake, metrics=self.metrics,
         )
+        self.timers = TimerRunner(store)
+        self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
+        self.timers.keep(PURGE, DAILY)  # retention, once a day
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)
@@ -103,4 +107,5 @@ class App:
 
     async def close(self) -> None:
         self.dispatcher.stop()
+        self.timers.stop()
         await self.store.close()

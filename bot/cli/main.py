@@ -9,13 +9,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import console, db, logs, reports, serve
+from bot.cli import console, db, logs, purge, reports, serve
 from bot.cli.command import Command, UsageError
 from bot.config import ConfigError, load_config
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports)
+GROUPS = (console, serve, db, reports, purge)
 
 
 def _parser() -> argparse.ArgumentParser:
