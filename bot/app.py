@@ -19,6 +19,7 @@ from bot.privacy.vault import AddressVault
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
+from bot.timers.forget import FORGET, ForgetAtProvider
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
@@ -63,6 +64,7 @@ class App:
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day
+        self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

@@ -4,6 +4,7 @@ message log (DELETE of the Message resource, through ``api_base_url``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from twilio.rest import Client
 
 from bot.app import App
 from bot.domain.messages import Outbound
+from bot.timers import TimerRunner
+from bot.timers.forget import FORGET, ForgetAtProvider, forget_later
 from bot.transport.channel import Channel, SendError
 from tests.conftest import make_config
 from tests.fakes.twilio import FakeTwilio, sms_form
@@ -32,18 +35,25 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 
 
 @pytest.fixture
-async def sms(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[Channel]:
+async def app_of_sms(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[App]:
     config = make_config(tmp_path, twilio={
         "enabled": True, "account_sid": fake.account_sid, "auth_token": fake.auth_token,
         "sms_from": SMS_FROM, "api_base_url": fake.base_url, "send_timeout_seconds": 1})
     app = await App.open(config)
-    channel = app.enable_channel("sms")
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+@pytest.fixture
+async def sms(app_of_sms: App) -> AsyncIterator[Channel]:
+    channel = app_of_sms.enable_channel("sms")
     await channel.start()
     try:
         yield channel
     finally:
         await channel.stop()
-        await app.close()
 
 
 async def listed(fake: FakeTwilio) -> list[str]:
@@ -104,3 +114,58 @@ async def test_provider_errors_while_deleting(fake: FakeTwilio, sms: Channel, st
     assert caught.value.retryable is retryable
     assert RESIDENT not in caught.value.reason and "habari" not in caught.value.reason
     assert fake.deleted == []
+
+
+# ------------------------------------------------------- the provider.forget job
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def run_due(app: App, clock: Clock) -> int:
+    """What one pass of a runner on ``app``'s store and handlers does at ``clock``."""
+    runner = TimerRunner(app.store, clock=clock)
+    runner.register(FORGET, ForgetAtProvider(app.channels, app.vault))
+    return await runner.run_once()
+
+
+async def test_the_forget_job_deletes_the_message_and_its_row(
+        fake: FakeTwilio, sms: Channel, app_of_sms: App) -> None:
+    app, clock = app_of_sms, Clock()
+    fake.receive(form := sms_form(RESIDENT, SMS_FROM, "Askari wamemkamata Juma"))
+    later = forget_later("sms", form["MessageSid"], vault=app.vault, keyed=app.pseudonyms.of,
+                         now=clock.now)
+    assert form["MessageSid"] not in repr(later.payload) + later.key
+    await app.store.schedule(later.kind, later.key, later.payload, later.due_at)
+
+    assert await run_due(app, clock) == 0  # Twilio asks for a minute first
+    clock.now += timedelta(minutes=1)
+    fake.settle_seconds = 3600  # and may still refuse: tried again later, not dropped
+    assert await run_due(app, clock) == 1
+    assert fake.deleted == []
+    fake.settle_seconds = 0
+    assert await run_due(app, clock) == 0  # its retry is not due yet
+    clock.now += timedelta(hours=1)
+    assert await run_due(app, clock) == 1
+    assert fake.deleted == [form["MessageSid"]]
+    clock.now += timedelta(days=1)
+    assert await run_due(app, clock) == 0  # done: the row is gone
+
+
+async def test_a_forget_job_the_provider_refuses_for_good_is_dropped(
+        fake: FakeTwilio, sms: Channel, app_of_sms: App,
+        caplog: pytest.LogCaptureFixture) -> None:
+    app, clock = app_of_sms, Clock()
+    later = forget_later("sms", "SM" + "7" * 32, vault=app.vault, keyed=app.pseudonyms.of,
+                         now=clock.now, delay=timedelta(0))
+    await app.store.schedule(later.kind, later.key, later.payload, later.due_at)
+    fake.fail_next(status=403, code=20403)
+    assert await run_due(app, clock) == 1
+    clock.now += timedelta(days=2)
+    assert await run_due(app, clock) == 0
+    assert "7" * 32 not in caplog.text
