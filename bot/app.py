@@ -18,6 +18,8 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.storage import store_for
 from bot.storage.ports import Store
+from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
+from bot.timers.forget import FORGET, ForgetAtProvider
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
@@ -25,7 +27,7 @@ from moderation.anonymise import Anonymiser
 
 
 class App:
-    """A running Sauti: store, engine, conversations, outbox and channels."""
+    """A running Sauti: store, engine, conversations, outbox, timers and channels."""
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
@@ -58,6 +60,10 @@ class App:
             identify=self.identity, max_text_chars=bot.max_text_chars,
             on_outbound=self.dispatcher.wake, metrics=self.metrics,
         )
+        self.timers = TimerRunner(store)
+        self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
+        self.timers.keep(PURGE, DAILY)  # retention, once a day
+        self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)
@@ -102,4 +108,5 @@ class App:
 
     async def close(self) -> None:
         self.dispatcher.stop()
+        self.timers.stop()
         await self.store.close()

@@ -1,7 +1,8 @@
 """The store contract, run against every backend (memory and SQLite; PostgreSQL
 joins through the `store` fixture's params). What only SQLite does (query
 plans, settings, group reads, its memory of recent conversations) is checked
-in tests/test_sqlite_*.py."""
+in tests/test_sqlite_*.py; the contract of timers and of retention, on the same
+backends, in tests/test_due_contract.py and tests/test_retention_contract.py."""
 
 from __future__ import annotations
 

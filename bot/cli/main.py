@@ -9,13 +9,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import console, db, keys, logs, reports, serve
+from bot.cli import console, db, keys, logs, purge, reports, serve
 from bot.cli.command import Command, UsageError, require_real_keys
 from bot.config import ConfigError, load_config
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports, keys)
+GROUPS = (console, serve, db, reports, purge, keys)
 
 
 def _parser() -> argparse.ArgumentParser:

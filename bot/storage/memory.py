@@ -8,10 +8,12 @@ between, so no other turn sees half of one.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from bot.domain.effects import SubmitReport
@@ -27,9 +29,9 @@ from bot.domain.records import (
     TurnWrite,
 )
 from bot.storage.changes import TurnChangeSet
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, Rekey, Reseal, SealedContact
 from bot.storage.locks import KeyedLocks
-from bot.storage.ports import Store, StoreError
+from bot.storage.memory_keys import MemoryKeys
+from bot.storage.ports import DueTimer, Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 
 _Key = tuple[str, str]
@@ -76,13 +78,13 @@ class _MemoryChanges(TurnChangeSet):
         self.reports.append(self.new_report(report))
 
 
-class MemoryStore(Store):
+class MemoryStore(MemoryKeys, Store):
     def __init__(self) -> None:
         self._locks = KeyedLocks()
         self._contacts: dict[str, Contact] = {}
         self._sessions: dict[str, Session] = {}
         self._subs: dict[str, dict[str, datetime]] = {}
-        self._seen: set[_Key] = set()
+        self._seen: dict[_Key, datetime] = {}  # replay key -> when it was handled
         self._reports: dict[str, Report] = {}
         self._report_links: dict[str, str | None] = {}  # ref -> contact id
         self._advisories: list[Advisory] = []
@@ -127,7 +129,7 @@ class MemoryStore(Store):
             raise StoreError("the turn could not be stored (report reference taken)")
         cid, at = write.contact.id, write.moment
         if write.inbound_key is not None:
-            self._seen.add(write.inbound_key)
+            self._seen[write.inbound_key] = at
         if changes.erased:
             self._erase(cid)
         else:
@@ -152,7 +154,7 @@ class MemoryStore(Store):
         for r in changes.reports:
             self._file(r)
         for o in changes.outbound():
-            oid = len(self._outbox) + 1
+            oid = self._next_id("outbox")
             now = datetime.now(UTC)
             self._outbox[oid] = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed,
                                         o.kind, o.priority, dict(o.payload), now)
@@ -174,7 +176,7 @@ class MemoryStore(Store):
 
     def _file(self, r: NewReport) -> None:
         self._reports[r.ref] = Report(
-            len(self._reports) + 1, r.ref, r.created_at, r.created_at, r.channel, r.language,
+            self._next_id("reports"), r.ref, r.created_at, r.created_at, r.channel, r.language,
             r.category, r.area, r.description.text, tuple(r.description.kinds), r.media,
             r.contactable, r.sensitive, ReportStatus.NEW, None)
         self._report_links[r.ref] = r.contact_id
@@ -302,58 +304,93 @@ class MemoryStore(Store):
 
     async def outbox_depth(self) -> int:
         return sum(q.status in ("pending", "sending") for q in self._outbox.values())
+    # timers ---------------------------------------------------------------
+    @cached_property
+    def _due(self) -> dict[int, _Timer]:
+        return {}
 
-    # keys (a rotation: bot.storage.keys) ----------------------------------
-    async def rekey_contact(self, old_id: str, new_id: str, person: str) -> bool:
-        return self._move(old_id, new_id, person)
+    async def schedule(self, kind: str, key: str, payload: dict[str, Any],
+                       due_at: datetime) -> int:
+        for t in self._due.values():
+            if (t.kind, t.key) == (kind, key):
+                return t.id
+        timer_id = max(self._due, default=0) + 1
+        self._due[timer_id] = _Timer(timer_id, kind, key, json.loads(json.dumps(payload)),
+                                     due_at)
+        return timer_id
 
-    def _move(self, old: str, new: str, person: str) -> bool:
-        contact = self._contacts.pop(old, None)
-        if contact is None:
-            return False
-        session, areas = self._sessions.pop(old, None), self._subs.pop(old, {})
-        if new in self._contacts:  # merged: the stored contact and its session stay
-            for area, at in areas.items():
-                self._subs.setdefault(new, {}).setdefault(area, at)
+    async def claim_due(self, now: datetime, limit: int, lease_until: datetime,
+                        kinds: Sequence[str] | None = None) -> list[DueTimer]:
+        due = sorted((t for t in self._due.values()
+                      if t.due_at <= now and (kinds is None or t.kind in kinds)),
+                     key=lambda t: (t.due_at, t.id))[:limit]
+        for t in due:
+            t.due_at = lease_until
+        return [DueTimer(t.id, t.kind, t.key, json.loads(json.dumps(t.payload)), t.attempts)
+                for t in due]
+
+    async def timer_done(self, timer_id: int, *, again_at: datetime | None = None) -> None:
+        timer = self._due.get(timer_id)
+        if timer is None:
+            return
+        if again_at is None:
+            del self._due[timer_id]
         else:
-            self._contacts[new] = replace(contact, id=new, person=person)
-            if session is not None:
-                self._sessions[new] = replace(session, contact_id=new)
-            if areas:
-                self._subs[new] = areas
-        for q in self._outbox.values():
-            if q.contact_id == old:
-                q.contact_id = new
-        for ref, linked in self._report_links.items():
-            if linked == old:
-                self._report_links[ref] = new
-        return True
+            timer.due_at, timer.attempts, timer.last_error = again_at, 0, None
 
-    async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
-        moved = 0
-        for contact in list(self._contacts.values()):  # in the order they were stored
-            target = plan(SealedContact(contact.id, contact.person, contact.channel,
-                                        contact.address_sealed))
-            if target is not None and target != (contact.id, contact.person):
-                moved += self._move(contact.id, *target)
-        return moved
+    async def timer_retry(self, timer_id: int, *, at: datetime, error: str) -> None:
+        timer = self._due.get(timer_id)
+        if timer is not None:
+            timer.due_at, timer.attempts, timer.last_error = at, timer.attempts + 1, error
 
-    def sealed_kinds(self) -> tuple[str, ...]:
-        return (CONTACT_ADDRESS, OUTBOX_ADDRESS)
+    async def cancel_timer(self, kind: str, key: str) -> bool:
+        for t in list(self._due.values()):
+            if (t.kind, t.key) == (kind, key):
+                del self._due[t.id]
+                return True
+        return False
 
-    async def reseal(self, kind: str, transform: Reseal, *, batch: int = 500) -> int:
-        changed = 0
-        if kind == CONTACT_ADDRESS:
-            for cid, contact in list(self._contacts.items()):
-                if (value := transform(contact.address_sealed)) is not None:
-                    self._contacts[cid] = replace(contact, address_sealed=value)
-                    changed += 1
-        elif kind == OUTBOX_ADDRESS:
-            for q in self._outbox.values():
-                if q.address_sealed is not None and \
-                        (value := transform(q.address_sealed)) is not None:
-                    q.address_sealed = value
-                    changed += 1
-        else:
-            raise StoreError(f"no sealed values of kind {kind!r}")
-        return changed
+    # retention ------------------------------------------------------------
+    @cached_property
+    def _ids(self) -> dict[str, itertools.count[int]]:
+        """Row ids, each given once (once rows are purged, their count is an id
+        that a kept row holds)."""
+        return {"outbox": itertools.count(1), "reports": itertools.count(1)}
+
+    def _next_id(self, table: str) -> int:
+        return next(self._ids[table])
+
+    async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
+        records = now - retention.records
+        # replay keys are judged by their day, as SQLite keeps them
+        replay_day = (now - retention.replay_keys).astimezone(UTC).date()
+        idle = now - retention.sessions
+        reports = [ref for ref, r in self._reports.items() if r.updated_at < records]
+        for ref in reports:
+            del self._reports[ref]
+            self._report_links.pop(ref, None)
+        outbox = [q.id for q in self._outbox.values()
+                  if q.status in ("sent", "failed", "cancelled") and q.created_at < records]
+        for oid in outbox:
+            del self._outbox[oid]
+        keys = [k for k, at in self._seen.items() if at.astimezone(UTC).date() < replay_day]
+        for k in keys:
+            del self._seen[k]
+        sessions = [s for s in self._sessions.values() if s.updated_at < idle]
+        for s in sessions:
+            del self._sessions[s.contact_id]
+        return {"reports": len(reports), "outbox": len(outbox), "replay_keys": len(keys),
+                "sessions": len(sessions), "drafts": sum(bool(s.data) for s in sessions)}
+
+
+@dataclass(slots=True)
+class _Timer:
+    """A due row."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int = 0
+    last_error: str | None = None

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.records import (
     Advisory,
@@ -32,8 +34,8 @@ from bot.domain.records import (
 from bot.storage.keys import KeyStore
 from bot.storage.seams import ConversationLocks
 
-__all__ = ["AudienceStore", "ConversationStore", "OutboxStore", "ReportStore", "Store",
-           "StoreBusy", "StoreError"]
+__all__ = ["AudienceStore", "ConversationStore", "DueTimer", "DueTimers", "OutboxStore",
+           "ReportStore", "Retention", "RetentionStore", "Store", "StoreBusy", "StoreError"]
 
 
 class StoreError(Exception):
@@ -170,7 +172,90 @@ class OutboxStore(ABC):
         """Messages waiting or being sent."""
 
 
-class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore, KeyStore):
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    """A due row, as a claim hands it to the worker that runs it."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int  # failed tries so far (:meth:`DueTimers.timer_retry`)
+
+
+class DueTimers(ABC):
+    """Timers as due rows, claimed from the store like the outbox's messages, so
+    that any worker can run them and none is lost when a process stops: the
+    daily purge now; alert escalation, scheduled advisories and referral clocks
+    later. A worker claims the due ones under a lease (``FOR UPDATE SKIP LOCKED``
+    on PostgreSQL), runs them and marks them done; a lease that runs out makes
+    the row due again, so a job must be safe to run twice. No process keeps a
+    sleeping task for a timer (bot.timers runs them).
+
+    A payload is plain JSON kept in clear, for as long as the row lives: it
+    never holds personal data. A job that needs a secret value (a provider's
+    message id, which with the provider's credentials gives back a number and a
+    text) keeps it sealed (:class:`~bot.privacy.vault.AddressVault`), and its
+    ``key`` is a keyed hash or an opaque id, never the value itself.
+    """
+
+    @abstractmethod
+    async def schedule(self, kind: str, key: str, payload: dict[str, Any],
+                       due_at: datetime) -> int:
+        """Add a timer due at ``due_at``; its id. Idempotent per (kind, key):
+        while a timer of that kind and key exists (due, leased or failing) it is
+        left as it is and its id returned, so every start of every worker may
+        schedule what must exist."""
+
+    @abstractmethod
+    async def claim_due(self, now: datetime, limit: int, lease_until: datetime,
+                        kinds: Sequence[str] | None = None) -> list[DueTimer]:
+        """Take up to ``limit`` timers due at ``now`` (or whose lease ran out),
+        oldest due first, and lease them until ``lease_until``; only of
+        ``kinds`` when given (a worker claims only what it can run)."""
+
+    @abstractmethod
+    async def timer_done(self, timer_id: int, *, again_at: datetime | None = None) -> None:
+        """The timer ran: it is deleted, payload and all; or, with ``again_at``
+        (a recurring job), due again then, its failed tries forgotten."""
+
+    @abstractmethod
+    async def timer_retry(self, timer_id: int, *, at: datetime, error: str) -> None:
+        """The timer failed: due again at ``at``, one more failed try, ``error``
+        kept (a kind, never data)."""
+
+    @abstractmethod
+    async def cancel_timer(self, kind: str, key: str) -> bool:
+        """Delete the timer of that kind and key (an alert acknowledged in time);
+        False when there is none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long each kind of row is kept (bot.timers.retention builds it from config)."""
+
+    records: timedelta  # privacy.retention_days: reports, finished outbox rows, audit
+    replay_keys: timedelta  # inbound_seen: longer than any provider redelivers
+    sessions: timedelta  # a conversation idle this long has timed out: its draft with it
+
+
+class RetentionStore(ABC):
+    """Retention applied: what is past its time is deleted, and gone from the file."""
+
+    @abstractmethod
+    async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
+        """Delete, at ``now``: reports (with their history) last changed longer
+        than ``retention.records`` ago, sent, failed and cancelled outbox rows
+        (and audit rows) as old; replay keys older than ``retention.replay_keys``;
+        sessions idle longer than ``retention.sessions``, with their drafts.
+        Returns how many of each kind went (``reports``, ``outbox``,
+        ``replay_keys``, ``sessions``, ``drafts``: the sessions that held one;
+        ``audit`` where the backend keeps it). Pending messages, contacts,
+        subscriptions, advisories and timers are not touched."""
+
+
+class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore, DueTimers,
+            RetentionStore, KeyStore):
     """A backend: every port, over one connection (pool). Methods are safe to
     call concurrently."""
 

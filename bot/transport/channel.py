@@ -188,6 +188,17 @@ class Channel(ABC):
         is the sender-wide one (paused on a provider's 429)."""
         return ()
 
+    #: whether the provider keeps copies of messages that :meth:`forget` can delete
+    forgets_messages: bool = False
+
+    async def forget(self, external_id: str) -> None:  # noqa: B027 - by design
+        """Have the provider delete its copy of one handled message (its body and
+        the person's address), by the id it gave the message. Done: returns
+        (a message already gone counts). Not now: raises :class:`SendError`,
+        ``retryable`` when a later try may succeed. Channels whose provider
+        keeps nothing we can delete leave this a no-op and
+        :attr:`forgets_messages` false."""
+
     @abstractmethod
     async def send(self, address: str, message: Outbound,
                    rendered: Rendered | None = None) -> SendResult:

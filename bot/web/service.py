@@ -1,6 +1,6 @@
 """`sauti serve`: the HTTP server (webhooks, health, metrics), the channels'
-own loops (Telegram polling) and the outbox dispatcher, started and stopped
-together."""
+own loops (Telegram polling), the outbox dispatcher and the timer runner,
+started and stopped together."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.transport.registry import enabled_channels
 from bot.web.app import build_web_app
 
 log = logging.getLogger(__name__)
+TIMERS_GRACE = 10.0  # seconds a running timer has to finish at shutdown (its lease covers it)
 
 
 class Service:
@@ -27,6 +28,7 @@ class Service:
         self._port = port if port is not None else app.config.server.port
         self._runner: web.AppRunner | None = None
         self._dispatcher: asyncio.Task[None] | None = None
+        self._timers: asyncio.Task[None] | None = None
         self.port = 0
 
     async def start(self) -> int:
@@ -51,6 +53,7 @@ class Service:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._dispatcher = asyncio.create_task(self.app.dispatcher.run())
+        self._timers = asyncio.create_task(self.app.timers.run())
         log.info("serving on %s:%d with channels %s", self._host, self.port,
                  ", ".join(sorted(self.app.channels)) or "none")
         return self.port
@@ -61,8 +64,12 @@ class Service:
         if self._runner is not None:
             await self._runner.cleanup()
         self.app.dispatcher.stop()
+        self.app.timers.stop()
         if self._dispatcher is not None:
             await self._dispatcher
+        if self._timers is not None:  # a job cut short runs again after its lease
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timers, TIMERS_GRACE)
         for channel in list(self.app.channels.values()):
             with contextlib.suppress(Exception):
                 await channel.stop()

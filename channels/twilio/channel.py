@@ -22,6 +22,7 @@ class TwilioChannel(Channel):
 
     webhook_path: str
     parse: Callable[[Form], Inbound]
+    forgets_messages = True  # Twilio keeps every message's body and number for months
 
     def __init__(self, gateway: TwilioGateway, sender: str, per_second: float) -> None:
         self._gateway = gateway
@@ -33,6 +34,9 @@ class TwilioChannel(Channel):
 
     async def stop(self) -> None:
         await self._gateway.release()
+
+    async def forget(self, external_id: str) -> None:
+        await self._gateway.delete(external_id)
 
     def routes(self) -> Sequence[Route]:
         return [Route("POST", self.webhook_path, self._gateway.webhook(type(self).parse)),

@@ -124,6 +124,26 @@ class TwilioGateway:
         return Sent(str(message.sid),
                     int(segments) if segments and str(segments).isdigit() else None)
 
+    async def delete(self, sid: str) -> None:
+        """DELETE one Message resource (inbound or sent), so that Twilio's log no
+        longer holds its body and number; raises :class:`SendError`. A message
+        already gone is done. Twilio refuses (20009) until it has finished with a
+        message, for a minute or more: that is retryable."""
+        if self._client is None:
+            raise SendError("twilio: client not started", retryable=True)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._client.api.account.messages(sid).delete_async()
+        except (TwilioRestException, TwilioServiceException) as exc:
+            code = int(exc.code or exc.status)
+            if code == 20404:
+                return
+            if code == 20009:
+                raise SendError("twilio 20009: not final yet", retryable=True) from None
+            raise send_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise send_error(exc) from None
+
     # ---------------------------------------------------------------- webhooks
 
     def webhook(self, parse: Callable[[Form], Inbound]) -> Handler:

@@ -149,6 +149,12 @@ class FakeTwilio(LoopbackServer):
             a list) plus ``sid``, ``at`` (monotonic), ``num_segments`` (int) and ``status``.
         calls: every REST request, in arrival order (including rejected ones).
         http_429: number of 429 answers sent (injected or by ``limit``).
+        deleted: sids of Message resources deleted through the API, in order.
+
+    Like Twilio's, its message log (``GET Messages.json``, ``log``) holds every
+    message it sent and every inbound one posted through :meth:`post_signed`,
+    with body and numbers, until deleted. ``settle_seconds``: how long after its
+    creation a message cannot be deleted yet (Twilio's 20009).
     """
 
     def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID,
@@ -161,6 +167,8 @@ class FakeTwilio(LoopbackServer):
         self.messages: list[JSON] = []
         self.calls: list[TwilioCall] = []
         self.http_429 = 0
+        self.deleted: list[str] = []
+        self.settle_seconds = 0.0
         self._resources: dict[str, JSON] = {}
         self._clock = clock
         self._faults: list[_Fault] = []
@@ -174,7 +182,9 @@ class FakeTwilio(LoopbackServer):
     def _routes(self, app: web.Application) -> None:
         base = f"/{API_VERSION}/Accounts/{{account}}"
         app.router.add_post(f"{base}/Messages.json", self._create_message)
+        app.router.add_get(f"{base}/Messages.json", self._list_messages)
         app.router.add_get(f"{base}/Messages/{{sid}}.json", self._fetch_message)
+        app.router.add_delete(f"{base}/Messages/{{sid}}.json", self._delete_message)
         app.router.add_get(f"{base}/Messages/{{sid}}/Media/{{media}}", self._get_media)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
 
@@ -231,6 +241,28 @@ class FakeTwilio(LoopbackServer):
     def opt_in(self, address: str) -> None:
         self._opted_out.discard(_bare(address))
 
+    @property
+    def log(self) -> list[JSON]:
+        """The message log as the API lists it: every message not deleted."""
+        return list(self._resources.values())
+
+    def receive(self, form: Mapping[str, str]) -> None:
+        """Keep an inbound message in the log, as Twilio does before posting it."""
+        sid = form.get("MessageSid", "")
+        if not sid or "MessageStatus" in form or sid in self._resources:
+            return
+        now = datetime.now(UTC)
+        self._resources[sid] = {
+            "account_sid": self.account_sid, "api_version": API_VERSION,
+            "body": form.get("Body", ""), "date_created": _rfc2822(now),
+            "date_sent": _rfc2822(now), "date_updated": _rfc2822(now),
+            "direction": "inbound", "error_code": None, "error_message": None,
+            "from": form.get("From"), "to": form.get("To"), "sid": sid,
+            "num_media": form.get("NumMedia", "0"), "num_segments": form.get("NumSegments", "1"),
+            "status": "received", "at": time.monotonic(),
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }
+
     def sent_to(self, to: str) -> list[JSON]:
         """Accepted messages to one address (exact To, e.g. "whatsapp:+243810000001")."""
         return [m for m in self.messages if m.get("To") == to]
@@ -251,6 +283,7 @@ class FakeTwilio(LoopbackServer):
         returns (status, body)."""
         if not _is_local(url):
             raise ValueError(f"refusing to post to non-local URL {url!r}")
+        self.receive(form)
         headers = signed_post_form(url, form, self.auth_token)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             async with session.post(url, data=dict(form), headers=headers) as response:
@@ -386,6 +419,7 @@ class FakeTwilio(LoopbackServer):
             "subresource_uris": {"media": f"{uri}/Media.json"},
             "to": to,
             "uri": f"{uri}.json",
+            "at": time.monotonic(),
         }
         self._resources[sid] = resource
         self.messages.append({**form, "sid": sid, "at": time.monotonic(),
@@ -415,7 +449,36 @@ class FakeTwilio(LoopbackServer):
         resource = self._resources.get(request.match_info["sid"])
         if resource is None:
             return self._finish(call, await self._not_found(request))
-        return self._finish(call, web.json_response(resource))
+        return self._finish(call, web.json_response(
+            {k: v for k, v in resource.items() if k != "at"}))
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        early = await self._preamble(request, call)
+        if early is not None:
+            return self._finish(call, early)
+        uri = request.path
+        page = [{k: v for k, v in r.items() if k != "at"} for r in self._resources.values()]
+        return self._finish(call, web.json_response({
+            "messages": page, "start": 0, "end": max(0, len(page) - 1), "page": 0,
+            "page_size": max(50, len(page)), "uri": uri, "first_page_uri": uri,
+            "next_page_uri": None, "previous_page_uri": None}))
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        early = await self._preamble(request, call)
+        if early is not None:
+            return self._finish(call, early)
+        sid = request.match_info["sid"]
+        resource = self._resources.get(sid)
+        if resource is None:
+            return self._finish(call, await self._not_found(request))
+        if time.monotonic() - float(resource["at"]) < self.settle_seconds:
+            return self._finish(call, _error(
+                409, 20009, "Cannot delete this resource before it is complete"))
+        del self._resources[sid]
+        self.deleted.append(sid)
+        return self._finish(call, web.Response(status=204))
 
     async def _get_media(self, request: web.Request) -> web.Response:
         if not self._authenticated(request):

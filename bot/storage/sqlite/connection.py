@@ -1,13 +1,22 @@
 """The SQLite backend's two connections (a writer, a reader) and the few
 helpers every query goes through, which turn sqlite3 and OS errors into
-:class:`~bot.storage.ports.StoreError`."""
+:class:`~bot.storage.ports.StoreError`.
+
+Deleted means gone from the file: every connection runs with
+``secure_delete`` (SQLite overwrites what a delete or an update frees with
+zeros), the write-ahead log is emptied (checkpoint TRUNCATE) after an erase
+and a purge, so no copy of the old pages stays in it, and the database, its
+log and its directory are the owner's alone (0600, 0700 when created here).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
+import stat
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +39,13 @@ T = TypeVar("T")
 # docs/performance.md, "Storage".
 WAL_CHECKPOINT_PAGES = 10_000
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+# Every connection's settings: a freed cell or page is overwritten with zeros
+# (erased and purged rows leave no copy in free space); waits for a lock held
+# by another process (a backup, an operator's sqlite3) up to 5 s.
+CONNECTION_PRAGMAS = ("secure_delete=ON", "busy_timeout=5000")
+WRITER_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL",
+                  f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+OWNER_ONLY = 0o600
 
 
 def ts(moment: datetime) -> str:
@@ -87,14 +103,14 @@ class Connections:
 
     async def _open_connections(self) -> None:
         with translated("opening the database"):
-            self._path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self._path)
             self._writer = await aiosqlite.connect(self._path, isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000",
-                           f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
+            for pragma in (*CONNECTION_PRAGMAS, *WRITER_PRAGMAS):
                 await self._writer.execute(f"PRAGMA {pragma}")
             await self._upgrade(self._writer)
             self._reader = await aiosqlite.connect(self._path, isolation_level=None)
-            await self._reader.execute("PRAGMA busy_timeout=5000")
+            for pragma in CONNECTION_PRAGMAS:
+                await self._reader.execute(f"PRAGMA {pragma}")
 
     async def _disconnect(self) -> None:
         with translated("closing the database"):
@@ -131,6 +147,17 @@ class Connections:
     async def ping(self) -> bool:
         return await one(self._r, "SELECT 1") is not None
 
+    async def _empty_log(self, after: str) -> None:
+        """Copy the write-ahead log into the database and truncate it to nothing,
+        so that the pages an erase or a purge replaced leave no copy there. The
+        caller holds the write lock. A reader still on an old snapshot can keep
+        it from finishing: that is logged, and the next checkpoint completes it."""
+        with translated("a checkpoint"):
+            row = await one(self._w, "PRAGMA wal_checkpoint(TRUNCATE)")
+        if row is not None and row[0]:
+            log.warning("the write-ahead log could not be emptied after %s (a reader was"
+                        " busy); the next checkpoint will", after)
+
     async def _write(self, sql: str, args: tuple[Any, ...]) -> int:
         """One statement on the writer, alone; the rows it changed."""
         async with self._write_lock:
@@ -141,6 +168,30 @@ class Connections:
     @abstractmethod
     async def _submit_mark(self, statement: str, params: tuple[Any, ...]) -> None:
         """Queue a small update for the next group commit and wait until it is on disk."""
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` a file only its owner may read and write, its directory (when
+    created here) only the owner's too, before SQLite opens it: SQLite gives the
+    log and shared-memory files (-wal, -shm) the database file's own mode. A file
+    left readable by others (an older version made it so) is closed to them."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(name.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                name.chmod(mode & 0o700)
+            except PermissionError:  # not ours: say so, and open it all the same
+                log.warning("%s is open to others (mode %o) and not ours to close", name.name,
+                            mode)
+            else:
+                log.warning("%s was open to others (mode %o): now %o", name.name, mode,
+                            mode & 0o700)
 
 
 async def in_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -106,4 +106,20 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX outbox_external;
     CREATE INDEX outbox_external ON outbox(channel, external_id) WHERE external_id IS NOT NULL;
     """,
+    # 6: timers as due rows (bot.storage.sqlite.due). due_at is when the row is
+    # due next: its time, or, while it is claimed, the end of its lease, so one
+    # index answers "what is due now" and a lease that runs out needs no sweep.
+    """
+    CREATE TABLE due (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        UNIQUE (kind, key)
+    );
+    CREATE INDEX due_next ON due(due_at);
+    """,
 )

@@ -21,12 +21,13 @@ import asyncio
 import logging
 import sqlite3
 from collections import OrderedDict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.domain.records import Conversation, TurnWrite
 from bot.storage.locks import KeyedLocks
-from bot.storage.ports import Store, StoreError
+from bot.storage.ports import Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.batch import BatchSQL, Mark, SQLiteTurnChanges, TurnRows
@@ -39,9 +40,11 @@ from bot.storage.sqlite.connection import (
     sqlite_path,
     translated,
 )
+from bot.storage.sqlite.due import SQLiteDueTimers
 from bot.storage.sqlite.keys import SQLiteKeys
 from bot.storage.sqlite.queue import SQLiteOutbox
 from bot.storage.sqlite.reports import SQLiteAudience, SQLiteReports
+from bot.storage.sqlite.retention import SQLiteRetention
 
 __all__ = ["WAL_CHECKPOINT_PAGES", "SQLiteStore", "sqlite_path"]
 log = logging.getLogger(__name__)
@@ -52,7 +55,8 @@ _Begun = tuple[bool, Conversation | None]
 _Item = TurnRows | Mark
 
 
-class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteKeys, Store):
+class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
+                  SQLiteRetention, SQLiteKeys, Store):
     def __init__(self, path: str | Path, *, recent: int = RECENT_CONVERSATIONS,
                  shared: bool = False) -> None:
         super().__init__(path)
@@ -78,6 +82,13 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteKeys, Store
         if self._flusher is not None:
             await self._flusher
         await self._disconnect()
+
+    async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
+        """As every backend purges; the conversations remembered here are
+        forgotten too (some may hold a session just purged)."""
+        removed = await super().purge(now, retention)
+        self._recent.clear()
+        return removed
 
     # conversations -------------------------------------------------------
     async def load(self, contact_id: str) -> Conversation | None:
@@ -169,9 +180,21 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteKeys, Store
                 except Exception:  # one bad turn must not sink its batch: try each
                     await self._rollback_quietly()
                     await self._apply_one_by_one(batch)
+                    await self._after_erase(batch)
                     continue
+                await self._after_erase(batch)
             for item, future in batch:
                 self._settle(item, future, replayed)
+
+    async def _after_erase(self, batch: list[tuple[_Item, asyncio.Future[bool]]]) -> None:
+        """An erase is gone from the file before its turn is answered: the log
+        that still holds the erased rows' pages is emptied (write lock held)."""
+        if not any(_erases(item) for item, _future in batch):
+            return
+        try:
+            await self._empty_log("an erase")
+        except StoreError as exc:  # the erase is committed; the next checkpoint empties it
+            log.error("checkpoint after an erase failed: %s", exc)
 
     async def _let_others_join(self) -> None:
         """Before a commit, let turns that are about to ask join it: a loop pass
@@ -255,6 +278,11 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteKeys, Store
             return replayed
 
         return await in_thread(self._w, immediate(commit))
+
+
+def _erases(item: _Item) -> bool:
+    return isinstance(item, TurnRows) and any(m.statement == "erase_contact"
+                                              for m in item.marks)
 
 
 def _statements(items: list[_Item], replayed: set[tuple[str, str]] | None = None

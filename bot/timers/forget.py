@@ -1,0 +1,95 @@
+"""Deleting handled messages at the provider, from due rows.
+
+Twilio keeps every message, inbound and sent, with its body and the person's
+number, for months, and hands it to anyone with the account's credentials.
+So once Sauti has handled an inbound message, and once a sent one is
+finished, a ``provider.forget`` timer asks the channel to delete it
+(:meth:`~bot.transport.channel.Channel.forget`). The provider's message id is
+kept sealed in the timer's payload (with it and the credentials the provider
+gives back the number and the text), and the timer's key is a keyed hash of
+it, never the id. A delete the provider refuses for now (Twilio's 20009 for a
+message it has not finished with, a 5xx, the network) is tried again with the
+runner's backoff; one it refuses for good is dropped, and so is the timer of a
+channel this worker does not run after a day of tries. Nothing here ever
+waits on a conversation: the turn only leaves the row.
+
+Telegram keeps what it keeps: the Bot API has no way to delete a message from
+Telegram's servers (``deleteMessage`` only removes it from the chat), so the
+README says so and Sauti schedules nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.privacy.vault import AddressVault, VaultError
+from bot.storage.ports import DueTimer
+from bot.timers.runner import Abandon
+from bot.transport.channel import Channel, SendError
+
+__all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "ForgetLater"]
+
+FORGET = "provider.forget"
+#: Twilio refuses to delete a message it has not finished with; it asks for a
+#: minute after an inbound one. A sent one waits for its delivery to settle.
+INBOUND_DELAY = timedelta(minutes=1)
+SENT_DELAY = timedelta(minutes=15)
+GIVE_UP_AFTER = timedelta(days=1)  # of tries by a worker that lacks the channel
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetLater:
+    """A ``provider.forget`` timer to leave: what :meth:`DueTimers.schedule` takes."""
+
+    key: str
+    payload: dict[str, Any]
+    due_at: datetime
+
+    def __repr__(self) -> str:
+        return f"ForgetLater(due_at={self.due_at.isoformat()})"
+
+    @property
+    def kind(self) -> str:
+        return FORGET
+
+
+def forget_later(channel: str, external_id: str, *, vault: AddressVault,
+                 keyed: Callable[[str], str], now: datetime,
+                 delay: timedelta = INBOUND_DELAY) -> ForgetLater:
+    """The timer that will delete one message at ``channel``'s provider."""
+    sealed = vault.seal(external_id).decode("ascii")  # a Fernet token is base64 text
+    return ForgetLater(key=keyed(f"forget|{channel}|{external_id}"),
+                       payload={"channel": channel, "sealed": sealed,
+                                "since": now.isoformat(timespec="minutes")},
+                       due_at=now + delay)
+
+
+class ForgetAtProvider:
+    """The handler of ``provider.forget`` timers."""
+
+    def __init__(self, channels: Mapping[str, Channel], vault: AddressVault) -> None:
+        self._channels = channels
+        self._vault = vault
+
+    async def __call__(self, timer: DueTimer, now: datetime) -> datetime | None:
+        payload = timer.payload
+        try:
+            external_id = self._vault.open(str(payload["sealed"]).encode("ascii"))
+        except (KeyError, UnicodeEncodeError, VaultError):
+            raise Abandon("message id unreadable") from None
+        channel = self._channels.get(str(payload.get("channel", "")))
+        if channel is None or not channel.forgets_messages:
+            since = datetime.fromisoformat(str(payload.get("since", now.isoformat())))
+            if now - since > GIVE_UP_AFTER:
+                raise Abandon("channel not run here")
+            raise LookupError("channel not run by this worker")
+        try:
+            await channel.forget(external_id)
+        except SendError as exc:
+            if not exc.retryable:
+                raise Abandon(exc.reason) from None
+            raise
+        return None
