@@ -6,12 +6,15 @@ subprocess) moves everyone else; and then the old keys can go."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App
+from bot.cli.keys import sealed_vaults
 from bot.config import Config, load_config
 from bot.domain.messages import Inbound
 from bot.privacy.vault import AddressVault, VaultError
+from bot.timers.forget import forget_later
 from tests.conftest import RecordingChannel, Resident
 from tests.test_cli import run
 
@@ -121,6 +124,11 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
     for phone in PHONES[:2]:
         await app.conversations.handle(Inbound(channel="sms", address=phone, text="menu",
                                                external_id=f"SM-{phone}"))
+    # and a message to delete at Twilio later, its id sealed in a due row
+    forget = forget_later("sms", "SM0123456789abcdef0123456789abcdef", vault=app.vault,
+                          keyed=lambda text: "invented-hash", now=datetime.now(UTC))
+    await app.store.schedule(forget.kind, forget.key, forget.payload, forget.due_at)
+    assert set(sealed_vaults(app)) == set(app.store.sealed_kinds())  # every kind re-sealed
     await app.close()
     assert len(rows(tmp_path, "SELECT id FROM outbox WHERE status = 'pending'")) == 2
 
@@ -132,14 +140,18 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
         " 0 unreadable",
         "outbox_address: 2 re-sealed under the current contact key, 0 already under it,"
         " 0 unreadable",
+        "timer_sealed: 1 re-sealed under the current contact key, 0 already under it,"
+        " 0 unreadable",
         "nothing is left under the previous keys"]
     again = run(["keys", "reseal", "--config", str(config(tmp_path, ROTATING))], tmp_path)
     assert again.returncode == 0
-    assert again.stdout.splitlines()[:3] == [
+    assert again.stdout.splitlines()[:4] == [
         "contacts: 0 moved to pseudonym key k2, 4 already under it, 0 unreadable",
         "contact_address: 0 re-sealed under the current contact key, 4 already under it,"
         " 0 unreadable",
         "outbox_address: 0 re-sealed under the current contact key, 2 already under it,"
+        " 0 unreadable",
+        "timer_sealed: 0 re-sealed under the current contact key, 1 already under it,"
         " 0 unreadable"]
 
     # the old keys are gone from the config: every address still opens
@@ -150,6 +162,9 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
     queued = [only_new.open(bytes(sealed)) for (sealed,) in rows(
         tmp_path, "SELECT address_sealed FROM outbox WHERE address_sealed IS NOT NULL")]
     assert sorted(queued) == PHONES[:2]
+    (payload,) = rows(tmp_path, "SELECT json_extract(payload, '$.sealed') FROM due"
+                      " WHERE kind = 'provider.forget'")
+    assert only_new.open(str(payload[0]).encode()) == "SM0123456789abcdef0123456789abcdef"
     old_vault = AddressVault("an-old-contact-key")
     for (sealed,) in rows(tmp_path, "SELECT address_sealed FROM contacts"):
         try:

@@ -13,7 +13,7 @@ import pytest
 from bot.domain.effects import Erase, SubmitReport, Subscribe
 from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
 from bot.storage import store_for
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, SealedContact
+from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED, SealedContact
 from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import restored
@@ -131,7 +131,7 @@ async def test_rekey_contacts_follows_the_plan_in_batches(store: Store) -> None:
 
 
 async def test_reseal_replaces_every_sealed_value_of_a_kind(store: Store) -> None:
-    assert set(store.sealed_kinds()) >= {CONTACT_ADDRESS, OUTBOX_ADDRESS}
+    assert set(store.sealed_kinds()) >= {CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED}
     for n in range(5):
         await store.commit_turn(TurnWrite(contact=contact(f"k1:c{n}"), session=None,
                                           outbound=[reply(f"k1:c{n}", f"m{n}")]))
@@ -195,3 +195,21 @@ async def test_moves_onto_ids_of_the_same_batch_are_made_one_after_the_other(
     now = datetime.now(UTC)
     (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert pending.contact_id == "k2:b"
+
+
+async def test_reseal_replaces_the_sealed_value_of_a_timers_payload(store: Store) -> None:
+    await store.schedule("provider.forget", "h1", {"channel": "sms", "sealed": "tok-1",
+                                                   "since": "2026-11-20T12:00"}, NOW)
+    await store.schedule("provider.forget", "h2", {"channel": "sms", "sealed": "tok-2"}, NOW)
+    await store.schedule("retention.purge", "daily", {}, NOW)  # nothing sealed
+    given: list[bytes] = []
+
+    def transform(value: bytes) -> bytes | None:
+        given.append(value)
+        return None if value == b"tok-2" else b"new-" + value
+
+    assert await store.reseal(TIMER_SEALED, transform, batch=1) == 1
+    assert sorted(given) == [b"tok-1", b"tok-2"]
+    due = {t.key: t.payload for t in await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))}
+    assert due == {"h1": {"channel": "sms", "sealed": "new-tok-1", "since": "2026-11-20T12:00"},
+                   "h2": {"channel": "sms", "sealed": "tok-2"}, "daily": {}}

@@ -25,7 +25,7 @@ from bot.config import Config
 from bot.config.keys import fresh_key, next_id
 from bot.privacy.rotation import rekey_contacts, reseal_all
 from bot.privacy.vault import AddressVault
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS
+from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -60,7 +60,7 @@ async def generate(args: argparse.Namespace, config: Config) -> int:
 
 def sealed_vaults(app: App) -> dict[str, AddressVault]:
     """The vault of each kind of sealed value the store keeps."""
-    return {CONTACT_ADDRESS: app.vault, OUTBOX_ADDRESS: app.vault}
+    return {CONTACT_ADDRESS: app.vault, OUTBOX_ADDRESS: app.vault, TIMER_SEALED: app.vault}
 
 
 async def reseal(args: argparse.Namespace, config: Config) -> int:

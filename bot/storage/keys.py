@@ -13,11 +13,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["CONTACT_ADDRESS", "OUTBOX_ADDRESS", "KeyStore", "Rekey", "Reseal", "SealedContact"]
+__all__ = ["CONTACT_ADDRESS", "OUTBOX_ADDRESS", "TIMER_SEALED", "KeyStore", "Rekey", "Reseal",
+           "SealedContact"]
 
 # The sealed values a store keeps, by kind: each is re-sealed by the vault of its kind.
 CONTACT_ADDRESS = "contact_address"  # contacts.address_sealed: where replies and advisories go
 OUTBOX_ADDRESS = "outbox_address"  # outbox.address_sealed: a message's address until it is sent
+# A due row's payload["sealed"] (the Fernet token as text): what a job needs that must
+# not be kept in clear, such as a provider's message id (bot.timers.forget).
+TIMER_SEALED = "timer_sealed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.records import Contact, Session
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, KeyStore, Rekey, Reseal, SealedContact
+from bot.storage.keys import (
+    CONTACT_ADDRESS,
+    OUTBOX_ADDRESS,
+    TIMER_SEALED,
+    KeyStore,
+    Rekey,
+    Reseal,
+    SealedContact,
+)
 from bot.storage.ports import StoreError
 
 
@@ -22,12 +30,22 @@ class _Row(Protocol):
     address_sealed: bytes | None
 
 
+class _Timer(Protocol):
+    """What a rotation touches of a due row."""
+
+    payload: dict[str, Any]
+
+
 class MemoryKeys(KeyStore):
     _contacts: dict[str, Contact]
     _sessions: dict[str, Session]
     _subs: dict[str, dict[str, datetime]]
     _report_links: dict[str, str | None]
     _outbox: Mapping[int, _Row]
+
+    @property
+    def _due(self) -> Mapping[int, _Timer]:
+        raise NotImplementedError  # MemoryStore's
 
     async def rekey_contact(self, old_id: str, new_id: str, person: str) -> bool:
         return self._move(old_id, new_id, person)
@@ -64,7 +82,7 @@ class MemoryKeys(KeyStore):
         return moved
 
     def sealed_kinds(self) -> tuple[str, ...]:
-        return (CONTACT_ADDRESS, OUTBOX_ADDRESS)
+        return (CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED)
 
     async def reseal(self, kind: str, transform: Reseal, *, batch: int = 500) -> int:
         changed = 0
@@ -78,6 +96,12 @@ class MemoryKeys(KeyStore):
                 if q.address_sealed is not None and \
                         (value := transform(q.address_sealed)) is not None:
                     q.address_sealed = value
+                    changed += 1
+        elif kind == TIMER_SEALED:
+            for t in self._due.values():
+                if "sealed" in t.payload and \
+                        (value := transform(str(t.payload["sealed"]).encode())) is not None:
+                    t.payload["sealed"] = value.decode("ascii")
                     changed += 1
         else:
             raise StoreError(f"no sealed values of kind {kind!r}")

@@ -11,17 +11,42 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.records import Conversation
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, KeyStore, Rekey, Reseal, SealedContact
+from bot.storage.keys import (
+    CONTACT_ADDRESS,
+    OUTBOX_ADDRESS,
+    TIMER_SEALED,
+    KeyStore,
+    Rekey,
+    Reseal,
+    SealedContact,
+)
 from bot.storage.ports import StoreError
 from bot.storage.sqlite.connection import Connections, immediate, in_thread, one
 
-# kind -> (table, its key column, the sealed column, a key below every row's)
-SEALED: dict[str, tuple[str, str, str, str | int]] = {
-    CONTACT_ADDRESS: ("contacts", "id", "address_sealed", ""),
-    OUTBOX_ADDRESS: ("outbox", "id", "address_sealed", 0),
+
+@dataclass(frozen=True, slots=True)
+class _Sealed:
+    """Where the sealed values of one kind are: ``value`` reads one (an SQL
+    expression), ``assign`` writes it; rows are read in ``key`` order from above
+    ``start``; ``text`` when the value is kept as text, not a blob."""
+
+    table: str
+    value: str
+    assign: str
+    key: str = "id"
+    start: str | int = 0
+    text: bool = False
+
+
+SEALED = {
+    CONTACT_ADDRESS: _Sealed("contacts", "address_sealed", "address_sealed = ?", start=""),
+    OUTBOX_ADDRESS: _Sealed("outbox", "address_sealed", "address_sealed = ?"),
+    TIMER_SEALED: _Sealed("due", "json_extract(payload, '$.sealed')",
+                          "payload = json_set(payload, '$.sealed', ?)", text=True),
 }
 
 # A contact moves to its new id, or into the contact stored there (merged: that
@@ -158,16 +183,20 @@ class SQLiteKeys(Connections, KeyStore):
     async def reseal(self, kind: str, transform: Reseal, *, batch: int = 500) -> int:
         if kind not in SEALED:
             raise StoreError(f"no sealed values of kind {kind!r}")
-        table, key, column, after = SEALED[kind]
-        read = (f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
-                f" AND {key} > ? ORDER BY {key} LIMIT ?")
-        write = f"UPDATE {table} SET {column} = ? WHERE {key} = ?"
-        changed = 0
+        where = SEALED[kind]
+        read = (f"SELECT {where.key}, {where.value} FROM {where.table} WHERE {where.value}"
+                f" IS NOT NULL AND {where.key} > ? ORDER BY {where.key} LIMIT ?")
+        write = f"UPDATE {where.table} SET {where.assign} WHERE {where.key} = ?"
+        after, changed = where.start, 0
+
+        def fresh(value: Any) -> str | bytes | None:
+            sealed = transform(str(value).encode() if where.text else bytes(value))
+            return sealed.decode("ascii") if where.text and sealed is not None else sealed
+
         while True:
             def page(c: sqlite3.Connection, after: str | int = after) -> tuple[Any, int]:
                 rows = c.execute(read, (after, batch)).fetchall()
-                new = [(value, row[0]) for row in rows
-                       if (value := transform(bytes(row[1]))) is not None]
+                new = [(value, row[0]) for row in rows if (value := fresh(row[1])) is not None]
                 c.executemany(write, new)
                 return (rows[-1][0] if len(rows) == batch else None), len(new)
 
