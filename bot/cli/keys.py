@@ -7,7 +7,7 @@ second re-seals every address under the current key. Their parsers set
 ``real_keys``, which bot/cli/main.py checks before the command runs
 (:func:`bot.cli.command.require_real_keys`). Every
 other command that opens the database (``sauti console``, ``db upgrade``,
-``reports``) says so in one line on stderr, as it opens it, and runs: they are
+``reports``, ``purge``) says so in one line on stderr, as it opens it, and runs: they are
 how one tries Sauti out on the built-in defaults, and refusing would lock an
 operator out of a database the console made. ``sauti keys generate`` reads no
 key.
