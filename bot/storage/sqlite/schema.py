@@ -106,4 +106,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX outbox_external;
     CREATE INDEX outbox_external ON outbox(channel, external_id) WHERE external_id IS NOT NULL;
     """,
+    # 5: a person's open messages, so that a claim leaves a message whose
+    # contact has an earlier one leased or waiting to be tried again
+    # (bot.storage.sqlite.queries.claim_query) without scanning the table
+    """
+    CREATE INDEX outbox_person ON outbox(contact_id, id)
+        WHERE status IN ('pending', 'sending') AND contact_id IS NOT NULL;
+    """,
 )
