@@ -396,18 +396,18 @@ async def test_a_person_waits_for_their_leased_message(store: Store) -> None:
 
 
 async def test_a_deferred_or_released_message_keeps_its_place(store: Store) -> None:
-    """A message deferred without a try (its channel down) holds its person's
-    later ones back as a retried one does; one given back untried (a stop)
-    holds nothing back, and a higher priority may overtake a message never tried."""
+    """A message deferred without a try (its channel down) holds its person's later
+    ones back as a retried one does, even a reply; one given back untried (a stop)
+    holds nothing back, and may be overtaken by a later one of higher priority."""
     await queued(store, 1, ["p1-a", "p1-b"])
     now = datetime.now(UTC)
     a, b = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     await store.outbound_retry(a.id, error="twilio: transport ClientConnectorError", at=now,
                                counted=False)
     await store.outbound_release(b.id)
-    assert await texts(store, now, limit=1) == ["p1-a"]  # due again, and first
-    await store.outbound_sent(a.id, external_id="SM1", segments=1, now=NOW)
     await queued(store, 1, ["p1-reply"], priority=10)
+    assert await texts(store, datetime.now(UTC)) == ["p1-a"]  # due again, and alone
+    await store.outbound_sent(a.id, external_id="SM1", segments=1, now=NOW)
     assert await texts(store, datetime.now(UTC)) == ["p1-reply", "p1-b"]
 
 
