@@ -358,3 +358,47 @@ async def test_a_channel_down_spends_no_tries_and_waits_as_long_as_the_spell(
         assert [text for _, text, _ in channel.sent] == ["habari"]
     finally:
         await app.close()
+
+
+async def test_a_claim_never_hands_out_again_what_this_dispatcher_holds(
+        tmp_path: Path) -> None:
+    """Leases that ran out under the dispatcher (its renewals could not get
+    through): its next claim takes them back under the new lease, hands none of
+    them out a second time, and the renewals go on with the new lease."""
+    from bot.outbox.dispatcher import Dispatcher
+    from tests.fakes.clock import ManualClock
+
+    app = await App.open(make_config(tmp_path))
+    await queue(app, [(f"+2438100009{i:02d}", f"m{i}") for i in range(3)])
+    clock = ManualClock()  # from now: the rows are due
+    dispatcher = Dispatcher(app.store, {"sms": SlowChannel()}, app.vault,
+                            settings=app.config.outbox, clock=clock)
+    try:
+        first = await dispatcher._claim(10, ["sms"])
+        assert len(first) == 3
+        clock.advance(app.config.outbox.lease_seconds + 1)
+        assert await dispatcher._claim(10, ["sms"]) == []
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "sauti.db") as db:
+            leases = {r[0] for r in db.execute("SELECT lease_until FROM outbox")}
+        assert len(leases) == 1 and datetime.fromisoformat(leases.pop()) > clock.now()
+        assert await dispatcher._leases.renew() and not dispatcher._leases.lost
+    finally:
+        await app.close()
+
+
+async def test_a_stored_message_that_no_longer_reads_fails_alone(slow_app) -> None:  # type: ignore[no-untyped-def]
+    """One row whose payload does not decode any more must not stop every claim."""
+    import sqlite3
+
+    app, channel = slow_app
+    await queue(app, [(f"+2438100010{i:02d}", f"m{i}") for i in range(3)])
+    path = Path(app.config.storage.url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE outbox SET payload = '{not json' WHERE id = 2")
+    await app.dispatcher.drain()
+    assert sorted(text for _, text, _ in channel.sent) == ["m0", "m2"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT status, last_error, address_sealed FROM outbox WHERE id = 2"
+                          ).fetchone() == ("failed", "stored message unreadable", None)

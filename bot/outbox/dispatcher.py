@@ -231,13 +231,14 @@ class Dispatcher:
                 if first is not None and first < record.id:  # an earlier one went back
                     await self._give_back(record)
                     return
-                if record.id in self._leases.lost:
-                    return
                 try:
-                    await self._deliver(record, key)
+                    if record.id not in self._leases.lost:
+                        await self._deliver(record, key)
                 except Abandoned:
                     log.error("outbox: stopped before the store took a mark; message %d may "
                               "be sent again after its lease", record.id)
+                if record.id in self._leases.lost:  # claimed again elsewhere: it goes first
+                    self._hold_back(key, record.id)
         except asyncio.CancelledError:
             if record.id not in self._sending:  # never tried: give it back at once
                 await self._give_back(record)
@@ -376,10 +377,11 @@ class Dispatcher:
         await self._persist("putting a message back", lambda: self._store.outbound_retry(
             record.id, error=error, at=at, parts_sent=parts, segments_sent=segments,
             counted=counted))
-        if key in self._behind:
-            self._behind[key] = min(self._behind[key], record.id)
-        else:
-            self._behind[key] = record.id
+        self._hold_back(key, record.id)
+
+    def _hold_back(self, key: str, message_id: int) -> None:
+        """This person's messages after ``message_id`` held here go back untried."""
+        self._behind[key] = min(self._behind.get(key, message_id), message_id)
 
     async def _fail(self, record: OutboundRecord, reason: str, now: datetime,
                     channel: str | None = None) -> None:
