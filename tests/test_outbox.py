@@ -402,3 +402,32 @@ async def test_a_stored_message_that_no_longer_reads_fails_alone(slow_app) -> No
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT status, last_error, address_sealed FROM outbox WHERE id = 2"
                           ).fetchone() == ("failed", "stored message unreadable", None)
+
+
+async def test_a_bug_after_a_send_marks_it_sent_instead_of_sending_it_again(
+        tmp_path: Path) -> None:
+    """A channel that went through but answered nonsense (a negative segment count,
+    which the metrics refuse): logged as a bug, and the message is marked sent,
+    not put back to go again."""
+    import sqlite3
+
+    @dataclass
+    class Odd(SlowChannel):
+        async def send(self, address: str, message: Outbound,
+                       rendered: Rendered | None = None) -> SendResult:
+            await super().send(address, message, rendered)
+            return SendResult(external_id="odd-1", segments=-1)
+
+    app = await App.open(make_config(tmp_path))
+    channel = Odd()
+    app.add_channel(channel)
+    try:
+        await queue(app, [("+243810000903", "once")])
+        await app.dispatcher.drain()
+        await app.dispatcher.drain()
+    finally:
+        await app.close()
+    assert [text for _, text, _ in channel.sent] == ["once"]
+    with sqlite3.connect(tmp_path / "sauti.db") as db:
+        assert db.execute("SELECT status, external_id FROM outbox").fetchall() == [
+            ("sent", "odd-1")]

@@ -9,7 +9,6 @@ backoff or a lease running out takes no real time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -39,8 +38,8 @@ async def nap(clock: Clock, seconds: float, *events: asyncio.Event) -> None:
     try:
         await asyncio.wait([sleeper, *waiters], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (sleeper, *waiters):
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        pending = [task for task in (sleeper, *waiters) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:  # a cancellation of ours still goes through
+            await asyncio.wait(pending)

@@ -19,11 +19,10 @@ their marks run within ``concurrency`` slots, so after a crash at most
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -39,7 +38,14 @@ from bot.outbox.storewatch import Abandoned, StoreWatch, retry_in
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import OutboxStore
-from bot.transport.channel import Channel, ContactView, SendError, Throttle, Undeliverable
+from bot.transport.channel import (
+    Channel,
+    ContactView,
+    SendError,
+    SendResult,
+    Throttle,
+    Undeliverable,
+)
 
 __all__ = ["STOP_GRACE_SECONDS", "Dispatcher", "backoff", "message_of"]
 
@@ -77,9 +83,9 @@ class Dispatcher:
         self._stop_by = 0.0  # monotonic time after which a stopping mark gives up
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
+        self._delivered: dict[int, SendResult] = {}  # sent, not yet being marked
         self._watch = StoreWatch(self._clock)
         self._leases = Leases(store, self._clock, s.lease_seconds, self._watch)
-        self._keeper: asyncio.Task[None] | None = None
         self._spells = ChannelSpells(self._clock, s.retry_base_seconds, s.retry_max_seconds)
         self._people: Counter[str] = Counter()  # person -> their messages held here
         self._behind: dict[str, int] = {}  # person -> a message of theirs put back to wait
@@ -118,7 +124,7 @@ class Dispatcher:
         batch = await self._claim(limit, channels)
         if batch:
             gate = asyncio.Semaphore(self._settings.concurrency)
-            async with self._keeping_leases():
+            async with self._leases.kept():
                 await asyncio.gather(*(self._deliver_in_order(r, gate) for r in batch))
         return len(batch)
 
@@ -126,7 +132,7 @@ class Dispatcher:
         """Deliver until :meth:`stop`; a claim never waits for a slow batch to end."""
         gate = asyncio.Semaphore(self._settings.concurrency)
         tasks = self._tasks
-        async with self._keeping_leases():
+        async with self._leases.kept():
             try:
                 await self._loop(gate, idle_wait)
             except asyncio.CancelledError:
@@ -176,19 +182,6 @@ class Dispatcher:
         batch = await self._store.claim_outbound(now, limit, until, channels)
         self._watch.ok()
         return [r for r in batch if self._leases.take(r, until)]
-
-    @contextlib.asynccontextmanager
-    async def _keeping_leases(self) -> AsyncIterator[None]:
-        if self._keeper is not None and not self._keeper.done():
-            yield
-            return
-        keeper = self._keeper = asyncio.create_task(self._leases.keep())
-        try:
-            yield
-        finally:
-            keeper.cancel()
-            await asyncio.wait([keeper])  # a cancellation of ours still goes through
-            self._leases.stop_watching()
 
     def _sendable(self) -> list[str]:
         """The channels this process can send on now (one whose provider is not
@@ -277,8 +270,13 @@ class Dispatcher:
         except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
             log.error("outbox: unexpected %s at %s on message %d", describe(exc), where(exc),
                       record.id)
+            if record.id in self._delivered:  # it went: mark it so, never send it again
+                await self._mark_sent(record, self._delivered.pop(record.id))
+                return
             await self._requeue(record, key, error=f"internal: {type(exc).__name__}",
                                 delay=UNEXPECTED_RETRY_SECONDS)
+        finally:
+            self._delivered.pop(record.id, None)
 
     async def _send(self, record: OutboundRecord, key: str) -> None:
         now = self._clock.now()
@@ -319,16 +317,20 @@ class Dispatcher:
                                                channel=channel_name)
             await self._send_failed(record, key, channel_name, throttles, exc)
             return
+        self._delivered[record.id] = result
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
         self._spells.ok(channel_name)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
         if channel.capabilities.billed_by_segment:
             self._metrics.segments.inc(result.segments, channel=channel_name)
+        await self._mark_sent(record, self._delivered.pop(record.id))
+        if self._behind.get(key) == record.id:
+            del self._behind[key]
+
+    async def _mark_sent(self, record: OutboundRecord, result: SendResult) -> None:
         sent_at = self._clock.now()
         await self._persist("marking a message sent", lambda: self._store.outbound_sent(
             record.id, external_id=result.external_id, segments=result.segments, now=sent_at))
-        if self._behind.get(key) == record.id:
-            del self._behind[key]
 
     async def _send_failed(self, record: OutboundRecord, key: str, channel: str,
                            throttles: list[Throttle], exc: SendError) -> None:

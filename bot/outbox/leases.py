@@ -11,8 +11,10 @@ lost to this dispatcher, which then does not send it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +45,7 @@ class Leases:
         self._failures = 0  # renewals failed in a row
         self.lost: set[int] = set()  # held, but claimed again elsewhere
         self._rates: dict[str, float] = {}  # channel -> messages a second, at most
+        self._keeper: asyncio.Task[None] | None = None
 
     def __contains__(self, message_id: int) -> bool:
         return message_id in self._held
@@ -122,6 +125,20 @@ class Leases:
                 return False
             await self._clock.sleep(retry_in(2))
         return message_id not in self.lost
+
+    @contextlib.asynccontextmanager
+    async def kept(self) -> AsyncIterator[None]:
+        """Renewals run (:meth:`keep`) for the block; a block inside shares them."""
+        if self._keeper is not None and not self._keeper.done():
+            yield
+            return
+        keeper = self._keeper = asyncio.create_task(self.keep())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            await asyncio.wait([keeper])  # a cancellation of the block still goes through
+            self.stop_watching()
 
     async def keep(self) -> None:
         """Renew every held lease each third of a lease, until cancelled; after a

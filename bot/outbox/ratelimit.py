@@ -39,7 +39,7 @@ class _Bucket:
             need = min(cost, self.burst)
             while True:
                 self._refill()
-                if self.tokens >= need:
+                if self.tokens >= need - 1e-9:  # not a spin on a rounding error
                     self.tokens -= cost
                     return waited
                 delay = (need - self.tokens) / self.per_second

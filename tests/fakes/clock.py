@@ -71,8 +71,8 @@ class ManualClock(Clock):
     async def run_until(self, done: Callable[[], bool], *, most: float = 3600.0,
                         step: float = 1.0, real: float = 0.003,
                         every: Callable[[], None] | None = None) -> None:
-        """Move time on, to the next wake-up but at most ``step`` at a time,
-        letting the woken run in between, until ``done()``; fails after ``most``
+        """Move time on, to the next wake-up (a millisecond at least) but at most
+        ``step`` at a time, letting the woken run in between, until ``done()``; fails after ``most``
         seconds of clock time. ``every`` runs before each move."""
         end = self._elapsed + most
         while not done():
@@ -84,4 +84,4 @@ class ManualClock(Clock):
             if every is not None:
                 every()
             wake = self.next_wake()
-            self.advance(step if wake is None else max(0.0, min(step, wake)))
+            self.advance(step if wake is None else max(0.001, min(step, wake)))
