@@ -99,6 +99,11 @@ class Dispatcher:
     def limiter(self) -> RateLimiter:
         return self._limiter
 
+    @property
+    def in_flight(self) -> int:
+        """Sends under way (their call to the provider started, their mark not stored)."""
+        return len(self._sending)
+
     def store_state(self) -> dict[str, Any]:
         """The store as the outbox finds it, for ``/healthz``."""
         return self._watch.view()

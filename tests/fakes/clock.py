@@ -70,15 +70,19 @@ class ManualClock(Clock):
 
     async def run_until(self, done: Callable[[], bool], *, most: float = 3600.0,
                         step: float = 1.0, real: float = 0.003,
-                        every: Callable[[], None] | None = None) -> None:
+                        every: Callable[[], None] | None = None,
+                        busy: Callable[[], bool] | None = None) -> None:
         """Move time on, to the next wake-up (a millisecond at least) but at most
-        ``step`` at a time, letting the woken run in between, until ``done()``; fails after ``most``
-        seconds of clock time. ``every`` runs before each move."""
+        ``step`` at a time, letting the woken run in between, until ``done()``;
+        fails after ``most`` seconds of clock time. ``every`` runs before each
+        move; while ``busy()`` (real work under way, say a send), time waits."""
         end = self._elapsed + most
         while not done():
             if self._elapsed >= end:
                 raise TimeoutError(f"not done after {most:g} s of clock time")
             await self.settle(real)
+            while busy is not None and busy():
+                await self.settle(real)
             if done():
                 return
             if every is not None:
