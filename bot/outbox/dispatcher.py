@@ -256,9 +256,11 @@ class Dispatcher:
             return
         try:
             await self._store.outbound_release(record.id)
-        except Exception as exc:  # its lease runs out instead
-            log.warning("outbox: message %d not given back (%s); it waits for its lease",
-                        record.id, describe(exc))
+        except Exception as exc:  # its lease runs out instead; the spell's log tells it
+            self._watch.failed(exc, "giving messages back")
+            self._watch.cleared(succeeded=False)
+        else:
+            self._watch.ok()
 
     async def _persist(self, doing: str, write: Callable[[], Awaitable[T]]) -> T:
         return await self._watch.persist(doing, write, self._grace)
