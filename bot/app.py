@@ -14,6 +14,7 @@ from bot.flows import build_flows
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
 from bot.observability.metrics import Metrics
+from bot.outbox.clock import Clock
 from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.storage import store_for
@@ -29,7 +30,7 @@ from moderation.anonymise import Anonymiser
 class App:
     """A running Sauti: store, engine, conversations, outbox, timers and channels."""
 
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(self, config: Config, store: Store, *, clock: Clock | None = None) -> None:
         self.config = config
         self.store = store
         bot = config.bot
@@ -49,7 +50,7 @@ class App:
         self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
                            self._outbox_depth)
         self.dispatcher = Dispatcher(store, self.channels, self.vault, settings=config.outbox,
-                                     metrics=self.metrics)
+                                     metrics=self.metrics, clock=clock)
         self.metrics.labelled_gauge(
             "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
             "channel", lambda: {name: float(self.dispatcher.channel_state(name) == "up")
@@ -69,10 +70,11 @@ class App:
                                       has_channel=self.channels.__contains__)
 
     @classmethod
-    async def open(cls, config: Config) -> App:
+    async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
+        """``clock``: the outbox's time (tests move one by hand)."""
         store = store_for(config.storage.url)
         await store.open()
-        return cls(config, store)
+        return cls(config, store, clock=clock)
 
     def add_channel(self, channel: Channel) -> None:
         """Register ``channel``: the outbox sends on it, its carrier's keywords count."""

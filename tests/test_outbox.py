@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -206,14 +206,76 @@ async def test_limiter_spaces_concurrent_callers() -> None:
     assert stamps[-1] - stamps[0] >= 0.19
 
 
-def test_backoff_grows_with_jitter() -> None:
-    from bot.outbox.dispatcher import backoff
+@pytest.mark.parametrize(("tries", "base", "span"), [(8, 2.0, 600.0), (8, 0.1, 600.0),
+                                                    (3, 2.0, 60.0), (8, 100.0, 600.0),
+                                                    (2, 2.0, 600.0)])
+def test_a_messages_tries_are_spread_over_retry_max(tries: int, base: float,
+                                                     span: float) -> None:
+    """The waits between a message's tries start near retry_base, grow, and add up
+    to retry_max_seconds at least (so an outage that long loses nothing), none
+    longer than it; the old backoff spent 8 tries from 2 s in about 45 s."""
+    from bot.outbox.retries import spread
 
-    small = [backoff(0) for _ in range(50)]
-    large = [backoff(6) for _ in range(50)]
-    assert max(small) <= 2.0 and min(large) >= 1.0 and max(large) > 10
-    assert len(set(small)) > 1
-    assert timedelta(seconds=backoff(30)) <= timedelta(seconds=600)
+    for _ in range(50):
+        waits = [spread(attempt, tries, base, span) for attempt in range(tries - 1)]
+        assert sum(waits) >= span
+        assert all(w <= span for w in waits)
+        assert waits == sorted(waits) or max(waits) == span
+    if tries > 2:
+        assert base <= spread(0, tries, base, span) <= base * 1.25
+    assert len({spread(1, 8, 2.0, 600.0) for _ in range(10)}) > 1  # jitter
+
+
+async def test_a_persons_later_messages_wait_for_their_retry(slow_app) -> None:  # type: ignore[no-untyped-def]
+    """Claimed together, a person's first message fails and backs off: the later
+    ones claimed with it go back untried, and leave after it, in order."""
+    app, channel = slow_app
+    channel.failures = [SendError("HTTP 500", retryable=True, retry_after=0.2)]
+    await queue(app, [("+243810000901", f"m{i}") for i in range(3)])
+    await app.dispatcher.drain()
+    assert channel.sent == []  # m0 backs off; m1 and m2 went back, untried
+    t0 = time.monotonic()
+    while len(channel.sent) < 3 and time.monotonic() - t0 < 3:
+        await asyncio.sleep(0.05)
+        await app.dispatcher.drain()
+    assert [text for _, text, _ in channel.sent] == ["m0", "m1", "m2"]
+
+
+async def test_errors_are_logged_by_type_and_code_only(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A provider's or a bug's error message may quote a number or a text: the
+    outbox logs only its type, the provider's code and where a bug was raised."""
+    import logging
+
+    @dataclass
+    class Leaky(SlowChannel):
+        calls: int = 0
+
+        async def send(self, address: str, message: Outbound,
+                       rendered: Rendered | None = None) -> SendResult:
+            self.calls += 1
+            if self.calls == 1:
+                raise SendError(f"bad request: chat {address} says {message.text}",
+                                retryable=True, retry_after=0)
+            if self.calls == 2:
+                raise ValueError(f"cannot send {message.text!r} to {address}")
+            return await super().send(address, message, rendered)
+
+    caplog.set_level(logging.INFO)
+    app = await App.open(make_config(tmp_path, outbox={"max_attempts": 2}))
+    channel = Leaky()
+    app.add_channel(channel)
+    try:
+        await queue(app, [("+243810000902", "my secret words")])
+        await app.dispatcher.drain()
+        await app.dispatcher.drain()
+    finally:
+        await app.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("(SendError bad request)" in line for line in lines), lines
+    assert any("unexpected ValueError at test_outbox.py:" in line for line in lines), lines
+    assert not [line for line in lines if "+243" in line or "secret" in line]
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 async def test_a_process_claims_only_what_it_can_send(slow_app) -> None:  # type: ignore[no-untyped-def]
@@ -296,3 +358,76 @@ async def test_a_channel_down_spends_no_tries_and_waits_as_long_as_the_spell(
         assert [text for _, text, _ in channel.sent] == ["habari"]
     finally:
         await app.close()
+
+
+async def test_a_claim_never_hands_out_again_what_this_dispatcher_holds(
+        tmp_path: Path) -> None:
+    """Leases that ran out under the dispatcher (its renewals could not get
+    through): its next claim takes them back under the new lease, hands none of
+    them out a second time, and the renewals go on with the new lease."""
+    from bot.outbox.dispatcher import Dispatcher
+    from tests.fakes.clock import ManualClock
+
+    app = await App.open(make_config(tmp_path))
+    await queue(app, [(f"+2438100009{i:02d}", f"m{i}") for i in range(3)])
+    clock = ManualClock()  # from now: the rows are due
+    dispatcher = Dispatcher(app.store, {"sms": SlowChannel()}, app.vault,
+                            settings=app.config.outbox, clock=clock)
+    try:
+        first = await dispatcher._claim(10, ["sms"])
+        assert len(first) == 3
+        clock.advance(app.config.outbox.lease_seconds + 1)
+        assert await dispatcher._claim(10, ["sms"]) == []
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "sauti.db") as db:
+            leases = {r[0] for r in db.execute("SELECT lease_until FROM outbox")}
+        assert len(leases) == 1 and datetime.fromisoformat(leases.pop()) > clock.now()
+        assert await dispatcher._leases.renew() and not dispatcher._leases.lost
+    finally:
+        await app.close()
+
+
+async def test_a_stored_message_that_no_longer_reads_fails_alone(slow_app) -> None:  # type: ignore[no-untyped-def]
+    """One row whose payload does not decode any more must not stop every claim."""
+    import sqlite3
+
+    app, channel = slow_app
+    await queue(app, [(f"+2438100010{i:02d}", f"m{i}") for i in range(3)])
+    path = Path(app.config.storage.url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE outbox SET payload = '{not json' WHERE id = 2")
+    await app.dispatcher.drain()
+    assert sorted(text for _, text, _ in channel.sent) == ["m0", "m2"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT status, last_error, address_sealed FROM outbox WHERE id = 2"
+                          ).fetchone() == ("failed", "stored message unreadable", None)
+
+
+async def test_a_bug_after_a_send_marks_it_sent_instead_of_sending_it_again(
+        tmp_path: Path) -> None:
+    """A channel that went through but answered nonsense (a negative segment count,
+    which the metrics refuse): logged as a bug, and the message is marked sent,
+    not put back to go again."""
+    import sqlite3
+
+    @dataclass
+    class Odd(SlowChannel):
+        async def send(self, address: str, message: Outbound,
+                       rendered: Rendered | None = None) -> SendResult:
+            await super().send(address, message, rendered)
+            return SendResult(external_id="odd-1", segments=-1)
+
+    app = await App.open(make_config(tmp_path))
+    channel = Odd()
+    app.add_channel(channel)
+    try:
+        await queue(app, [("+243810000903", "once")])
+        await app.dispatcher.drain()
+        await app.dispatcher.drain()
+    finally:
+        await app.close()
+    assert [text for _, text, _ in channel.sent] == ["once"]
+    with sqlite3.connect(tmp_path / "sauti.db") as db:
+        assert db.execute("SELECT status, external_id FROM outbox").fetchall() == [
+            ("sent", "odd-1")]

@@ -77,8 +77,9 @@ async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store
     # rows added after a purge take ids no kept row holds
     await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=now,
                                       effects=[report("NEW555"), report("NEW666")],
-                                      outbound=[NewOutbound("k1:c1", "sms", b"sealed", "reply",
-                                                            {"text": t}) for t in "de"]))
+                                      outbound=[NewOutbound(f"k1:c{n}", "sms", b"sealed", "reply",
+                                                            {"text": t})
+                                                for n, t in ((2, "d"), (3, "e"))]))  # others'
     ids = [r.id for r in await store.list_reports()]
     assert len(set(ids)) == len(ids) == 4
     later = now + timedelta(minutes=2)  # the lease of "c" has run out

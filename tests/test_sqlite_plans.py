@@ -19,11 +19,15 @@ def test_a_claim_reads_the_queue_in_order_instead_of_sorting_it(tmp_path: Path) 
     for script in MIGRATIONS:
         conn.executescript(script)
     plan = conn.execute("EXPLAIN QUERY PLAN " + claim_query(1),
-                        ["t", "sms", 5, "t", "sms", 5, 5]).fetchall()
+                        {"now": "t", "c0": "sms", "limit": 5}).fetchall()
     details = [str(row[3]) for row in plan]
-    assert "SCAN outbox USING INDEX outbox_queue" in details, details
-    assert any(d.startswith("SEARCH outbox USING INDEX outbox_leased") for d in details)
-    assert not any(d.startswith("SCAN outbox") and "outbox_queue" not in d for d in details)
+    assert "SCAN q USING INDEX outbox_queue" in details, details
+    assert any(d.startswith("SEARCH q USING INDEX outbox_leased") for d in details)
+    # whether a person's earlier message holds this one back: their open ones only
+    person = "SEARCH b USING INDEX outbox_person (contact_id=? AND id<?)"
+    assert details.count(person) == 2, details
+    assert not any(d.startswith(("SCAN outbox", "SCAN b", "SCAN o "))
+                   or (d.startswith("SCAN q") and "outbox_queue" not in d) for d in details)
     conn.close()
 
 
@@ -47,7 +51,7 @@ def test_depth_and_status_callbacks_read_indexes(tmp_path: Path) -> None:
     assert delivery == ["SEARCH outbox USING INDEX outbox_external (channel=? AND external_id=?)"]
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
                                           " AND tbl_name = 'outbox'")}
-    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external"}
+    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external", "outbox_person"}
     conn.close()
 
 

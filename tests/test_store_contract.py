@@ -157,8 +157,9 @@ async def test_outbox_lifecycle(store: Store) -> None:
                                        now + timedelta(minutes=7))
     assert [(d.id, d.attempts) for d in later] == [(second.id, 1)]
     assert await store.delivery_status("sms", "SMx", "delivered", None)
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
-        NewOutbound("k1:c1", "telegram", b"sealed", "reply", {"text": "tg"})]))
+    await store.commit_turn(TurnWrite(contact=contact(2, channel="telegram"), session=None,
+                                      outbound=[NewOutbound("k1:c2", "telegram", b"sealed",
+                                                            "reply", {"text": "tg"})]))
     assert await store.claim_outbound(now + timedelta(minutes=8), 10,
                                       now + timedelta(minutes=9), channels=["whatsapp"]) == []
     assert await store.claim_outbound(now + timedelta(minutes=8), 10,
@@ -178,9 +179,9 @@ async def test_a_claim_mixes_expired_leases_and_due_messages_in_priority_order(
         NewOutbound("k1:c1", "sms", b"sealed", "reply", {"text": "urgent"}, priority=10)]))
     now = datetime.now(UTC)
     assert len(await store.claim_outbound(now, 10, now + timedelta(seconds=30))) == 1
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, outbound=[
-        NewOutbound("k1:c1", "sms", b"sealed", "advisory", {"text": f"a{i}"})
-        for i in range(3)]))
+    for i in range(3):  # to others: the urgent one holds back none of them
+        await store.commit_turn(TurnWrite(contact=contact(2 + i), session=None, outbound=[
+            NewOutbound(f"k1:c{2 + i}", "sms", b"sealed", "advisory", {"text": f"a{i}"})]))
     later = now + timedelta(minutes=1)  # the urgent one's lease has run out
     due = await store.claim_outbound(later, 2, later + timedelta(seconds=30))
     assert [d.payload["text"] for d in due] == ["urgent", "a0"]
@@ -342,3 +343,93 @@ async def test_a_released_claim_is_due_again_untried(store: Store) -> None:
     await store.outbound_release(claimed.id)
     (again,) = await store.claim_outbound(now, 10, now + timedelta(hours=1))
     assert again.id == claimed.id and again.attempts == 0
+
+
+async def queued(store: Store, n: int, texts: list[str], *, priority: int = 0) -> None:
+    await store.commit_turn(TurnWrite(contact=contact(n), session=None, outbound=[
+        NewOutbound(f"k1:c{n}", "sms", b"sealed", "reply", {"text": t}, priority=priority)
+        for t in texts]))
+
+
+async def texts(store: Store, at: datetime, limit: int = 10) -> list[str]:
+    claimed = await store.claim_outbound(at, limit, at + timedelta(hours=1))
+    return [str(d.payload["text"]) for d in claimed]
+
+
+async def test_a_person_waits_for_their_message_that_backs_off(store: Store) -> None:
+    """A message that failed and waits to be tried again holds back its person's
+    later ones, while it waits and once it is due (it leaves first); nobody
+    else's. Failing on the old claim, which handed out "p1-b" during the backoff."""
+    await queued(store, 1, ["p1-a", "p1-b"])
+    await queued(store, 2, ["p2-a"])
+    now = datetime.now(UTC)
+    first = await store.claim_outbound(now, 1, now + timedelta(minutes=1))
+    assert [d.payload["text"] for d in first] == ["p1-a"]
+    await store.outbound_retry(first[0].id, error="twilio 20500: server error 500",
+                               at=now + timedelta(minutes=5))
+    (other,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert other.payload["text"] == "p2-a"  # p1-b waits behind p1-a's backoff
+    await store.outbound_sent(other.id, external_id="SM2", segments=1, now=NOW)
+    await queued(store, 1, ["p1-c"], priority=10)  # not even a reply overtakes it
+    assert await texts(store, now + timedelta(minutes=2)) == []
+    assert await texts(store, now + timedelta(minutes=6)) == ["p1-a"]  # due: it goes first
+
+
+async def test_a_person_waits_for_their_leased_message(store: Store) -> None:
+    """A message being sent, or whose sender died with it, holds back its person's
+    later ones until it is marked; its lease running out makes it due itself."""
+    await queued(store, 1, ["p1-a"])
+    start = datetime.now(UTC)
+    (a,) = await store.claim_outbound(start, 10, start + timedelta(minutes=1))
+    assert a.payload["text"] == "p1-a"
+    await queued(store, 1, ["p1-b", "p1-c"])
+    await queued(store, 2, ["p2-a"])
+    now = datetime.now(UTC)
+    assert await texts(store, now) == ["p2-a"]
+    (again,) = await store.claim_outbound(now + timedelta(minutes=2), 10,
+                                          now + timedelta(minutes=3))  # its lease ran out
+    assert again.id == a.id
+    (held,) = await store.claim_outbound(now + timedelta(minutes=4), 10,
+                                         now + timedelta(minutes=5))  # ran out again
+    assert held.payload["text"] == "p1-a"
+    await store.outbound_sent(held.id, external_id="SM1", segments=1, now=NOW)
+    assert await texts(store, now + timedelta(minutes=4)) == ["p1-b", "p1-c"]
+
+
+async def test_a_deferred_or_released_message_keeps_its_place(store: Store) -> None:
+    """A message deferred without a try (its channel down) holds its person's later
+    ones back as a retried one does, even a reply; one given back untried (a stop)
+    holds nothing back, and may be overtaken by a later one of higher priority."""
+    await queued(store, 1, ["p1-a", "p1-b"])
+    now = datetime.now(UTC)
+    a, b = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    await store.outbound_retry(a.id, error="twilio: transport ClientConnectorError", at=now,
+                               counted=False)
+    await store.outbound_release(b.id)
+    await queued(store, 1, ["p1-reply"], priority=10)
+    assert await texts(store, datetime.now(UTC)) == ["p1-a"]  # due again, and alone
+    await store.outbound_sent(a.id, external_id="SM1", segments=1, now=NOW)
+    assert await texts(store, datetime.now(UTC)) == ["p1-reply", "p1-b"]
+
+
+async def test_a_lease_is_renewed_only_by_its_holder(store: Store) -> None:
+    for n, text in enumerate("abc", start=1):
+        await queued(store, n, [text])
+    now = datetime.now(UTC)
+    lease = now + timedelta(minutes=1)
+    a, b, c = await store.claim_outbound(now, 10, lease)
+    longer = now + timedelta(minutes=10)
+    assert await store.renew_outbound([a.id, b.id], lease, longer) == {a.id, b.id}
+    # a's and b's leases now end later: at minute 2 only c is claimed again
+    (again,) = await store.claim_outbound(now + timedelta(minutes=2), 10,
+                                          now + timedelta(minutes=3))
+    assert again.id == c.id
+    # c was claimed again with another lease: the old holder cannot renew it
+    assert await store.renew_outbound([c.id], lease, longer) == set()
+    assert await store.renew_outbound([c.id], now + timedelta(minutes=3), longer) == {c.id}
+    # nor a message marked since, nor under a lease it does not hold
+    await store.outbound_sent(a.id, external_id="SM1", segments=1, now=NOW)
+    assert await store.renew_outbound([a.id, b.id], longer, longer + timedelta(minutes=1)) \
+        == {b.id}
+    assert await store.renew_outbound([b.id], lease, longer) == set()
+    assert await store.renew_outbound([], lease, longer) == set()

@@ -11,7 +11,8 @@ live in memory or in files there, so setting it later is refused. ``render()``
 then sums the counters and histograms of all workers from those files. The
 gauges read when scraped are not in the files: the worker answering the scrape
 reads them, so ``sauti_outbox_depth`` is the shared store's (the same from any
-worker) but ``sauti_channel_up`` is only that worker's view of its channels.
+worker) but ``sauti_channel_up`` and ``sauti_store_up`` are only that worker's
+view of its channels and of the store (its outbox's claims and marks).
 """
 
 from __future__ import annotations

@@ -5,38 +5,54 @@ as the turn that produced it), then claimed from here under a lease, sent
 within each channel's rates, and marked. One person's messages go out in
 order; different people's concurrently.
 
-Crash window: a message whose send succeeded but whose "sent" mark was not
-written (the process died in between) is sent again once its lease expires.
-So after a crash at most the messages in flight at that moment (at most
-``concurrency``) can arrive twice; without a crash none does.
+Nothing stops it: a claim, a renewal or a mark the store refuses is tried
+again with backoff (the spell logged once, shown in ``/healthz`` and
+``sauti_store_up``), and a message sent but not yet marked is held, its lease
+renewed, until the store takes the mark: it is never sent again for that.
+
+Crash window: a message whose send had begun but whose "sent" mark was not
+stored when the process died is sent again once its lease runs out. Sends and
+their marks run within ``concurrency`` slots, so after a crash at most
+``concurrency`` messages can arrive twice; without a crash none does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 import time
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.config import OutboxSettings
 from bot.domain.messages import Choice, Outbound
 from bot.domain.records import OutboundRecord
 from bot.observability.metrics import Metrics
+from bot.outbox.clock import Clock, nap
+from bot.outbox.leases import Leases
 from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.retries import ChannelSpells, backoff, describe, reason_code, spread, where
+from bot.outbox.storewatch import Abandoned, StoreWatch, retry_in
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import OutboxStore
-from bot.transport.channel import Channel, ContactView, SendError, Throttle, Undeliverable
+from bot.transport.channel import (
+    Channel,
+    ContactView,
+    SendError,
+    SendResult,
+    Throttle,
+    Undeliverable,
+)
+
+__all__ = ["STOP_GRACE_SECONDS", "Dispatcher", "backoff", "message_of"]
 
 log = logging.getLogger(__name__)
-
-
-def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
-    """Seconds to wait before try ``attempt + 1``: exponential, with jitter."""
-    return random.uniform(base / 2, min(cap, base * 2**attempt))
+T = TypeVar("T")
+STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the store to take what was sent
+UNEXPECTED_RETRY_SECONDS = 60.0
 
 
 def message_of(record: OutboundRecord) -> Outbound:
@@ -52,20 +68,29 @@ def message_of(record: OutboundRecord) -> Outbound:
 class Dispatcher:
     def __init__(self, store: OutboxStore, channels: Mapping[str, Channel], vault: AddressVault,
                  *, settings: OutboxSettings | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, clock: Clock | None = None) -> None:
         self._store = store
         self._channels = channels
         self._vault = vault
-        self._settings = settings or OutboxSettings()
+        self._settings = s = settings or OutboxSettings()
         self._metrics = metrics or Metrics()
-        self._limiter = RateLimiter()
+        self._clock = clock or Clock()
+        self._limiter = RateLimiter(clock=self._clock)
         self._order = KeyedLocks()
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._stopping = False
+        self._stop_by = 0.0  # monotonic time after which a stopping mark gives up
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
-        # channel -> (when it was first found down, when last): a down spell
-        self._down: dict[str, tuple[float, float]] = {}
+        self._delivered: dict[int, SendResult] = {}  # sent, not yet being marked
+        self._watch = StoreWatch(self._clock)
+        self._leases = Leases(store, self._clock, s.lease_seconds, self._watch)
+        self._spells = ChannelSpells(self._clock, s.retry_base_seconds, s.retry_max_seconds)
+        self._people: Counter[str] = Counter()  # person -> their messages held here
+        self._behind: dict[str, int] = {}  # person -> a message of theirs put back to wait
+        self._metrics.gauge("sauti_store_up", "1 while the outbox finds the store answering, "
+                            "0 during a spell of store errors", self._store_up)
 
     def wake(self) -> None:
         self._wake.set()
@@ -73,6 +98,18 @@ class Dispatcher:
     @property
     def limiter(self) -> RateLimiter:
         return self._limiter
+
+    @property
+    def in_flight(self) -> int:
+        """Sends under way (their call to the provider started, their mark not stored)."""
+        return len(self._sending)
+
+    def store_state(self) -> dict[str, Any]:
+        """The store as the outbox finds it, for ``/healthz``."""
+        return self._watch.view()
+
+    async def _store_up(self) -> float:
+        return float(self._watch.up)
 
     async def drain(self) -> int:
         """Send everything due now, then return how many were handled."""
@@ -84,48 +121,72 @@ class Dispatcher:
                 return total
 
     async def run_once(self) -> int:
-        """Claim one batch and send it (concurrently, in order per person)."""
-        now = datetime.now(UTC)
-        lease = now + timedelta(seconds=self._settings.lease_seconds)
-        batch = await self._store.claim_outbound(now, self._settings.concurrency * 4, lease,
-                                                 self._sendable())
+        """Claim one batch and send it (concurrently, in order per person); a
+        store error goes to the caller."""
+        limit, channels = self._leases.claim_size(self._settings.concurrency * 4, self._sendable())
+        if limit <= 0:
+            return 0
+        batch = await self._claim(limit, channels)
         if batch:
             gate = asyncio.Semaphore(self._settings.concurrency)
-            await asyncio.gather(*(self._deliver_in_order(r, gate) for r in batch))
+            async with self._leases.kept():
+                await asyncio.gather(*(self._deliver_in_order(r, gate) for r in batch))
         return len(batch)
 
     async def run(self, idle_wait: float = 1.0) -> None:
         """Deliver until :meth:`stop`; a claim never waits for a slow batch to end."""
         gate = asyncio.Semaphore(self._settings.concurrency)
         tasks = self._tasks
-        try:
-            await self._loop(gate, idle_wait)
-        except asyncio.CancelledError:
-            for task in tasks:  # hard stop: what was in flight is re-sent after its lease
-                task.cancel()
-            raise
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async with self._leases.kept():
+            try:
+                await self._loop(gate, idle_wait)
+            except asyncio.CancelledError:
+                for task in tasks:  # hard stop: what was in flight is re-sent after its lease
+                    task.cancel()
+                raise
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _loop(self, gate: asyncio.Semaphore, idle_wait: float) -> None:
-        tasks = self._tasks
+        tasks, concurrency = self._tasks, self._settings.concurrency
+        failures = 0
         while not self._stopping:
             self._wake.clear()
-            room = self._settings.concurrency * 2 - len(tasks)
+            room = concurrency * 2 - len(tasks)
             batch: list[OutboundRecord] = []
-            if room >= self._settings.concurrency or not tasks:  # claim in batches, not 1 by 1
-                now = datetime.now(UTC)
-                lease = now + timedelta(seconds=self._settings.lease_seconds)
-                batch = await self._store.claim_outbound(now, room, lease, self._sendable())
+            if room >= concurrency or not tasks:  # claim in batches, not 1 by 1
+                limit, channels = self._leases.claim_size(room, self._sendable())
+                try:
+                    batch = await self._claim(limit, channels) if limit > 0 else []
+                except Exception as exc:  # the store's trouble must not end the loop
+                    failures += 1
+                    if failures == 1:
+                        self._watch.failed(exc, "claiming messages")
+                    else:
+                        self._watch.again()
+                    await nap(self._clock, retry_in(failures), self._stopped)
+                    continue
+                if failures:
+                    failures = 0
+                    self._watch.cleared(succeeded=True)
             for record in batch:
                 task = asyncio.create_task(self._deliver_in_order(record, gate))
                 tasks[task] = record.id
                 task.add_done_callback(self._forget)
-            if tasks and (batch or room < self._settings.concurrency):
+            if tasks and (batch or room < concurrency):
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             elif not batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle_wait)
+                await nap(self._clock, idle_wait, self._wake, self._stopped)
+        if failures:
+            self._watch.cleared(succeeded=False)
+
+    async def _claim(self, limit: int, channels: list[str]) -> list[OutboundRecord]:
+        """Claim up to ``limit``; the messages this dispatcher holds already (their
+        lease ran out under it) stay where they are, with the claim's lease."""
+        now, until = self._leases.lease()
+        batch = await self._store.claim_outbound(now, limit, until, channels)
+        self._watch.ok()
+        return [r for r in batch if self._leases.take(r, until)]
 
     def _sendable(self) -> list[str]:
         """The channels this process can send on now (one whose provider is not
@@ -134,48 +195,98 @@ class Dispatcher:
 
     def channel_state(self, name: str) -> str:
         """"connecting" (its provider not reached yet), "down" (sends find it out
-        of reach or refusing our credentials) or "up"."""
+        of reach or refusing our credentials), "degraded" (its provider answers
+        sends with failures: 5xx, time-outs) or "up"."""
         channel = self._channels.get(name)
         if channel is not None and not channel.ready:
             return "connecting"
-        spell = self._down.get(name)
-        if spell is not None and time.monotonic() - spell[1] <= self._settings.retry_max_seconds:
-            return "down"
-        return "up"
+        return self._spells.state(name)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)
 
     def stop(self) -> None:
-        """Stop claiming; sends under way finish, those still waiting for their
-        turn (rate, order) go back to the queue untried."""
+        """Stop claiming; sends under way finish (their marks are tried for up to
+        ``STOP_GRACE_SECONDS``), those still waiting for their turn (rate, order)
+        go back to the queue untried."""
+        if not self._stopping:
+            self._stop_by = self._clock.monotonic() + STOP_GRACE_SECONDS
         self._stopping = True
         self._wake.set()
+        self._stopped.set()
         for task, message_id in list(self._tasks.items()):
             if message_id not in self._sending:
                 task.cancel()
 
+    # ------------------------------------------------------------- one message
+
     async def _deliver_in_order(self, record: OutboundRecord, gate: asyncio.Semaphore) -> None:
         key = record.contact_id or f"#{record.id}"
+        self._people[key] += 1
         try:
             async with self._order(key), gate:
+                first = self._behind.get(key)
+                if first is not None and first < record.id:  # an earlier one went back
+                    await self._give_back(record)
+                    return
                 try:
-                    await self._deliver(record)
-                except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
-                    log.exception("outbox: unexpected %s on message %d", type(exc).__name__,
-                                  record.id)
-                    await self._store.outbound_retry(
-                        record.id, error=f"internal: {type(exc).__name__}",
-                        at=datetime.now(UTC) + timedelta(seconds=60))
+                    if record.id not in self._leases.lost:
+                        await self._deliver(record, key)
+                except Abandoned:
+                    log.error("outbox: stopped before the store took a mark; message %d may "
+                              "be sent again after its lease", record.id)
+                if record.id in self._leases.lost:  # claimed again elsewhere: it goes first
+                    self._hold_back(key, record.id)
         except asyncio.CancelledError:
             if record.id not in self._sending:  # never tried: give it back at once
-                await self._store.outbound_release(record.id)
+                await self._give_back(record)
             raise
         finally:
             self._sending.discard(record.id)
+            self._leases.drop(record.id)
+            self._people[key] -= 1
+            if self._people[key] <= 0:
+                del self._people[key]
+                self._behind.pop(key, None)
 
-    async def _deliver(self, record: OutboundRecord) -> None:
-        now = datetime.now(UTC)
+    async def _give_back(self, record: OutboundRecord) -> None:
+        """Back to the queue untried, if still ours (a lease that ran out is left
+        to run out: someone may have claimed the message since)."""
+        if record.id in self._leases.lost or self._leases.expired(record.id):
+            return
+        try:
+            await self._store.outbound_release(record.id)
+        except Exception as exc:  # its lease runs out instead; the spell's log tells it
+            self._watch.failed(exc, "giving messages back")
+            self._watch.cleared(succeeded=False)
+        else:
+            self._watch.ok()
+
+    async def _persist(self, doing: str, write: Callable[[], Awaitable[T]]) -> T:
+        return await self._watch.persist(doing, write, self._grace)
+
+    def _grace(self) -> float | None:
+        """Seconds a stopping dispatcher still waits for the store (None: not stopping)."""
+        return self._stop_by - self._clock.monotonic() if self._stopping else None
+
+    async def _deliver(self, record: OutboundRecord, key: str) -> None:
+        try:
+            await self._send(record, key)
+        except (Abandoned, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a bug must not kill the dispatcher: keep it queued
+            log.error("outbox: unexpected %s at %s on message %d", describe(exc), where(exc),
+                      record.id)
+            if record.id in self._delivered:  # it went: mark it so, never send it again
+                await self._mark_sent(record, self._delivered.pop(record.id))
+                return
+            await self._requeue(record, key, error=f"internal: {type(exc).__name__}",
+                                delay=UNEXPECTED_RETRY_SECONDS)
+        finally:
+            self._delivered.pop(record.id, None)
+
+    async def _send(self, record: OutboundRecord, key: str) -> None:
+        now = self._clock.now()
         message = message_of(record)
         if record.opted_out and message.kind != "reply":
             await self._fail(record, "opted out", now)
@@ -184,8 +295,7 @@ class Dispatcher:
         if first is None:
             await self._fail(record, "channel not available", now)
             return
-        decided = first.prepare(message, ContactView(record.last_inbound_at),
-                                now)
+        decided = first.prepare(message, ContactView(record.last_inbound_at), now)
         if isinstance(decided, Undeliverable):
             await self._fail(record, decided.reason, now)
             return
@@ -201,7 +311,10 @@ class Dispatcher:
             return
         rendered = channel.render(message)
         throttles = list(channel.throttles(address, rendered))
+        self._leases.note_rate(record.channel, throttles)
         await self._limiter.acquire(throttles)
+        if not await self._leases.still_ours(record.id, lambda: self._stopping):
+            return
         started = time.perf_counter()
         self._sending.add(record.id)
         try:
@@ -209,74 +322,80 @@ class Dispatcher:
         except SendError as exc:
             self._metrics.send_latency.observe(time.perf_counter() - started,
                                                channel=channel_name)
-            await self._send_failed(record, channel_name, throttles, exc)
+            await self._send_failed(record, key, channel_name, throttles, exc)
             return
+        self._delivered[record.id] = result
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
-        self._down.pop(channel_name, None)
+        self._spells.ok(channel_name)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
         if channel.capabilities.billed_by_segment:
             self._metrics.segments.inc(result.segments, channel=channel_name)
-        await self._store.outbound_sent(record.id, external_id=result.external_id,
-                                        segments=result.segments, now=datetime.now(UTC))
+        await self._mark_sent(record, self._delivered.pop(record.id))
+        if self._behind.get(key) == record.id:
+            del self._behind[key]
 
-    async def _send_failed(self, record: OutboundRecord, channel: str,
+    async def _mark_sent(self, record: OutboundRecord, result: SendResult) -> None:
+        sent_at = self._clock.now()
+        await self._persist("marking a message sent", lambda: self._store.outbound_sent(
+            record.id, external_id=result.external_id, segments=result.segments, now=sent_at))
+
+    async def _send_failed(self, record: OutboundRecord, key: str, channel: str,
                            throttles: list[Throttle], exc: SendError) -> None:
-        now = datetime.now(UTC)
-        self._metrics.send_errors.inc(channel=channel, reason=exc.reason.split(":")[0][:40])
+        self._metrics.send_errors.inc(channel=channel, reason=reason_code(exc.reason))
         if exc.opted_out and record.contact_id:
-            await self._store.set_opted_out(record.contact_id, True)
+            contact_id = record.contact_id
+            await self._persist("marking a contact opted out",
+                                lambda: self._store.set_opted_out(contact_id, True))
         if exc.retry_after is not None:
             for t in throttles[:1]:  # the channel's first bucket is its sender-wide one
                 self._limiter.pause(t.key, exc.retry_after)
+        settings = self._settings
         if exc.channel_down:
-            await self._channel_down(record, channel, throttles, exc, now)
+            down_for, delay = self._spells.down(channel)
+            for t in throttles[:1]:  # the sends behind wait it out too
+                self._limiter.pause(t.key, delay)
+            await self._requeue(record, key, error=exc.reason, delay=delay, counted=False,
+                                exc=exc)
+            self._metrics.outbound.inc(channel=channel, result="deferred")
+            log.warning("send on %s: channel down (%s) for %.0fs, next in %.1fs, no try spent",
+                        channel, describe(exc), down_for, delay)
             return
         attempts = record.attempts + 1
-        if exc.retryable and attempts < self._settings.max_attempts:
-            delay = exc.retry_after if exc.retry_after is not None else backoff(
-                record.attempts, self._settings.retry_base_seconds,
-                self._settings.retry_max_seconds)
-            await self._store.outbound_retry(record.id, error=exc.reason,
-                                             at=now + timedelta(seconds=delay),
-                                             parts_sent=exc.parts_sent,
-                                             segments_sent=exc.segments_sent)
+        if exc.retryable and attempts < settings.max_attempts:
+            if exc.retry_after is not None:
+                delay = exc.retry_after
+            else:  # the provider answered, and failed: the channel is degraded
+                delay = spread(record.attempts, settings.max_attempts,
+                               settings.retry_base_seconds, settings.retry_max_seconds)
+                pause = self._spells.degraded(channel)
+                for t in throttles[:1]:
+                    self._limiter.pause(t.key, pause)
+            await self._requeue(record, key, error=exc.reason, delay=delay, exc=exc)
             self._metrics.outbound.inc(channel=channel, result="retry")
-            log.warning("send on %s failed (%s), try %d, next in %.1fs", channel, exc.reason,
+            log.warning("send on %s failed (%s), try %d, next in %.1fs", channel, describe(exc),
                         attempts, delay)
         else:
-            await self._fail(record, exc.reason, now, channel)
+            await self._fail(record, exc.reason, self._clock.now(), channel)
 
-    async def _channel_down(self, record: OutboundRecord, channel: str,
-                            throttles: list[Throttle], exc: SendError, now: datetime) -> None:
-        """The provider was out of reach or refused our credentials: the channel is
-        down, not this message, so none of its tries is spent (a long outage, or a
-        token rotated at the provider, would otherwise use them all and lose it).
-        It waits about as long as the channel has been down (doubling, from
-        ``retry_base_seconds`` up to ``retry_max_seconds``, with jitter), and the
-        sender's bucket pauses as long, so the sends queued behind this one wait
-        too instead of each finding the door closed."""
-        settings = self._settings
-        clock = time.monotonic()
-        since, last = self._down.get(channel, (clock, clock))
-        if clock - last > settings.retry_max_seconds:  # an old spell, nothing sent since
-            since = clock
-        self._down[channel] = (since, clock)
-        down_for = clock - since
-        delay = random.uniform(0.5, 1) * min(settings.retry_max_seconds,
-                                             max(settings.retry_base_seconds, down_for))
-        for t in throttles[:1]:
-            self._limiter.pause(t.key, delay)
-        await self._store.outbound_retry(record.id, error=exc.reason,
-                                         at=now + timedelta(seconds=delay),
-                                         parts_sent=exc.parts_sent,
-                                         segments_sent=exc.segments_sent, counted=False)
-        self._metrics.outbound.inc(channel=channel, result="deferred")
-        log.warning("send on %s: channel down (%s) for %.0fs, next in %.1fs, no try spent",
-                    channel, exc.reason, down_for, delay)
+    async def _requeue(self, record: OutboundRecord, key: str, *, error: str, delay: float,
+                       counted: bool = True, exc: SendError | None = None) -> None:
+        """Back to the queue, due in ``delay`` seconds; this person's later messages
+        held here go back too, untried, and wait for it."""
+        at = self._clock.now() + timedelta(seconds=delay)
+        parts, segments = (exc.parts_sent, exc.segments_sent) if exc is not None else (0, 0)
+        await self._persist("putting a message back", lambda: self._store.outbound_retry(
+            record.id, error=error, at=at, parts_sent=parts, segments_sent=segments,
+            counted=counted))
+        self._hold_back(key, record.id)
+
+    def _hold_back(self, key: str, message_id: int) -> None:
+        """This person's messages after ``message_id`` held here go back untried."""
+        self._behind[key] = min(self._behind.get(key, message_id), message_id)
 
     async def _fail(self, record: OutboundRecord, reason: str, now: datetime,
                     channel: str | None = None) -> None:
-        await self._store.outbound_failed(record.id, error=reason, now=now)
+        await self._persist("marking a message failed", lambda: self._store.outbound_failed(
+            record.id, error=reason, now=now))
         self._metrics.outbound.inc(channel=channel or record.channel, result="failed")
-        log.warning("send on %s failed for good: %s", channel or record.channel, reason)
-
+        log.warning("send on %s failed for good: %s", channel or record.channel,
+                    reason_code(reason))

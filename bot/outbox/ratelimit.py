@@ -4,9 +4,9 @@ discovered through 429s."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 
+from bot.outbox.clock import Clock
 from bot.transport.channel import Throttle
 
 SLACK_SECONDS = 0.02
@@ -16,15 +16,15 @@ At 1/s or 30/s it is less than one message, so nothing changes there."""
 
 
 class _Bucket:
-    __slots__ = ("burst", "lock", "per_second", "stamp", "tokens")
+    __slots__ = ("burst", "clock", "lock", "per_second", "stamp", "tokens")
 
-    def __init__(self, per_second: float, burst: float) -> None:
-        self.per_second, self.burst = per_second, burst
-        self.tokens, self.stamp = burst, time.monotonic()
+    def __init__(self, per_second: float, burst: float, clock: Clock) -> None:
+        self.per_second, self.burst, self.clock = per_second, burst, clock
+        self.tokens, self.stamp = burst, clock.monotonic()
         self.lock = asyncio.Lock()
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.per_second)
         self.stamp = now
 
@@ -39,11 +39,11 @@ class _Bucket:
             need = min(cost, self.burst)
             while True:
                 self._refill()
-                if self.tokens >= need:
+                if self.tokens >= need - 1e-9:  # not a spin on a rounding error
                     self.tokens -= cost
                     return waited
                 delay = (need - self.tokens) / self.per_second
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 waited += delay
 
     def full(self) -> bool:
@@ -59,9 +59,10 @@ class RateLimiter:
     Idle buckets are dropped when there are too many.
     """
 
-    def __init__(self, max_buckets: int = 100_000) -> None:
+    def __init__(self, max_buckets: int = 100_000, *, clock: Clock | None = None) -> None:
         self._buckets: dict[str, _Bucket] = {}
         self._max = max_buckets
+        self._clock = clock or Clock()
 
     async def acquire(self, throttles: Sequence[Throttle]) -> float:
         waited = 0.0
@@ -71,7 +72,7 @@ class RateLimiter:
                 if len(self._buckets) >= self._max:
                     self._prune()
                 size = max(t.burst, t.per_second * SLACK_SECONDS)
-                bucket = self._buckets[t.key] = _Bucket(t.per_second, size)
+                bucket = self._buckets[t.key] = _Bucket(t.per_second, size, self._clock)
             waited += await bucket.take(t.cost)
         return waited
 

@@ -234,11 +234,13 @@ class MemoryStore(MemoryKeys, Store):
         self, now: datetime, limit: int, lease_until: datetime,
         channels: Sequence[str] | None = None,
     ) -> list[OutboundRecord]:
+        waiting = self._waiting_people(now)
         due = [q for q in self._outbox.values()
                if (channels is None or q.channel in channels)
                and ((q.status == "pending" and q.next_attempt_at <= now)
                     or (q.status == "sending" and q.lease_until is not None
-                        and q.lease_until <= now))]
+                        and q.lease_until <= now))
+               and not (q.contact_id in waiting and waiting[q.contact_id] < q.id)]
         due.sort(key=lambda q: (-q.priority, q.id))
         claimed = []
         for q in due[:limit]:
@@ -250,6 +252,29 @@ class MemoryStore(MemoryKeys, Store):
                 contact.last_inbound_at if contact else None,
                 contact.opted_out if contact else False))
         return claimed
+
+    def _waiting_people(self, now: datetime) -> dict[str, int]:
+        """Contact -> its first message that holds the rest back: leased, or
+        tried already and not sent yet (SQLite's claim_query, in Python)."""
+        first: dict[str, int] = {}
+        for q in self._outbox.values():
+            if q.contact_id is None or q.contact_id in first:
+                continue  # ids grow with insertion: the first found is the earliest
+            if q.status == "sending" or (q.status == "pending" and (
+                    q.next_attempt_at > now or q.last_error is not None)):
+                first[q.contact_id] = q.id
+        return first
+
+    async def renew_outbound(
+        self, ids: Sequence[int], held_until: datetime, lease_until: datetime,
+    ) -> set[int]:
+        renewed = set()
+        for oid in ids:
+            q = self._outbox.get(oid)
+            if q is not None and q.status == "sending" and q.lease_until == held_until:
+                q.lease_until = lease_until
+                renewed.add(oid)
+        return renewed
 
     async def set_opted_out(self, contact_id: str, opted_out: bool) -> None:
         contact = self._contacts.get(contact_id)

@@ -122,7 +122,13 @@ class AudienceStore(ABC):
 
 
 class OutboxStore(ABC):
-    """The durable outbox: rows claimed under a lease, so any worker can send them."""
+    """The durable outbox: rows claimed under a lease, so any worker can send them.
+
+    One person's messages leave in queue order: a claim never hands out a
+    message while an earlier one of the same contact is leased (being sent, or
+    its sender died) or was tried already and waits to be tried again (its
+    backoff, or its turn). A message never tried may be overtaken by a later one
+    of higher priority (a reply before a broadcast queued earlier)."""
 
     @abstractmethod
     async def claim_outbound(
@@ -131,7 +137,17 @@ class OutboxStore(ABC):
     ) -> list[OutboundRecord]:
         """Take up to ``limit`` messages due now (or whose lease ran out), in
         priority then queue order, and lease them until ``lease_until``; only
-        for ``channels`` when given (a process sends only on what it runs)."""
+        for ``channels`` when given (a process sends only on what it runs).
+        A message behind an earlier one of its contact's (see above) waits."""
+
+    @abstractmethod
+    async def renew_outbound(
+        self, ids: Sequence[int], held_until: datetime, lease_until: datetime,
+    ) -> set[int]:
+        """Extend to ``lease_until`` the lease of those of ``ids`` still leased
+        until ``held_until``: the caller's own lease, even if it ran out, as long
+        as nobody claimed the row again since (that claim set another end) and it
+        was not marked. Returns the ids renewed."""
 
     @abstractmethod
     async def set_opted_out(self, contact_id: str, opted_out: bool) -> None: ...

@@ -30,22 +30,42 @@ def conversations_query(count: int) -> str:
 
 
 def claim_query(channels: int | None) -> str:
-    """The next ``limit`` messages due, in priority then queue order: pending ones
-    read in order from the ``outbox_queue`` index (not every pending row sorted),
-    and those whose lease ran out (their sender died mid-send)."""
-    only = "" if channels is None else f" AND channel IN ({', '.join(['?'] * channels)})"
+    """The next ``:limit`` messages due at ``:now``, in priority then queue order:
+    pending ones read in order from the ``outbox_queue`` index (not every
+    pending row sorted), and those whose lease ran out (their sender died
+    mid-send); on channels ``:c0``, ``:c1``... when ``channels`` is given.
+
+    A message whose contact has an earlier one leased, or tried already and not
+    sent yet (waiting out its backoff, or due again), is left for later: that
+    one leaves first. Checked per row in the index scan, before the limit, from
+    the ``outbox_person`` index (a person's open messages), so rows held back
+    never crowd out rows that can go."""
+    only = "" if channels is None else (
+        " AND channel IN (" + ", ".join(f":c{n}" for n in range(channels)) + ")")
+    free = (" AND (q.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS b"
+            " INDEXED BY outbox_person WHERE b.contact_id = q.contact_id AND b.id < q.id"
+            " AND b.status IN ('pending', 'sending') AND (b.status = 'sending'"
+            " OR b.next_attempt_at > :now OR b.last_error IS NOT NULL)))")
     return (
         "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
         " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0) FROM ("
-        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_queue"
-        f" WHERE status = 'pending' AND next_attempt_at <= ?{only}"
-        " ORDER BY priority DESC, id LIMIT ?)"
+        " SELECT id FROM (SELECT id FROM outbox AS q INDEXED BY outbox_queue"
+        f" WHERE status = 'pending' AND next_attempt_at <= :now{only}{free}"
+        " ORDER BY priority DESC, id LIMIT :limit)"
         " UNION ALL"
-        " SELECT id FROM (SELECT id FROM outbox INDEXED BY outbox_leased"
-        f" WHERE status = 'sending' AND lease_until <= ?{only}"
-        " ORDER BY priority DESC, id LIMIT ?)"
+        " SELECT id FROM (SELECT id FROM outbox AS q INDEXED BY outbox_leased"
+        f" WHERE status = 'sending' AND lease_until <= :now{only}{free}"
+        " ORDER BY priority DESC, id LIMIT :limit)"
         ") AS due JOIN outbox o ON o.id = due.id LEFT JOIN contacts c ON c.id = o.contact_id"
-        " ORDER BY o.priority DESC, o.id LIMIT ?")
+        " ORDER BY o.priority DESC, o.id LIMIT :limit")
+
+
+# A lease held until :held is extended (the caller's own: a claim since would
+# have set another end), for the ids of one call.
+def renew_query(count: int) -> str:
+    marks = ", ".join("?" for _ in range(count))
+    return (f"UPDATE outbox SET lease_until = ? WHERE id IN ({marks})"
+            " AND status = 'sending' AND lease_until = ? RETURNING id")
 
 
 def seen_query(pairs: int) -> str:

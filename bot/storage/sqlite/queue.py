@@ -11,7 +11,22 @@ from typing import Any
 from bot.domain.records import OutboundRecord
 from bot.storage.ports import OutboxStore
 from bot.storage.sqlite import queries
-from bot.storage.sqlite.connection import Connections, immediate, in_thread, one, parse_ts, ts
+from bot.storage.sqlite.connection import (
+    Connections,
+    immediate,
+    in_thread,
+    one,
+    parse_ts,
+    ts,
+)
+
+UNREADABLE = ("UPDATE outbox SET status = 'failed', address_sealed = NULL, lease_until = NULL,"
+              " last_error = 'stored message unreadable' WHERE id = ?")
+
+
+def _record(r: Any) -> OutboundRecord:
+    return OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None, r[4],
+                          json.loads(r[5]), r[6], parse_ts(r[7]) if r[7] else None, bool(r[8]))
 
 
 class SQLiteOutbox(Connections, OutboxStore):
@@ -22,22 +37,43 @@ class SQLiteOutbox(Connections, OutboxStore):
         if channels is not None and not channels:
             return []
         names = list(channels) if channels is not None else []
-        args: list[Any] = [ts(now), *names, limit, ts(now), *names, limit, limit]
+        args: dict[str, Any] = {"now": ts(now), "limit": limit}
+        args.update((f"c{n}", name) for n, name in enumerate(names))
         sql = queries.claim_query(None if channels is None else len(names))
         until = ts(lease_until)
 
-        def claim(c: sqlite3.Connection) -> list[Any]:
+        def claim(c: sqlite3.Connection) -> list[OutboundRecord]:
             rows = c.execute(sql, args).fetchall()
-            if rows:
+            records, unreadable = [], []
+            for r in rows:
+                try:
+                    records.append(_record(r))
+                except (ValueError, TypeError):  # one bad row must not stop every claim
+                    unreadable.append((r[0],))
+            if records:
                 c.executemany("UPDATE outbox SET status = 'sending', lease_until = ?"
-                              " WHERE id = ?", [(until, r[0]) for r in rows])
-            return rows
+                              " WHERE id = ?", [(until, r.id) for r in records])
+            if unreadable:
+                c.executemany(UNREADABLE, unreadable)
+            return records
 
         async with self._write_lock:  # IMMEDIATE: other processes may claim too
-            rows = await in_thread(self._w, immediate(claim))
-        return [OutboundRecord(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None,
-                               r[4], json.loads(r[5]), r[6],
-                               parse_ts(r[7]) if r[7] else None, bool(r[8])) for r in rows]
+            return await in_thread(self._w, immediate(claim))
+
+    async def renew_outbound(
+        self, ids: Sequence[int], held_until: datetime, lease_until: datetime,
+    ) -> set[int]:
+        if not ids:
+            return set()
+        sql = queries.renew_query(len(ids))
+        args = [ts(lease_until), *ids, ts(held_until)]
+
+        def renew(c: sqlite3.Connection) -> list[Any]:
+            return c.execute(sql, args).fetchall()
+
+        async with self._write_lock:
+            rows = await in_thread(self._w, immediate(renew))
+        return {int(r[0]) for r in rows}
 
     async def set_opted_out(self, contact_id: str, opted_out: bool) -> None:
         await self._submit_mark("opted_out", (int(opted_out), contact_id))

@@ -106,7 +106,7 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX outbox_external;
     CREATE INDEX outbox_external ON outbox(channel, external_id) WHERE external_id IS NOT NULL;
     """,
-    # 6: timers as due rows (bot.storage.sqlite.due). due_at is when the row is
+    # 5: timers as due rows (bot.storage.sqlite.due). due_at is when the row is
     # due next: its time, or, while it is claimed, the end of its lease, so one
     # index answers "what is due now" and a lease that runs out needs no sweep.
     """
@@ -121,5 +121,12 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (kind, key)
     );
     CREATE INDEX due_next ON due(due_at);
+    """,
+    # 6: a person's open messages, so that a claim leaves a message whose
+    # contact has an earlier one leased or waiting to be tried again
+    # (bot.storage.sqlite.queries.claim_query) without scanning the table
+    """
+    CREATE INDEX outbox_person ON outbox(contact_id, id)
+        WHERE status IN ('pending', 'sending') AND contact_id IS NOT NULL;
     """,
 )

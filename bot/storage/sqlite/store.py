@@ -213,9 +213,12 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
                 replayed = await self._apply([item])
             except Exception as exc:
                 await self._rollback_quietly()
+                turn = isinstance(item, TurnRows)  # a mark's caller, the outbox, tells it
                 error = exc if isinstance(exc, StoreError) else StoreError(
-                    f"the turn could not be stored ({type(exc).__name__})")
-                log.error("a turn could not be stored: %s", error)
+                    f"the {'turn' if turn else 'mark'} could not be stored"
+                    f" ({type(exc).__name__})")
+                if turn:
+                    log.error("a turn could not be stored: %s", error)
                 self._forget(item)
                 if not future.done():
                     future.set_exception(error)
