@@ -20,7 +20,7 @@ from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
-from bot.timers.forget import FORGET, ForgetAtProvider
+from bot.timers.forget import FORGET, SENT_DELAY, ForgetAtProvider, forgetting
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
@@ -49,8 +49,10 @@ class App:
         self.metrics = Metrics()
         self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
                            self._outbox_depth)
-        self.dispatcher = Dispatcher(store, self.channels, self.vault, settings=config.outbox,
-                                     metrics=self.metrics, clock=clock)
+        self.dispatcher = Dispatcher(
+            store, self.channels, self.vault, settings=config.outbox, metrics=self.metrics,
+            clock=clock, after_send=forgetting(self.channels, self.vault, self.pseudonyms.of,
+                                               SENT_DELAY))
         self.metrics.labelled_gauge(
             "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
             "channel", lambda: {name: float(self.dispatcher.channel_state(name) == "up")

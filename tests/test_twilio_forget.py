@@ -169,3 +169,25 @@ async def test_a_forget_job_the_provider_refuses_for_good_is_dropped(
     clock.now += timedelta(days=2)
     assert await run_due(app, clock) == 0
     assert "7" * 32 not in caplog.text
+
+
+async def test_a_sent_reply_leaves_its_forget_row_in_the_same_write(
+        tmp_path: Path, fake: FakeTwilio) -> None:
+    from tests.test_twilio import running
+
+    async with running(tmp_path, fake) as bot:
+        welcome = await bot.sms(RESIDENT, "habari")
+        assert "Sauti" in welcome
+        sent = [m["sid"] for m in fake.sent_to(RESIDENT)]
+        assert len(sent) == 1 and fake.deleted == []
+        rows = bot.rows("SELECT kind, key, payload FROM due WHERE kind = ?", FORGET)
+        assert len(rows) == 1 and sent[0] not in repr(rows) and RESIDENT not in repr(rows)
+
+        clock = Clock()
+        clock.now = datetime.now(UTC) + timedelta(minutes=5)
+        assert await run_due(bot.app, clock) == 0  # a sent message settles first
+        clock.now += timedelta(minutes=11)
+        assert await run_due(bot.app, clock) == 1
+        assert fake.deleted == sent
+        assert not any(RESIDENT in f"{m.get('to')} {m.get('from')}" and m["sid"] in sent
+                       for m in fake.log)

@@ -142,3 +142,15 @@ class NewOutbound:
     kind: str
     payload: dict[str, Any]
     priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewTimer:
+    """A due row a write leaves behind, in its transaction (see
+    :class:`~bot.storage.ports.DueTimers`): idempotent per (kind, key), its
+    payload never personal data in clear."""
+
+    kind: str
+    key: str
+    payload: dict[str, Any] = field(repr=False)
+    due_at: datetime

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from bot.config import OutboxSettings
 from bot.domain.messages import Choice, Outbound
-from bot.domain.records import OutboundRecord
+from bot.domain.records import NewTimer, OutboundRecord
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock, nap
 from bot.outbox.leases import Leases
@@ -49,6 +49,8 @@ from bot.transport.channel import (
 
 __all__ = ["STOP_GRACE_SECONDS", "Dispatcher", "backoff", "message_of"]
 
+#: what to leave behind once a message went on a channel (its provider id, when)
+AfterSend = Callable[[str, str, datetime], NewTimer | None]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the store to take what was sent
@@ -68,8 +70,10 @@ def message_of(record: OutboundRecord) -> Outbound:
 class Dispatcher:
     def __init__(self, store: OutboxStore, channels: Mapping[str, Channel], vault: AddressVault,
                  *, settings: OutboxSettings | None = None,
-                 metrics: Metrics | None = None, clock: Clock | None = None) -> None:
+                 metrics: Metrics | None = None, clock: Clock | None = None,
+                 after_send: AfterSend | None = None) -> None:
         self._store = store
+        self._after_send = after_send
         self._channels = channels
         self._vault = vault
         self._settings = s = settings or OutboxSettings()
@@ -83,7 +87,7 @@ class Dispatcher:
         self._stop_by = 0.0  # monotonic time after which a stopping mark gives up
         self._tasks: dict[asyncio.Task[None], int] = {}  # running deliveries -> message id
         self._sending: set[int] = set()  # ids whose send call has started
-        self._delivered: dict[int, SendResult] = {}  # sent, not yet being marked
+        self._delivered: dict[int, tuple[str, SendResult]] = {}  # sent, not yet marked
         self._watch = StoreWatch(self._clock)
         self._leases = Leases(store, self._clock, s.lease_seconds, self._watch)
         self._spells = ChannelSpells(self._clock, s.retry_base_seconds, s.retry_max_seconds)
@@ -324,7 +328,7 @@ class Dispatcher:
                                                channel=channel_name)
             await self._send_failed(record, key, channel_name, throttles, exc)
             return
-        self._delivered[record.id] = result
+        self._delivered[record.id] = (channel_name, result)
         self._metrics.send_latency.observe(time.perf_counter() - started, channel=channel_name)
         self._spells.ok(channel_name)
         self._metrics.outbound.inc(channel=channel_name, result="sent")
@@ -334,10 +338,17 @@ class Dispatcher:
         if self._behind.get(key) == record.id:
             del self._behind[key]
 
-    async def _mark_sent(self, record: OutboundRecord, result: SendResult) -> None:
+    async def _mark_sent(self, record: OutboundRecord, sent: tuple[str, SendResult]) -> None:
+        """Mark it sent, with the due row that will delete it at the provider
+        (``after_send``), in the same write."""
+        channel, result = sent
         sent_at = self._clock.now()
+        timer = None
+        if self._after_send is not None and result.external_id:
+            timer = self._after_send(channel, result.external_id, sent_at)
         await self._persist("marking a message sent", lambda: self._store.outbound_sent(
-            record.id, external_id=result.external_id, segments=result.segments, now=sent_at))
+            record.id, external_id=result.external_id, segments=result.segments, now=sent_at,
+            timer=timer))
 
     async def _send_failed(self, record: OutboundRecord, key: str, channel: str,
                            throttles: list[Throttle], exc: SendError) -> None:

@@ -22,6 +22,7 @@ from bot.domain.records import (
     Contact,
     Conversation,
     NewReport,
+    NewTimer,
     OutboundRecord,
     Report,
     ReportStatus,
@@ -294,10 +295,13 @@ class MemoryStore(MemoryKeys, Store):
 
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+        timer: NewTimer | None = None,
     ) -> None:
         q = self._outbox.get(outbound_id)
         if q is None:
             return
+        if timer is not None:
+            await self.schedule(timer.kind, timer.key, timer.payload, timer.due_at)
         q.status, q.address_sealed, q.lease_until = "sent", None, None
         q.external_id, q.segments, q.sent_at, q.attempts = (external_id, segments, now,
                                                              q.attempts + 1)

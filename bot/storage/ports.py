@@ -26,6 +26,7 @@ from typing import Any
 from bot.domain.records import (
     Advisory,
     Conversation,
+    NewTimer,
     OutboundRecord,
     Report,
     ReportStatus,
@@ -161,8 +162,11 @@ class OutboxStore(ABC):
     @abstractmethod
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+        timer: NewTimer | None = None,
     ) -> None:
-        """Mark sent; the sealed address is dropped from the record."""
+        """Mark sent; the sealed address is dropped from the record. ``timer``: a
+        due row stored with the mark, atomically (deleting the sent message at
+        the provider later)."""
 
     @abstractmethod
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,

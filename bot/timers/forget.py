@@ -21,16 +21,16 @@ README says so and Sauti schedules nothing for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.domain.records import NewTimer
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.ports import DueTimer
 from bot.timers.runner import Abandon
 from bot.transport.channel import Channel, SendError
 
-__all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "ForgetLater"]
+__all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "forget_later",
+           "forgetting"]
 
 FORGET = "provider.forget"
 #: Twilio refuses to delete a message it has not finished with; it asks for a
@@ -40,31 +40,15 @@ SENT_DELAY = timedelta(minutes=15)
 GIVE_UP_AFTER = timedelta(days=1)  # of tries by a worker that lacks the channel
 
 
-@dataclass(frozen=True, slots=True)
-class ForgetLater:
-    """A ``provider.forget`` timer to leave: what :meth:`DueTimers.schedule` takes."""
-
-    key: str
-    payload: dict[str, Any]
-    due_at: datetime
-
-    def __repr__(self) -> str:
-        return f"ForgetLater(due_at={self.due_at.isoformat()})"
-
-    @property
-    def kind(self) -> str:
-        return FORGET
-
-
 def forget_later(channel: str, external_id: str, *, vault: AddressVault,
                  keyed: Callable[[str], str], now: datetime,
-                 delay: timedelta = INBOUND_DELAY) -> ForgetLater:
+                 delay: timedelta = INBOUND_DELAY) -> NewTimer:
     """The timer that will delete one message at ``channel``'s provider."""
     sealed = vault.seal(external_id).decode("ascii")  # a Fernet token is base64 text
-    return ForgetLater(key=keyed(f"forget|{channel}|{external_id}"),
-                       payload={"channel": channel, "sealed": sealed,
-                                "since": now.isoformat(timespec="minutes")},
-                       due_at=now + delay)
+    return NewTimer(FORGET, keyed(f"forget|{channel}|{external_id}"),
+                    {"channel": channel, "sealed": sealed,
+                     "since": now.isoformat(timespec="minutes")},
+                    now + delay)
 
 
 class ForgetAtProvider:
@@ -93,3 +77,19 @@ class ForgetAtProvider:
                 raise Abandon(exc.reason) from None
             raise
         return None
+
+
+def forgetting(channels: Mapping[str, Channel], vault: AddressVault,
+               keyed: Callable[[str], str], delay: timedelta
+               ) -> Callable[[str, str, datetime], NewTimer | None]:
+    """For a message handled or sent on a channel whose provider keeps messages,
+    the timer that deletes it there ``delay`` later; None for the others."""
+
+    def later(channel: str, external_id: str, now: datetime) -> NewTimer | None:
+        known = channels.get(channel)
+        if known is None or not known.forgets_messages:
+            return None
+        return forget_later(channel, external_id, vault=vault, keyed=keyed, now=now,
+                            delay=delay)
+
+    return later

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.effects import SubmitReport
-from bot.domain.records import Conversation, TurnWrite
+from bot.domain.records import Conversation, NewTimer, TurnWrite
 from bot.storage.changes import TurnChangeSet
 from bot.storage.sqlite.connection import ts
 
@@ -35,6 +35,7 @@ class Mark:
 
     statement: str
     params: tuple[Any, ...]
+    also: tuple[Mark, ...] = ()  # rows that must be stored with this one, atomically
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ class BatchSQL:
                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"
+                  " ON CONFLICT (kind, key) DO NOTHING"),
         ("sent", "UPDATE outbox SET status = 'sent', address_sealed = NULL, lease_until = NULL,"
                  " external_id = ?, segments = ?, sent_at = ?, attempts = attempts + 1"
                  " WHERE id = ?"),
@@ -156,8 +159,14 @@ class BatchSQL:
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name, _sql in self.ORDER}
 
     def add(self, item: TurnRows | Mark) -> None:
-        for mark in item.marks if isinstance(item, TurnRows) else (item,):
+        for mark in item.marks if isinstance(item, TurnRows) else (item, *item.also):
             self.rows[mark.statement].append(mark.params)
 
     def statements(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
         return [(sql, rows) for name, sql in self.ORDER if (rows := self.rows[name])]
+
+
+def timer_mark(timer: NewTimer) -> Mark:
+    """A due row to insert with the rest of a commit (kept if one of its kind
+    and key exists, as :meth:`DueTimers.schedule` does)."""
+    return Mark("timer", (timer.kind, timer.key, _json(timer.payload), ts(timer.due_at)))

@@ -166,8 +166,10 @@ class Connections:
                 return cursor.rowcount
 
     @abstractmethod
-    async def _submit_mark(self, statement: str, params: tuple[Any, ...]) -> None:
-        """Queue a small update for the next group commit and wait until it is on disk."""
+    async def _submit_mark(self, statement: str, params: tuple[Any, ...],
+                           also: tuple[Any, ...] = ()) -> None:
+        """Queue a small update (and ``also`` the marks to store with it) for the
+        next group commit and wait until it is on disk."""
 
 
 def private_file(path: Path) -> None:

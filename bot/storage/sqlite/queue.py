@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.records import OutboundRecord
+from bot.domain.records import NewTimer, OutboundRecord
 from bot.storage.ports import OutboxStore
 from bot.storage.sqlite import queries
+from bot.storage.sqlite.batch import timer_mark
 from bot.storage.sqlite.connection import (
     Connections,
     immediate,
@@ -86,8 +87,10 @@ class SQLiteOutbox(Connections, OutboxStore):
 
     async def outbound_sent(
         self, outbound_id: int, *, external_id: str | None, segments: int, now: datetime,
+        timer: NewTimer | None = None,
     ) -> None:
-        await self._submit_mark("sent", (external_id, segments, ts(now), outbound_id))
+        also = () if timer is None else (timer_mark(timer),)
+        await self._submit_mark("sent", (external_id, segments, ts(now), outbound_id), also)
 
     async def outbound_retry(self, outbound_id: int, *, error: str, at: datetime,
                              parts_sent: int = 0, segments_sent: int = 0,

@@ -158,8 +158,9 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
         changes.apply()
         return await self._submit(changes.rows())
 
-    async def _submit_mark(self, statement: str, params: tuple[Any, ...]) -> None:
-        await self._submit(Mark(statement, params))
+    async def _submit_mark(self, statement: str, params: tuple[Any, ...],
+                           also: tuple[Mark, ...] = ()) -> None:
+        await self._submit(Mark(statement, params, also))
 
     async def _submit(self, item: _Item) -> bool:
         """Queue rows for the next group commit and wait until they are on disk
