@@ -17,6 +17,8 @@ from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock
 from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.keyring import contact_vault, pseudonymiser
+from bot.privacy.links import StoreKeys
+from bot.privacy.vault import REACH
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
@@ -44,6 +46,7 @@ class App:
         )
         self.vault = contact_vault(config.privacy)
         self.pseudonyms = pseudonymiser(config.privacy)
+        self.store_keys = store_keys(config)
         self.channels: dict[str, Channel] = {}
         self._plugins: dict[str, ChannelPlugin] = {}
         self.metrics = Metrics()
@@ -60,8 +63,9 @@ class App:
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
-            identify=self.identity, max_text_chars=bot.max_text_chars,
-            on_outbound=self.dispatcher.wake, metrics=self.metrics,
+            replay_tag=self.store_keys.replay_tag, identify=self.identity,
+            max_text_chars=bot.max_text_chars, on_outbound=self.dispatcher.wake,
+            metrics=self.metrics,
         )
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
@@ -74,7 +78,7 @@ class App:
     @classmethod
     async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
         """``clock``: the outbox's time (tests move one by hand)."""
-        store = store_for(config.storage.url)
+        store = store_for(config.storage.url, keys=store_keys(config))
         await store.open()
         return cls(config, store, clock=clock)
 
@@ -114,3 +118,12 @@ class App:
         self.dispatcher.stop()
         self.timers.stop()
         await self.store.close()
+
+
+def store_keys(config: Config) -> StoreKeys:
+    """The keys the store computes with (reach links, replay tags), from config:
+    the reach vault rotates with the contact keys; replay tags are keyed by the
+    current pseudonym key alone (they live two or three days)."""
+    privacy = config.privacy
+    return StoreKeys(reach=contact_vault(privacy, REACH),
+                     replay_key=privacy.pseudonym_keys[0].secret)

@@ -12,9 +12,12 @@ from pathlib import Path
 from bot.app import App
 from bot.cli.keys import sealed_vaults
 from bot.config import Config, load_config
+from bot.domain.effects import SubmitReport
 from bot.domain.messages import Inbound
+from bot.domain.records import TurnWrite
 from bot.privacy.vault import AddressVault, VaultError
 from bot.timers.forget import forget_later
+from moderation.anonymise import restored
 from tests.conftest import RecordingChannel, Resident
 from tests.test_cli import run
 
@@ -96,7 +99,8 @@ async def test_a_person_known_under_the_old_key_keeps_their_conversation(
     finally:
         await app.close()
     assert rows(tmp_path, "SELECT id FROM contacts") == [(new_id,)]
-    assert rows(tmp_path, "SELECT DISTINCT contact_id FROM outbox") == [(new_id,)]
+    # sent messages keep no contact; none keeps the old id
+    assert rows(tmp_path, "SELECT DISTINCT contact_id FROM outbox") in ([(None,)], [(new_id,)])
     assert rows(tmp_path, "SELECT contact_id FROM subscriptions") == [(new_id,)]
     assert rows(tmp_path, "SELECT contact_id FROM sessions") == [(new_id,)]
 
@@ -128,6 +132,12 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
     forget = forget_later("sms", "SM0123456789abcdef0123456789abcdef", vault=app.vault,
                           keyed=lambda text: "invented-hash", now=datetime.now(UTC))
     await app.store.schedule(forget.kind, forget.key, forget.payload, forget.due_at)
+    # and a report its author may be contacted about: its reach link, under the old key
+    convo = await app.store.load(app.conversations.contact_id("sms", PHONES[2]))
+    assert convo is not None
+    await app.store.commit_turn(TurnWrite(contact=convo.contact, session=convo.session,
+                                          effects=[SubmitReport("RCH234", "threat", "beni",
+                                                                restored("x"), (), True)]))
     assert set(sealed_vaults(app)) == set(app.store.sealed_kinds())  # every kind re-sealed
     await app.close()
     assert len(rows(tmp_path, "SELECT id FROM outbox WHERE status = 'pending'")) == 2
@@ -140,18 +150,20 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
         " 0 unreadable",
         "outbox_address: 2 re-sealed under the current contact key, 0 already under it,"
         " 0 unreadable",
+        "outbox_payload: 2 re-sealed under the current contact key, 0 already under it,"
+        " 0 unreadable",
+        "report_reach: 1 re-sealed under the current contact key, 0 already under it,"
+        " 0 unreadable",
         "timer_sealed: 1 re-sealed under the current contact key, 0 already under it,"
         " 0 unreadable",
         "nothing is left under the previous keys"]
     again = run(["keys", "reseal", "--config", str(config(tmp_path, ROTATING))], tmp_path)
     assert again.returncode == 0
-    assert again.stdout.splitlines()[:4] == [
+    assert again.stdout.splitlines()[:3] == [
         "contacts: 0 moved to pseudonym key k2, 4 already under it, 0 unreadable",
         "contact_address: 0 re-sealed under the current contact key, 4 already under it,"
         " 0 unreadable",
         "outbox_address: 0 re-sealed under the current contact key, 2 already under it,"
-        " 0 unreadable",
-        "timer_sealed: 0 re-sealed under the current contact key, 1 already under it,"
         " 0 unreadable"]
 
     # the old keys are gone from the config: every address still opens
@@ -178,6 +190,10 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
     try:
         await app.dispatcher.drain()  # the queued replies go out, to the right people
         assert sorted(address for address, _m in sms.sent) == PHONES[:2]
+        assert all(m.text for _a, m in sms.sent)  # what they say opened under the new key
+        # the report still leads to its author, now under the new pseudonym
+        assert await app.store.reporter_of("RCH234") == app.conversations.contact_id(
+            "sms", PHONES[2])
         sms.sent.clear()
         for phone in PHONES:
             r = Resident(app, sms, phone)

@@ -13,7 +13,14 @@ import pytest
 from bot.domain.effects import Erase, SubmitReport, Subscribe
 from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
 from bot.storage import store_for
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED, SealedContact
+from bot.storage.keys import (
+    CONTACT_ADDRESS,
+    OUTBOX_ADDRESS,
+    OUTBOX_PAYLOAD,
+    REPORT_REACH,
+    TIMER_SEALED,
+    SealedContact,
+)
 from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import restored
@@ -66,15 +73,17 @@ async def test_a_contact_moves_with_everything_that_is_theirs(store: Store) -> N
     assert moved.contact.address_sealed == b"sealed-k1:old"  # re-sealing is another job
     assert moved.session is not None and moved.session.step == "report.area"
     assert moved.session.contact_id == "k2:new"
-    assert await store.subscriptions("k2:new") == ["beni", "goma"]
+    assert await store.subscriptions("k2:new") == ["goma", "beni"]  # in their order
     assert await store.subscriptions("k1:old") == []
     now = datetime.now(UTC)
     (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert pending.contact_id == "k2:new" and pending.last_inbound_at == NOW
-    # the report's link followed: erasing the new contact unlinks it
+    # the report's link followed: it leads to the new contact, and erasing that unlinks it
+    assert await store.reporter_of("KEY234") == "k2:new"
     await store.commit_turn(TurnWrite(contact=moved.contact, session=None, effects=[Erase()]))
     stored = await store.report_by_ref("KEY234")
     assert stored is not None and not stored.contactable
+    assert await store.reporter_of("KEY234") is None
 
 
 async def test_moving_a_contact_that_is_not_stored_changes_nothing(store: Store) -> None:
@@ -82,7 +91,7 @@ async def test_moving_a_contact_that_is_not_stored_changes_nothing(store: Store)
     assert not await store.rekey_contact("k1:nobody", "k2:new", "k2:p1")
     assert await store.load("k2:new") is None
     assert await store.load("k1:old") is not None
-    assert await store.subscriptions("k1:old") == ["beni", "goma"]
+    assert await store.subscriptions("k1:old") == ["goma", "beni"]
 
 
 async def test_moving_onto_a_stored_contact_merges_into_it(store: Store) -> None:
@@ -100,6 +109,7 @@ async def test_moving_onto_a_stored_contact_merges_into_it(store: Store) -> None
     now = datetime.now(UTC)
     (pending,) = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
     assert pending.contact_id == "k2:new"
+    assert await store.reporter_of("KEY234") == "k2:new"  # the old one's report leads on
 
 
 async def test_rekey_contacts_follows_the_plan_in_batches(store: Store) -> None:
@@ -213,3 +223,26 @@ async def test_reseal_replaces_the_sealed_value_of_a_timers_payload(store: Store
     due = {t.key: t.payload for t in await store.claim_due(NOW, 10, NOW + timedelta(minutes=1))}
     assert due == {"h1": {"channel": "sms", "sealed": "new-tok-1", "since": "2026-11-20T12:00"},
                    "h2": {"channel": "sms", "sealed": "tok-2"}, "daily": {}}
+
+
+async def test_reseal_replaces_waiting_messages_and_reach_links(store: Store) -> None:
+    """What a waiting message says (payload["sealed"]) and a report's reach link are
+    sealed values too; a sent message and a report nobody may follow keep none."""
+    await store.commit_turn(TurnWrite(
+        contact=contact("k1:c1"), session=None,
+        effects=[SubmitReport("RCH222", "threat", "goma", restored("a"), (), True),
+                 SubmitReport("RCH333", "threat", "goma", restored("b"), (), False)],
+        outbound=[NewOutbound("k1:c1", "sms", b"s", "reply", {"sealed": f"said-{n}"})
+                  for n in range(3)]))
+    now = datetime.now(UTC)
+    sent, *_ = await store.claim_outbound(now, 1, now + timedelta(minutes=1))
+    await store.outbound_sent(sent.id, external_id="SM1", segments=1, now=now)
+    given: list[bytes] = []
+    assert await store.reseal(OUTBOX_PAYLOAD, lambda v: given.append(v) or b"new-" + v,
+                              batch=1) == 2
+    assert sorted(given) == [b"said-1", b"said-2"]
+    rest = await store.claim_outbound(now, 10, now + timedelta(minutes=1))
+    assert sorted(r.payload["sealed"] for r in rest) == ["new-said-1", "new-said-2"]
+    given.clear()
+    assert await store.reseal(REPORT_REACH, lambda v: given.append(v) or None) == 0
+    assert len(given) == 1 and given[0].startswith(b"gAAAAA")  # the contactable one's

@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.domain.messages import MediaKind
 from bot.i18n.catalogue import pgettext_in
 from bot.i18n.keywords import KeywordTable
+from bot.storage.coarse import session_time
 from channels.sms import SmsChannel
 from tests.conftest import RecordingChannel, Resident, code_of, make_config
 from tests.test_flows_en import onboard
@@ -194,7 +195,7 @@ async def test_idle_session_expires_back_to_the_menu(app: App, resident):
     await r.send("1", at=start)
     await r.send("1", at=start)
     timeout = timedelta(minutes=app.config.bot.session_timeout_minutes)
-    t1 = start + timeout + timedelta(seconds=1)
+    t1 = session_time(start) + timeout + timedelta(seconds=1)  # kept as the next minute
     reply = await r.send("1", at=t1)
     assert reply.startswith("Your earlier conversation timed out.")
     assert "1. Report a concern" in reply
@@ -215,7 +216,9 @@ async def test_configurable_timeout(tmp_path):
     await r.send("hi", at=t0)
     await r.send("1", at=t0)
     await r.send("1", at=t0)
-    assert "timed out" in await r.send("x", at=t0 + timedelta(seconds=61))
+    # the session's time is kept as the next minute: it may last a minute longer
+    assert "timed out" not in await r.send("x", at=t0 + timedelta(seconds=30))
+    assert "timed out" in await r.send("x", at=t0 + timedelta(seconds=151))
     await application.close()
 
 

@@ -96,11 +96,10 @@ def test_store_accepts_only_redacted_text() -> None:
     with pytest.raises(TypeError):
         NewReport(ref="ABC234", created_at=datetime.now(UTC), channel="sms", language="en",
                   category="threat", area=None, description="raw text",  # type: ignore[arg-type]
-                  media=(), contactable=False, contact_id=None, reporter="k1:x",
-                  sensitive=False)
+                  media=(), contactable=False, reach=None, sensitive=False)
     NewReport(ref="ABC234", created_at=datetime.now(UTC), channel="sms", language="en",
               category="threat", area=None, description=restored("ok"), media=(),
-              contactable=False, contact_id=None, reporter="k1:x", sensitive=False)
+              contactable=False, reach=None, sensitive=False)
 
 
 async def test_erase_leaves_no_address_and_unlinks_reports(config: Config) -> None:
@@ -123,7 +122,7 @@ async def test_erase_leaves_no_address_and_unlinks_reports(config: Config) -> No
                       (contact,)).fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM outbox WHERE address_sealed IS NOT NULL"
                       ).fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM reports WHERE contact_id IS NOT NULL"
+    assert db.execute("SELECT COUNT(*) FROM reports WHERE reach IS NOT NULL"
                       ).fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
     assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] > 0  # history kept, unlinked

@@ -383,10 +383,11 @@ async def test_a_group_chat_is_sent_to_at_the_group_rate(tmp_path: Path, tg: Fak
         await r.app.store.commit_turn(TurnWrite(
             contact=convo.contact, session=convo.session,
             outbound=[NewOutbound(None, "telegram", sealed_group, "advisory",
-                                  outbound_payload(Outbound(text=f"Alert {i}")))
+                                  outbound_payload(Outbound(text=f"Alert {i}"), r.app.vault))
                       for i in range(4)]
             + [NewOutbound(convo.contact.id, "telegram", convo.contact.address_sealed,
-                           "advisory", outbound_payload(Outbound(text=f"Advisory {i}")))
+                           "advisory", outbound_payload(Outbound(text=f"Advisory {i}"),
+                                                        r.app.vault))
                for i in range(4)]))
         await eventually(lambda: len(tg.sent_messages(group)) == 4
                          and len(tg.sent_messages(TUMAINI)) == 5, r.app)

@@ -25,7 +25,13 @@ from bot.config import Config
 from bot.config.keys import fresh_key, next_id
 from bot.privacy.rotation import rekey_contacts, reseal_all
 from bot.privacy.vault import AddressVault
-from bot.storage.keys import CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED
+from bot.storage.keys import (
+    CONTACT_ADDRESS,
+    OUTBOX_ADDRESS,
+    OUTBOX_PAYLOAD,
+    REPORT_REACH,
+    TIMER_SEALED,
+)
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -60,7 +66,8 @@ async def generate(args: argparse.Namespace, config: Config) -> int:
 
 def sealed_vaults(app: App) -> dict[str, AddressVault]:
     """The vault of each kind of sealed value the store keeps."""
-    return {CONTACT_ADDRESS: app.vault, OUTBOX_ADDRESS: app.vault, TIMER_SEALED: app.vault}
+    return {CONTACT_ADDRESS: app.vault, OUTBOX_ADDRESS: app.vault, OUTBOX_PAYLOAD: app.vault,
+            REPORT_REACH: app.store_keys.reach, TIMER_SEALED: app.vault}
 
 
 async def reseal(args: argparse.Namespace, config: Config) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.conversation.turn import Turn
 from bot.domain.messages import Outbound
 from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
+from bot.privacy.vault import AddressVault
 
 # A contact's last-message time is rewritten when it is this old (or when the
 # contact changes), not on every answer of a conversation: that saves a row per
@@ -16,7 +19,7 @@ CONTACT_TOUCH = timedelta(minutes=1)
 
 
 def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: datetime, *,
-               is_new: bool, sensitive: frozenset[str]
+               is_new: bool, sensitive: frozenset[str], vault: AddressVault
                ) -> tuple[TurnWrite, tuple[Outbound, ...]]:
     """What a finished turn changes, as one atomic write, and the reply it queues.
     The effects are the store's to apply (a change of language or opt-out
@@ -24,8 +27,7 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
     state = turn.state
     touch = is_new or now - contact.last_inbound_at >= CONTACT_TOUCH
     if touch:
-        contact = Contact(contact.id, contact.person, contact.channel, contact.address_sealed,
-                          contact.language, contact.opted_out, contact.created_at, now)
+        contact = replace(contact, last_inbound_at=now)
     session = Session(contact.id, state.step, state.data, now) if state.step is not None else None
     write = TurnWrite(contact=contact, session=session, inbound_key=key, effects=turn.effects,
                       at=now, keep_contact=not touch, language=state.language,
@@ -38,10 +40,18 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
         write.outbound.append(NewOutbound(
             contact_id=contact.id, channel=contact.channel,
             address_sealed=contact.address_sealed, kind=reply.kind,
-            payload=outbound_payload(reply), priority=10))
+            payload=outbound_payload(reply, vault), priority=10))
     return write, replies
 
 
-def outbound_payload(message: Outbound) -> dict[str, object]:
-    return {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
+def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object]:
+    """An outbox row's payload: what the message says (its text, which may hold a
+    reference code or a report's summary, its choices and language) sealed with
+    the contact vault, so that it is never kept in clear beside its contact, even
+    while it waits. The store may add clear counters beside it (``parts_sent``,
+    ``segments_sent``) and drops the whole payload once the message is sent or
+    failed. :func:`bot.outbox.dispatcher.message_of` reads it back."""
+    said = {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
             "language": message.language}
+    sealed = vault.seal(json.dumps(said, ensure_ascii=False, separators=(",", ":")))
+    return {"sealed": sealed.decode("ascii")}

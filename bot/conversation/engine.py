@@ -42,6 +42,7 @@ class Engine:
         keyword = None if msg.choice or is_staff_command(msg.text) else self._keywords.match(
             msg.folded, channel)
         expired = last_active is None or msg.received_at - last_active > self._timeout
-        turn.draft = self._codec.decode(turn.state.data)
+        # a draft dies with its session: a timed-out one is not even read back
+        turn.draft = None if expired else self._codec.decode(turn.state.data)
         await self._router.route(turn, Arrival(keyword, is_new, expired, language_hint))
         turn.state.data = self._codec.encode(turn.draft)

@@ -52,6 +52,7 @@ class Conversations:
         anonymiser: Anonymiser,
         pseudonyms: Pseudonymiser,
         vault: AddressVault,
+        replay_tag: Callable[[str, str], str],
         identify: Callable[[str, str], str],
         max_text_chars: int,
         on_outbound: Callable[[], None] | None = None,
@@ -64,6 +65,7 @@ class Conversations:
         self._anonymiser = anonymiser
         self._pseudonyms = pseudonyms
         self._vault = vault
+        self._replay_tag = replay_tag
         self._identify = identify
         self._limit = max_text_chars
         self._locks = store.locks
@@ -84,7 +86,9 @@ class Conversations:
         identity = self._identify(inbound.channel, inbound.address)
         contact_id = self._pseudonyms.contact(inbound.channel, identity)
         async with self._locks(contact_id):
-            key = (inbound.channel, inbound.external_id) if inbound.external_id else None
+            # the replay table keeps a keyed tag of the provider's id, never the id
+            key = ((inbound.channel, self._replay_tag(inbound.channel, inbound.external_id))
+                   if inbound.external_id else None)
             seen, convo = await self._store.begin_turn(contact_id, key)
             if seen:
                 log.info("duplicate inbound on %s ignored", inbound.channel)
@@ -130,7 +134,7 @@ class Conversations:
                               inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
             write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
-                                        sensitive=self._mission.sensitive)
+                                        sensitive=self._mission.sensitive, vault=self._vault)
             if not await self._store.commit_turn(write):
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)

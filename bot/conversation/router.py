@@ -111,7 +111,9 @@ class OptedOutGate:
 
 
 class GlobalKeywords:
-    """STOP, START, HELP, MENU and LANGUAGE, whole-message, in every language."""
+    """STOP, START, HELP, MENU and LANGUAGE, whole-message, in every language.
+    Each leaves the flow the person was in, and its draft dies with it (there is
+    no way back into a half-written report, so none is kept for one)."""
 
     def __init__(self, steps: Steps) -> None:
         self._steps = steps
@@ -121,10 +123,10 @@ class GlobalKeywords:
         if keyword is None:
             return False
         state = turn.state
+        turn.forget()
         if keyword is Keyword.STOP:
             state.opted_out = True
             state.step = None
-            turn.forget()
             turn.effect(OptOut())
             turn.say(_("You will get no more messages. Send {start} to come back.")
                      .format(start=shown(Keyword.START)))

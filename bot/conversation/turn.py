@@ -17,13 +17,14 @@ from moderation.anonymise import Redacted
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """The cleaned inbound message. ``text`` is raw: never stored, never logged."""
+    """The cleaned inbound message. ``text`` is raw: never stored, never logged,
+    nor shown in a repr (a traceback's locals), nor is the location."""
 
-    text: str
-    folded: str
+    text: str = field(repr=False)
+    folded: str = field(repr=False)
     choice: str | None
     media: tuple[MediaKind, ...]
-    location: Location | None
+    location: Location | None = field(repr=False)
     truncated: bool
     received_at: datetime
 
@@ -33,7 +34,7 @@ class State:
     """A person's conversation as stored: ``data`` is the encoded draft."""
 
     step: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)
     language: str
     opted_out: bool
 
@@ -56,14 +57,14 @@ class Turn:
 
     state: State
     message: Message
-    contact_id: str
-    lookups: Lookups
-    redactor: Callable[[str], Redacted]
-    parts: list[str] = field(default_factory=list)
+    contact_id: str = field(repr=False)
+    lookups: Lookups = field(repr=False)
+    redactor: Callable[[str], Redacted] = field(repr=False)
+    parts: list[str] = field(default_factory=list, repr=False)
     choices: tuple[Choice, ...] = ()
     effects: list[Effect] = field(default_factory=list)
-    draft: Draft | None = None
-    _redacted: Redacted | None = None
+    draft: Draft | None = field(default=None, repr=False)
+    _redacted: Redacted | None = field(default=None, repr=False)
 
     def say(self, text: str) -> None:
         if text:

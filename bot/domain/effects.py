@@ -8,7 +8,7 @@ which mypy then requires of every backend's unit of work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from moderation.anonymise import Redacted
@@ -67,7 +67,7 @@ class SubmitReport:
     ref: str
     category: str
     area: str | None
-    description: Redacted
+    description: Redacted = field(repr=False)
     media: tuple[str, ...]
     contactable: bool
 

@@ -30,6 +30,9 @@ class Location:
     latitude: float
     longitude: float
 
+    def __repr__(self) -> str:  # where someone is, or was: never printed
+        return "Location(<hidden>)"
+
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
@@ -52,10 +55,10 @@ class Inbound:
     profile_name: str | None = None
     language_hint: str | None = None
 
-    def __repr__(self) -> str:  # never print the address or the text
+    def __repr__(self) -> str:  # never the address, the text, the place or the provider's id
         return (
-            f"Inbound(channel={self.channel!r}, external_id={self.external_id!r}, "
-            f"chars={len(self.text)}, media={[m.value for m in self.media]})"
+            f"Inbound(channel={self.channel!r}, chars={len(self.text)}, "
+            f"media={[m.value for m in self.media]})"
         )
 
 

@@ -23,23 +23,30 @@ class ReportStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A deliverable contact: the address is sealed (encrypted) at rest."""
+    """A deliverable contact: the address is sealed (encrypted) at rest. Its id,
+    pseudonym and address stay out of its repr (a traceback's locals).
 
-    id: str
-    person: str
+    ``reach_id`` is random, made when the person first files a report they may
+    be contacted about: what that report's sealed reach link leads to. It moves
+    with the contact when a key rotation moves it, and dies with it on erase, so
+    a person who erased their data and wrote again is not found by old links."""
+
+    id: str = field(repr=False)
+    person: str = field(repr=False)
     channel: str
-    address_sealed: bytes
+    address_sealed: bytes = field(repr=False)
     language: str | None
     opted_out: bool
     created_at: datetime
     last_inbound_at: datetime
+    reach_id: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    contact_id: str
+    contact_id: str = field(repr=False)
     step: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)  # the draft: resident text, redacted
     updated_at: datetime
 
 
@@ -51,17 +58,20 @@ class Conversation:
 
 @dataclass(frozen=True, slots=True)
 class NewReport:
+    """A report as filed. It keeps nothing that joins its author: a contactable
+    one keeps only ``reach``, its author's reach id (:class:`Contact`) sealed
+    with the reach key (bot.privacy.links), which erasing their data destroys."""
+
     ref: str
     created_at: datetime
     channel: str
     language: str
     category: str
     area: str | None
-    description: Redacted
+    description: Redacted = field(repr=False)
     media: tuple[str, ...]
     contactable: bool
-    contact_id: str | None
-    reporter: str
+    reach: bytes | None = field(repr=False)
     sensitive: bool
 
     def __post_init__(self) -> None:
@@ -79,13 +89,13 @@ class Report:
     language: str
     category: str
     area: str | None
-    description: str
+    description: str = field(repr=False)
     redactions: tuple[str, ...]
     media: tuple[str, ...]
     contactable: bool
     sensitive: bool
     status: ReportStatus
-    public_reply: str | None
+    public_reply: str | None = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +110,15 @@ class Advisory:
 
 @dataclass(frozen=True, slots=True)
 class OutboundRecord:
-    """A message waiting in, or gone through, the durable outbox."""
+    """A message waiting in, or gone through, the durable outbox. Its payload is
+    decoded in one place, :func:`bot.outbox.dispatcher.message_of`."""
 
     id: int
-    contact_id: str | None
+    contact_id: str | None = field(repr=False)
     channel: str
-    address_sealed: bytes | None
+    address_sealed: bytes | None = field(repr=False)
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = field(repr=False)
     attempts: int
     last_inbound_at: datetime | None = None
     opted_out: bool = False
@@ -121,7 +132,7 @@ class TurnWrite:
 
     contact: Contact
     session: Session | None
-    inbound_key: tuple[str, str] | None = None
+    inbound_key: tuple[str, str] | None = None  # (channel, replay tag of the message id)
     effects: Sequence[Effect] = ()
     outbound: list[NewOutbound] = field(default_factory=list)
     at: datetime | None = None  # when the turn happened; the contact's last message if None
@@ -136,11 +147,11 @@ class TurnWrite:
 
 @dataclass(frozen=True, slots=True)
 class NewOutbound:
-    contact_id: str | None
+    contact_id: str | None = field(repr=False)
     channel: str
-    address_sealed: bytes
+    address_sealed: bytes = field(repr=False)
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = field(repr=False)
     priority: int = 0
 
 

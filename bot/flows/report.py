@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
@@ -31,7 +31,7 @@ class ReportDraft(Draft):
 
     kind = "report"
     category: str = ""
-    description: Redacted | None = None
+    description: Redacted | None = field(default=None, repr=False)
     media: tuple[str, ...] = ()
     area: str | None = None
     contactable: bool = False

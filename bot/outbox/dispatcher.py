@@ -19,6 +19,7 @@ their marks run within ``concurrency`` slots, so after a crash at most
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -57,12 +58,25 @@ STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the store to take what wa
 UNEXPECTED_RETRY_SECONDS = 60.0
 
 
-def message_of(record: OutboundRecord) -> Outbound:
+def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Outbound:
+    """The message an outbox row holds (the one place a payload is decoded): what it
+    says is sealed with the contact vault (bot.conversation.commit.outbound_payload);
+    rows queued before schema 5 hold it in clear. VaultError when it cannot be opened."""
     p = record.payload
-    return Outbound(text=str(p.get("text", "")),
-                    choices=tuple(Choice(str(k), str(v)) for k, v in p.get("choices", [])),
+    said = p
+    if "sealed" in p:
+        if vault is None:
+            raise VaultError("a sealed message needs the contact vault")
+        try:
+            said = json.loads(vault.open(str(p["sealed"]).encode("ascii")))
+        except (ValueError, UnicodeEncodeError):
+            raise VaultError("message cannot be decoded") from None
+        if not isinstance(said, dict):
+            raise VaultError("message cannot be decoded")
+    return Outbound(text=str(said.get("text", "")),
+                    choices=tuple(Choice(str(k), str(v)) for k, v in said.get("choices", [])),
                     kind=record.kind,
-                    language=str(p.get("language", "en")),
+                    language=str(said.get("language", "en")),
                     parts_sent=int(p.get("parts_sent", 0)),
                     segments_sent=int(p.get("segments_sent", 0)))
 
@@ -291,7 +305,11 @@ class Dispatcher:
 
     async def _send(self, record: OutboundRecord, key: str) -> None:
         now = self._clock.now()
-        message = message_of(record)
+        try:
+            message = message_of(record, self._vault)
+        except VaultError:
+            await self._fail(record, "message unreadable", now)
+            return
         if record.opted_out and message.kind != "reply":
             await self._fail(record, "opted out", now)
             return

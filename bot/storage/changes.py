@@ -2,26 +2,33 @@
 write, in the turn's transaction.
 
 :class:`TurnChangeSet` does what every backend does alike (the contact's own
-fields, the report a submission files); each backend subclasses it with the
-rows it writes. An effect a backend does not implement makes the subclass
-abstract, which mypy reports where the backend builds it.
+fields, the report a submission files, how coarse each stored time is); each
+backend subclasses it with the rows it writes. An effect a backend does not
+implement makes the subclass abstract, which mypy reports where the backend
+builds it.
 """
 
 from __future__ import annotations
 
+import secrets
 from abc import abstractmethod
+from dataclasses import replace
 
 from bot.domain.effects import SubmitReport, TurnChanges
-from bot.domain.records import Contact, NewOutbound, NewReport, TurnWrite
+from bot.domain.records import Contact, NewOutbound, NewReport, Session, TurnWrite
+from bot.privacy.links import StoreKeys
+from bot.storage.coarse import contact_time, replay_day, report_time, session_time
 
 
 class TurnChangeSet(TurnChanges):
     """A turn's effects, gathered; :meth:`apply` runs them."""
 
-    def __init__(self, write: TurnWrite) -> None:
+    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
         self.write = write
+        self.keys = keys
         self.language = write.contact.language
         self.opted_out = write.contact.opted_out
+        self.reach_id = write.contact.reach_id
         self.erased = False
 
     def apply(self) -> None:
@@ -47,23 +54,43 @@ class TurnChangeSet(TurnChanges):
     @abstractmethod
     def submit_report(self, report: SubmitReport) -> None: ...
 
+    @property
+    def replay_day(self) -> str:
+        return replay_day(self.write.moment)
+
     def contact_row(self) -> Contact | None:
-        """The contact row to write, None to leave the stored one (or on erase)."""
+        """The contact row to write (its times to the minute), None to leave the
+        stored one (or on erase)."""
         c = self.write.contact
         if self.erased:
             return None
-        if self.language == c.language and self.opted_out == c.opted_out:
-            return None if self.write.keep_contact else c
-        return Contact(c.id, c.person, c.channel, c.address_sealed, self.language,
-                       self.opted_out, c.created_at, self.write.moment)
+        if (self.language, self.opted_out, self.reach_id) == (c.language, c.opted_out,
+                                                               c.reach_id):
+            return None if self.write.keep_contact else coarse_contact(c)
+        return coarse_contact(replace(c, language=self.language, opted_out=self.opted_out,
+                                      last_inbound_at=self.write.moment,
+                                      reach_id=self.reach_id))
+
+    def session_row(self) -> Session | None:
+        """The session to write, its last activity to the next minute."""
+        s = self.write.session
+        return None if s is None else replace(s, updated_at=session_time(s.updated_at))
 
     def new_report(self, report: SubmitReport) -> NewReport:
+        """The report a submission files: nothing of its author but, if they
+        agreed to be contacted, a fresh reach link to their reach id (made now
+        if they have none yet: the contact row is written with it)."""
         w, c = self.write, self.write.contact
+        reach = None
+        if report.contactable:
+            self.reach_id = self.reach_id or secrets.token_hex(16)
+            reach = self.keys.seal_reach(self.reach_id)
         return NewReport(
-            ref=report.ref, created_at=w.moment, channel=c.channel, language=w.language,
-            category=report.category, area=report.area, description=report.description,
-            media=report.media, contactable=report.contactable,
-            contact_id=c.id if report.contactable else None, reporter=c.person,
+            ref=report.ref, created_at=report_time(w.moment), channel=c.channel,
+            language=w.language, category=report.category, area=report.area,
+            description=report.description, media=report.media,
+            contactable=report.contactable,
+            reach=reach,
             sensitive=report.category in w.sensitive)
 
     def outbound(self) -> list[NewOutbound]:
@@ -72,3 +99,9 @@ class TurnChangeSet(TurnChanges):
             return self.write.outbound
         return [NewOutbound(None, o.channel, o.address_sealed, o.kind, o.payload, o.priority)
                 for o in self.write.outbound]
+
+
+def coarse_contact(contact: Contact) -> Contact:
+    """``contact`` with its times as they are stored (to the minute, rounded down)."""
+    return replace(contact, created_at=contact_time(contact.created_at),
+                   last_inbound_at=contact_time(contact.last_inbound_at))

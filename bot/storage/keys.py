@@ -13,12 +13,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["CONTACT_ADDRESS", "OUTBOX_ADDRESS", "TIMER_SEALED", "KeyStore", "Rekey", "Reseal",
-           "SealedContact"]
+__all__ = ["CONTACT_ADDRESS", "OUTBOX_ADDRESS", "OUTBOX_PAYLOAD", "REPORT_REACH", "TIMER_SEALED",
+           "KeyStore", "Rekey", "Reseal", "SealedContact"]
 
 # The sealed values a store keeps, by kind: each is re-sealed by the vault of its kind.
 CONTACT_ADDRESS = "contact_address"  # contacts.address_sealed: where replies and advisories go
 OUTBOX_ADDRESS = "outbox_address"  # outbox.address_sealed: a message's address until it is sent
+# outbox.payload["sealed"] (text): what a waiting message says, until it is sent
+OUTBOX_PAYLOAD = "outbox_payload"
+# reports.reach: a contactable report's way back to its author, under the *reach* vault
+# (the contact keys with HKDF info "reach"), not the address vault
+REPORT_REACH = "report_reach"
 # A due row's payload["sealed"] (the Fernet token as text): what a job needs that must
 # not be kept in clear, such as a provider's message id (bot.timers.forget).
 TIMER_SEALED = "timer_sealed"
@@ -44,11 +49,11 @@ class KeyStore(ABC):
     @abstractmethod
     async def rekey_contact(self, old_id: str, new_id: str, person: str) -> bool:
         """Move contact ``old_id`` to ``new_id`` (its person becoming ``person``),
-        with its session, subscriptions, outbox rows and report links, in one
-        transaction. False, and nothing changed, when no contact ``old_id`` is
-        stored. If ``new_id`` is stored too, the two are merged: the newer
-        contact and session stay, the subscriptions are joined and the old
-        contact's messages and reports follow."""
+        with its session, subscriptions, outbox rows and reach id (which its
+        reports' links lead to), in one transaction. False, and nothing changed,
+        when no contact ``old_id`` is stored. If ``new_id`` is stored too, the two
+        are merged: the newer contact and session stay, the subscriptions are joined and the old
+        contact's messages follow, and its reach id if the stored one has none."""
 
     @abstractmethod
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:

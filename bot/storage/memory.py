@@ -29,7 +29,9 @@ from bot.domain.records import (
     Session,
     TurnWrite,
 )
+from bot.privacy.links import StoreKeys
 from bot.storage.changes import TurnChangeSet
+from bot.storage.coarse import report_time, subscription_month
 from bot.storage.locks import KeyedLocks
 from bot.storage.memory_keys import MemoryKeys
 from bot.storage.ports import DueTimer, Retention, Store, StoreError
@@ -64,8 +66,8 @@ class _Queued:
 class _MemoryChanges(TurnChangeSet):
     """A turn's effects, gathered to be applied together."""
 
-    def __init__(self, write: TurnWrite) -> None:
-        super().__init__(write)
+    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
+        super().__init__(write, keys)
         self.subscribed: list[tuple[str, bool]] = []  # (area, subscribe or not), in order
         self.reports: list[NewReport] = []
 
@@ -80,14 +82,17 @@ class _MemoryChanges(TurnChangeSet):
 
 
 class MemoryStore(MemoryKeys, Store):
-    def __init__(self) -> None:
+    """``keys``: random ones by default, which die with the store, as its data does."""
+
+    def __init__(self, *, keys: StoreKeys | None = None) -> None:
+        self._keys = keys or StoreKeys.ephemeral()
         self._locks = KeyedLocks()
         self._contacts: dict[str, Contact] = {}
         self._sessions: dict[str, Session] = {}
-        self._subs: dict[str, dict[str, datetime]] = {}
-        self._seen: dict[_Key, datetime] = {}  # replay key -> when it was handled
+        self._subs: dict[str, dict[str, str]] = {}  # contact -> area -> month, in order
+        self._seen: dict[_Key, str] = {}  # (channel, replay tag) -> day
         self._reports: dict[str, Report] = {}
-        self._report_links: dict[str, str | None] = {}  # ref -> contact id
+        self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
         self._advisories: list[Advisory] = []
         self._outbox: dict[int, _Queued] = {}
 
@@ -123,14 +128,14 @@ class MemoryStore(MemoryKeys, Store):
     async def commit_turn(self, write: TurnWrite) -> bool:
         if write.inbound_key is not None and write.inbound_key in self._seen:
             return False
-        changes = _MemoryChanges(write)
+        changes = _MemoryChanges(write, self._keys)
         changes.apply()
         refs = [r.ref for r in changes.reports]
         if len(set(refs)) < len(refs) or any(ref in self._reports for ref in refs):
             raise StoreError("the turn could not be stored (report reference taken)")
         cid, at = write.contact.id, write.moment
         if write.inbound_key is not None:
-            self._seen[write.inbound_key] = at
+            self._seen[write.inbound_key] = changes.replay_day
         if changes.erased:
             self._erase(cid)
         else:
@@ -139,17 +144,17 @@ class MemoryStore(MemoryKeys, Store):
                 stored = self._contacts.get(cid)
                 self._contacts[cid] = contact if stored is None else replace(
                     stored, language=contact.language, opted_out=contact.opted_out,
-                    last_inbound_at=contact.last_inbound_at)
-            if write.session is None:
+                    last_inbound_at=contact.last_inbound_at,
+                    reach_id=contact.reach_id or stored.reach_id)
+            s = changes.session_row()
+            if s is None:
                 self._sessions.pop(cid, None)
-            else:
-                s = write.session  # kept as SQLite keeps it: JSON data, UTC time
-                self._sessions[cid] = replace(s, data=json.loads(json.dumps(s.data)),
-                                              updated_at=s.updated_at.astimezone(UTC))
+            else:  # kept as SQLite keeps it: JSON data
+                self._sessions[cid] = replace(s, data=json.loads(json.dumps(s.data)))
             areas = self._subs.setdefault(cid, {})
             for area, on in changes.subscribed:
                 if on:
-                    areas.setdefault(area, at)
+                    areas.setdefault(area, subscription_month(at))
                 else:
                     areas.pop(area, None)
         for r in changes.reports:
@@ -162,25 +167,27 @@ class MemoryStore(MemoryKeys, Store):
         return True
 
     def _erase(self, cid: str) -> None:
-        self._contacts.pop(cid, None)
+        stored = self._contacts.pop(cid, None)
+        reach_id = None if stored is None else stored.reach_id
         self._sessions.pop(cid, None)
         self._subs.pop(cid, None)
         for q in self._outbox.values():
             if q.contact_id == cid:
-                q.contact_id, q.address_sealed = None, None
+                q.contact_id, q.address_sealed, q.payload = None, None, {}
                 if q.status == "pending":
                     q.status = "cancelled"
-        for ref, linked in self._report_links.items():
-            if linked == cid:
-                self._report_links[ref] = None
-                self._reports[ref] = replace(self._reports[ref], contactable=False)
+        for ref in [ref for ref, link in self._reach.items()
+                    if reach_id is not None and self._keys.reach_of(link) == reach_id]:
+            del self._reach[ref]
+            self._reports[ref] = replace(self._reports[ref], contactable=False)
 
     def _file(self, r: NewReport) -> None:
         self._reports[r.ref] = Report(
             self._next_id("reports"), r.ref, r.created_at, r.created_at, r.channel, r.language,
             r.category, r.area, r.description.text, tuple(r.description.kinds), r.media,
             r.contactable, r.sensitive, ReportStatus.NEW, None)
-        self._report_links[r.ref] = r.contact_id
+        if r.reach is not None:
+            self._reach[r.ref] = r.reach
 
     # reports --------------------------------------------------------------
     async def report_by_ref(self, ref: str) -> Report | None:
@@ -188,6 +195,12 @@ class MemoryStore(MemoryKeys, Store):
 
     async def reference_exists(self, ref: str) -> bool:
         return ref in self._reports
+
+    async def reporter_of(self, ref: str) -> str | None:
+        link = self._reach.get(ref)
+        reach_id = None if link is None else self._keys.reach_of(link)
+        return next((c.id for c in self._contacts.values()
+                     if reach_id is not None and c.reach_id == reach_id), None)
 
     async def list_reports(
         self, *, status: ReportStatus | None = None, category: str | None = None,
@@ -206,15 +219,14 @@ class MemoryStore(MemoryKeys, Store):
         report = self._reports.get(ref)
         if report is None:
             return False
-        self._reports[ref] = replace(report, status=status, updated_at=now,
+        self._reports[ref] = replace(report, status=status, updated_at=report_time(now),
                                      public_reply=report.public_reply if public_reply is None
                                      else public_reply)
         return True
 
     # audience -------------------------------------------------------------
     async def subscriptions(self, contact_id: str) -> list[str]:
-        areas = self._subs.get(contact_id, {})
-        return [area for area, _at in sorted(areas.items(), key=lambda a: (a[1], a[0]))]
+        return list(self._subs.get(contact_id, {}))
 
     async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
         live = [a for a in self._advisories if area in a.areas
@@ -303,6 +315,7 @@ class MemoryStore(MemoryKeys, Store):
         if timer is not None:
             await self.schedule(timer.kind, timer.key, timer.payload, timer.due_at)
         q.status, q.address_sealed, q.lease_until = "sent", None, None
+        q.contact_id, q.payload = None, {}  # what it said, and to whom, is forgotten
         q.external_id, q.segments, q.sent_at, q.attempts = (external_id, segments, now,
                                                              q.attempts + 1)
 
@@ -329,6 +342,7 @@ class MemoryStore(MemoryKeys, Store):
         if q is None:
             return
         q.status, q.address_sealed, q.lease_until = "failed", None, None
+        q.contact_id, q.payload = None, {}
         q.last_error, q.attempts, q.sent_at = error, q.attempts + 1, now
 
     async def outbox_depth(self) -> int:
@@ -397,12 +411,12 @@ class MemoryStore(MemoryKeys, Store):
         reports = [ref for ref, r in self._reports.items() if r.updated_at < records]
         for ref in reports:
             del self._reports[ref]
-            self._report_links.pop(ref, None)
+            self._reach.pop(ref, None)
         outbox = [q.id for q in self._outbox.values()
                   if q.status in ("sent", "failed", "cancelled") and q.created_at < records]
         for oid in outbox:
             del self._outbox[oid]
-        keys = [k for k, at in self._seen.items() if at.astimezone(UTC).date() < replay_day]
+        keys = [k for k, day in self._seen.items() if day < replay_day.isoformat()]
         for k in keys:
             del self._seen[k]
         sessions = [s for s in self._sessions.values() if s.updated_at < idle]

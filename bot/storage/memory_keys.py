@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.records import Contact, Session
 from bot.storage.keys import (
     CONTACT_ADDRESS,
     OUTBOX_ADDRESS,
+    OUTBOX_PAYLOAD,
+    REPORT_REACH,
     TIMER_SEALED,
     KeyStore,
     Rekey,
@@ -28,6 +29,7 @@ class _Row(Protocol):
 
     contact_id: str | None
     address_sealed: bytes | None
+    payload: dict[str, Any]
 
 
 class _Timer(Protocol):
@@ -39,8 +41,8 @@ class _Timer(Protocol):
 class MemoryKeys(KeyStore):
     _contacts: dict[str, Contact]
     _sessions: dict[str, Session]
-    _subs: dict[str, dict[str, datetime]]
-    _report_links: dict[str, str | None]
+    _subs: dict[str, dict[str, str]]  # contact -> area -> month
+    _reach: dict[str, bytes]  # report ref -> sealed reach link
     _outbox: Mapping[int, _Row]
 
     @property
@@ -58,6 +60,9 @@ class MemoryKeys(KeyStore):
         if new in self._contacts:  # merged: the stored contact and its session stay
             for area, at in areas.items():
                 self._subs.setdefault(new, {}).setdefault(area, at)
+            kept = self._contacts[new]
+            if kept.reach_id is None:  # the old contact's reports still lead to them
+                self._contacts[new] = replace(kept, reach_id=contact.reach_id)
         else:
             self._contacts[new] = replace(contact, id=new, person=person)
             if session is not None:
@@ -67,9 +72,6 @@ class MemoryKeys(KeyStore):
         for q in self._outbox.values():
             if q.contact_id == old:
                 q.contact_id = new
-        for ref, linked in self._report_links.items():
-            if linked == old:
-                self._report_links[ref] = new
         return True
 
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:
@@ -82,7 +84,7 @@ class MemoryKeys(KeyStore):
         return moved
 
     def sealed_kinds(self) -> tuple[str, ...]:
-        return (CONTACT_ADDRESS, OUTBOX_ADDRESS, TIMER_SEALED)
+        return (CONTACT_ADDRESS, OUTBOX_ADDRESS, OUTBOX_PAYLOAD, REPORT_REACH, TIMER_SEALED)
 
     async def reseal(self, kind: str, transform: Reseal, *, batch: int = 500) -> int:
         changed = 0
@@ -97,11 +99,18 @@ class MemoryKeys(KeyStore):
                         (value := transform(q.address_sealed)) is not None:
                     q.address_sealed = value
                     changed += 1
-        elif kind == TIMER_SEALED:
-            for t in self._due.values():
-                if "sealed" in t.payload and \
-                        (value := transform(str(t.payload["sealed"]).encode())) is not None:
-                    t.payload["sealed"] = value.decode("ascii")
+        elif kind in (TIMER_SEALED, OUTBOX_PAYLOAD):
+            payloads = ([t.payload for t in self._due.values()] if kind == TIMER_SEALED
+                        else [q.payload for q in self._outbox.values()])
+            for payload in payloads:
+                if "sealed" in payload and \
+                        (value := transform(str(payload["sealed"]).encode())) is not None:
+                    payload["sealed"] = value.decode("ascii")
+                    changed += 1
+        elif kind == REPORT_REACH:
+            for ref, link in list(self._reach.items()):
+                if (value := transform(link)) is not None:
+                    self._reach[ref] = value
                     changed += 1
         else:
             raise StoreError(f"no sealed values of kind {kind!r}")

@@ -91,6 +91,13 @@ class ReportStore(ABC):
     async def reference_exists(self, ref: str) -> bool: ...
 
     @abstractmethod
+    async def reporter_of(self, ref: str) -> str | None:
+        """The contact id of the author of report ``ref``, opened from its sealed
+        reach link: None when they did not agree to be contacted, erased their
+        data since, or there is no such report. The only way from a report to a
+        person, and it takes the config's key."""
+
+    @abstractmethod
     async def list_reports(
         self, *, status: ReportStatus | None = None, category: str | None = None,
         include_sensitive: bool = False, limit: int = 100,

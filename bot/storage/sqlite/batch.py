@@ -10,11 +10,15 @@ from typing import Any
 
 from bot.domain.effects import SubmitReport
 from bot.domain.records import Conversation, NewTimer, TurnWrite
+from bot.privacy.links import StoreKeys
 from bot.storage.changes import TurnChangeSet
+from bot.storage.coarse import subscription_month
 from bot.storage.sqlite.connection import ts
 
 # Compact, and without the circular-reference walk: payloads are plain data.
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+FORGOTTEN = "'{}'"  # the payload of a message gone through: nothing of what it said
+REACH_OF = "sauti_reach_of"  # SQL function: the contact id a reach link opens to, or NULL
 
 
 def _requeue(*, counted: bool, partial: bool) -> str:
@@ -51,42 +55,48 @@ class TurnRows:
 class SQLiteTurnChanges(TurnChangeSet):
     """A turn's effects as rows (the statements named in :attr:`BatchSQL.ORDER`)."""
 
-    def __init__(self, write: TurnWrite) -> None:
-        super().__init__(write)
-        self.now = ts(write.moment)
+    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
+        super().__init__(write, keys)
         self.owned: list[Mark] = []  # rows that go with the contact when it is erased
         self.kept: list[Mark] = []
 
     def subscribe(self, area: str) -> None:
-        self.owned.append(Mark("subscribe", (self.write.contact.id, area, self.now)))
+        self.owned.append(Mark("subscribe", (self.write.contact.id, area,
+                                             subscription_month(self.write.moment))))
 
     def unsubscribe(self, area: str) -> None:
         self.owned.append(Mark("unsubscribe", (self.write.contact.id, area)))
 
     def submit_report(self, report: SubmitReport) -> None:
         r = self.new_report(report)
+        at = ts(r.created_at)
         self.kept.append(Mark("report", (
-            r.ref, self.now, self.now, r.channel, r.language, r.category, r.area,
+            r.ref, at, at, r.channel, r.language, r.category, r.area,
             r.description.text, json.dumps(list(r.description.kinds)), json.dumps(list(r.media)),
-            int(r.contactable), r.contact_id, r.reporter, int(r.sensitive))))
+            int(r.contactable), r.reach, int(r.sensitive))))
 
     def rows(self) -> TurnRows:
         w, cid = self.write, self.write.contact.id
-        marks = [] if w.inbound_key is None else [Mark("inbound", (*w.inbound_key, self.now))]
+        marks = [] if w.inbound_key is None else [Mark("inbound", (*w.inbound_key,
+                                                                   self.replay_day))]
         contact = None if self.erased else self.contact_row()
+        session = self.session_row()
         if self.erased:
-            marks += [Mark(name, (cid,)) for name in ("erase_contact", "erase_session",
-                                                       "erase_subs", "erase_outbox",
-                                                       "erase_reports")]
+            marks += [Mark(name, (cid,)) for name in ("erase_reports", "erase_contact",
+                                                       "erase_session", "erase_subs",
+                                                       "erase_outbox")]
         else:
             if contact is not None:
+                last = ts(contact.last_inbound_at)
+                created = last if contact.created_at == contact.last_inbound_at else ts(
+                    contact.created_at)
                 marks.append(Mark("contact", (
                     contact.id, contact.person, contact.channel, contact.address_sealed,
-                    contact.language, int(contact.opted_out), self._ts(contact.created_at),
-                    self._ts(contact.last_inbound_at))))
-            s = w.session
-            marks.append(Mark("session_delete", (cid,)) if s is None else
-                         Mark("session", (cid, s.step, _json(s.data), self._ts(s.updated_at))))
+                    contact.language, int(contact.opted_out), created, last,
+                    contact.reach_id)))
+            marks.append(Mark("session_delete", (cid,)) if session is None else
+                         Mark("session", (cid, session.step, _json(session.data),
+                                          ts(session.updated_at))))
             marks += self.owned
         marks += self.kept
         outbound = self.outbound()
@@ -95,12 +105,8 @@ class SQLiteTurnChanges(TurnChangeSet):
             marks += [Mark("outbox", (queued, o.contact_id, o.channel, o.address_sealed, o.kind,
                                       o.priority, _json(o.payload), queued))
                       for o in outbound]
-        after = None if self.erased else Conversation(contact or w.contact, w.session)
+        after = None if self.erased else Conversation(contact or w.contact, session)
         return TurnRows(cid, w.inbound_key, marks, after)
-
-    def _ts(self, moment: datetime) -> str:
-        """The turn's own moment (most of a turn's) is formatted once."""
-        return self.now if moment is self.write.moment else ts(moment)
 
 
 class BatchSQL:
@@ -113,18 +119,24 @@ class BatchSQL:
     ORDER = (
         ("inbound", "INSERT OR IGNORE INTO inbound_seen (channel, external_id, seen_at)"
                     " VALUES (?, ?, ?)"),
+        # first, while the contact row is there: the reach links that open to the
+        # person's reach id are destroyed (REACH_OF is the store's SQL function, keyed)
+        ("erase_reports", "UPDATE reports SET reach = NULL, contactable = 0"
+                          f" WHERE reach IS NOT NULL AND {REACH_OF}(reach) ="
+                          " (SELECT reach_id FROM contacts WHERE id = ?)"),
         ("erase_contact", "DELETE FROM contacts WHERE id = ?"),
         ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
         ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
         ("erase_outbox", "UPDATE outbox SET contact_id = NULL, address_sealed = NULL,"
+                         f" payload = {FORGOTTEN},"
                          " status = CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"
                          " WHERE contact_id = ?"),
-        ("erase_reports", "UPDATE reports SET contact_id = NULL, contactable = 0"
-                          " WHERE contact_id = ?"),
         ("contact", "INSERT INTO contacts (id, person, channel, address_sealed, language,"
-                    " opted_out, created_at, last_inbound_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " opted_out, created_at, last_inbound_at, reach_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET language = excluded.language,"
-                    " opted_out = excluded.opted_out, last_inbound_at = excluded.last_inbound_at"),
+                    " opted_out = excluded.opted_out, last_inbound_at = excluded.last_inbound_at,"
+                    " reach_id = COALESCE(excluded.reach_id, contacts.reach_id)"),
         ("opted_out", "UPDATE contacts SET opted_out = ? WHERE id = ?"),  # a send said so
         ("session", "INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (contact_id) DO UPDATE SET step = excluded.step,"
@@ -134,14 +146,16 @@ class BatchSQL:
                       " VALUES (?, ?, ?)"),
         ("unsubscribe", "DELETE FROM subscriptions WHERE contact_id = ? AND area = ?"),
         ("report", "INSERT INTO reports (ref, created_at, updated_at, channel, language,"
-                   " category, area, description, redactions, media, contactable, contact_id,"
-                   " reporter, sensitive, status) VALUES"
-                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
+                   " category, area, description, redactions, media, contactable, reach,"
+                   " sensitive, status) VALUES"
+                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
         ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"
                   " ON CONFLICT (kind, key) DO NOTHING"),
+        # sent or failed: the message forgets its text, choices and person
         ("sent", "UPDATE outbox SET status = 'sent', address_sealed = NULL, lease_until = NULL,"
+                 f" contact_id = NULL, payload = {FORGOTTEN},"
                  " external_id = ?, segments = ?, sent_at = ?, attempts = attempts + 1"
                  " WHERE id = ?"),
         ("retry", _requeue(counted=True, partial=False)),
@@ -151,6 +165,7 @@ class BatchSQL:
         ("release", "UPDATE outbox SET status = 'pending', lease_until = NULL"
                     " WHERE id = ? AND status = 'sending'"),
         ("failed", "UPDATE outbox SET status = 'failed', address_sealed = NULL,"
+                   f" contact_id = NULL, payload = {FORGOTTEN},"
                    " lease_until = NULL, last_error = ?, attempts = attempts + 1, sent_at = ?"
                    " WHERE id = ?"),
     )

@@ -18,6 +18,8 @@ from bot.domain.records import Conversation
 from bot.storage.keys import (
     CONTACT_ADDRESS,
     OUTBOX_ADDRESS,
+    OUTBOX_PAYLOAD,
+    REPORT_REACH,
     TIMER_SEALED,
     KeyStore,
     Rekey,
@@ -45,15 +47,19 @@ class _Sealed:
 SEALED = {
     CONTACT_ADDRESS: _Sealed("contacts", "address_sealed", "address_sealed = ?", start=""),
     OUTBOX_ADDRESS: _Sealed("outbox", "address_sealed", "address_sealed = ?"),
+    OUTBOX_PAYLOAD: _Sealed("outbox", "json_extract(payload, '$.sealed')",
+                            "payload = json_set(payload, '$.sealed', ?)", text=True),
+    REPORT_REACH: _Sealed("reports", "reach", "reach = ?"),
     TIMER_SEALED: _Sealed("due", "json_extract(payload, '$.sealed')",
                           "payload = json_set(payload, '$.sealed', ?)", text=True),
 }
 
 # A contact moves to its new id, or into the contact stored there (merged: that
-# one's row and session stay); its messages and report links follow. Moves are
+# one's row and session stay); its messages follow, and its reach id (which its
+# reports' sealed links lead to) moves with its row, untouched. Moves are
 # made for a whole batch at once, from a temporary table of (old id, new id,
-# new person, old person): a table without an index on contact_id (outbox,
-# reports) is read once per batch, not once per contact.
+# new person, old person): a table without an index on contact_id (outbox) is
+# read once per batch, not once per contact.
 _MOVES = ("CREATE TEMP TABLE IF NOT EXISTS rekey"
           " (old TEXT PRIMARY KEY, new TEXT, person TEXT, was TEXT)")
 
@@ -70,16 +76,12 @@ _MOVE = (
     _remap("sessions", "contact_id"),
     _remap("subscriptions", "contact_id"),
     _remap("outbox", "contact_id"),
-    _remap("reports", "contact_id"),
-    _remap("reports", "reporter", key="was", value="person"),
 )
 _MOVE_ONE = (  # the same for one contact: a scan finding one id costs less than the join
     "UPDATE contacts SET id = :new, person = :person WHERE id = :old",
     "UPDATE sessions SET contact_id = :new WHERE contact_id = :old",
     "UPDATE subscriptions SET contact_id = :new WHERE contact_id = :old",
     "UPDATE outbox SET contact_id = :new WHERE contact_id = :old",
-    "UPDATE reports SET contact_id = :new WHERE contact_id = :old",
-    "UPDATE reports SET reporter = :person WHERE reporter = :was",
 )
 _MERGE = (
     "DELETE FROM contacts WHERE id = :old",
@@ -88,9 +90,7 @@ _MERGE = (
     " SELECT :new, area, created_at FROM subscriptions WHERE contact_id = :old",
     "DELETE FROM subscriptions WHERE contact_id = :old",
     "UPDATE outbox SET contact_id = :new WHERE contact_id = :old",
-    "UPDATE reports SET contact_id = :new WHERE contact_id = :old",
 )
-_PERSON = "UPDATE reports SET reporter = :person WHERE reporter = :was"
 _Move = tuple[str, str, str, str]  # old id, new id, new person, old person
 
 
@@ -119,14 +119,15 @@ def _one(c: sqlite3.Connection, old: str, new: str, person: str, was: str) -> No
     if old == new:
         c.execute("UPDATE contacts SET person = :person WHERE id = :old", names)
     elif c.execute("SELECT 1 FROM contacts WHERE id = ?", (new,)).fetchone():
+        row = c.execute("SELECT reach_id FROM contacts WHERE id = ?", (old,)).fetchone()
         for statement in _MERGE:
             c.execute(statement, names)
+        if row is not None and row[0] is not None:  # its reports still lead to the person
+            c.execute("UPDATE contacts SET reach_id = ? WHERE id = ? AND reach_id IS NULL",
+                      (row[0], new))
     else:
         for statement in _MOVE_ONE:
             c.execute(statement, names)
-        return
-    if was != person:
-        c.execute(_PERSON, names)
 
 
 class SQLiteKeys(Connections, KeyStore):

@@ -11,7 +11,7 @@ from bot.domain.records import Contact, Conversation, Report, ReportStatus, Sess
 from bot.storage.sqlite.connection import parse_ts
 
 CONVERSATION = ("c.id, c.person, c.channel, c.address_sealed, c.language, c.opted_out,"
-                " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at"
+                " c.created_at, c.last_inbound_at, s.step, s.data, s.updated_at, c.reach_id"
                 " FROM contacts c LEFT JOIN sessions s ON s.contact_id = c.id WHERE c.id = ?")
 LOAD = f"SELECT {CONVERSATION}"
 
@@ -82,7 +82,7 @@ def conversation(row: Any) -> Conversation | None:
     if row is None or row[0] is None:
         return None
     contact = Contact(row[0], row[1], row[2], bytes(row[3]), row[4], bool(row[5]),
-                      parse_ts(row[6]), parse_ts(row[7]))
+                      parse_ts(row[6]), parse_ts(row[7]), row[11])
     session = None
     if row[10] is not None:
         session = Session(row[0], row[8], json.loads(row[9]), parse_ts(row[10]))

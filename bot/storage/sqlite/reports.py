@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.records import Advisory, Report, ReportStatus
+from bot.privacy.links import StoreKeys
+from bot.storage.coarse import report_time
 from bot.storage.ports import AudienceStore, ReportStore
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.connection import (
@@ -23,6 +25,8 @@ from bot.storage.sqlite.connection import (
 
 
 class SQLiteReports(Connections, ReportStore):
+    _keys: StoreKeys
+
     async def report_by_ref(self, ref: str) -> Report | None:
         row = await one(self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE ref = ?",
                         (ref,))
@@ -30,6 +34,14 @@ class SQLiteReports(Connections, ReportStore):
 
     async def reference_exists(self, ref: str) -> bool:
         return await one(self._r, "SELECT 1 FROM reports WHERE ref = ?", (ref,)) is not None
+
+    async def reporter_of(self, ref: str) -> str | None:
+        row = await one(self._r, "SELECT reach FROM reports WHERE ref = ?", (ref,))
+        reach_id = None if row is None or row[0] is None else self._keys.reach_of(bytes(row[0]))
+        if reach_id is None:
+            return None
+        found = await one(self._r, "SELECT id FROM contacts WHERE reach_id = ?", (reach_id,))
+        return None if found is None else str(found[0])
 
     async def list_reports(
         self, *, status: ReportStatus | None = None, category: str | None = None,
@@ -54,7 +66,8 @@ class SQLiteReports(Connections, ReportStore):
     ) -> bool:
         changed = await self._write(
             "UPDATE reports SET status = ?, public_reply = COALESCE(?, public_reply),"
-            " updated_at = ? WHERE ref = ?", (status.value, public_reply, ts(now), ref))
+            " updated_at = ? WHERE ref = ?",
+            (status.value, public_reply, ts(report_time(now)), ref))
         return changed > 0
 
 
@@ -62,7 +75,7 @@ class SQLiteAudience(Connections, AudienceStore):
     async def subscriptions(self, contact_id: str) -> list[str]:
         rows = await every(
             self._r, "SELECT area FROM subscriptions WHERE contact_id = ?"
-            " ORDER BY created_at, area", (contact_id,))
+            " ORDER BY rowid", (contact_id,))
         return [r[0] for r in rows]
 
     async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:

@@ -129,4 +129,33 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_person ON outbox(contact_id, id)
         WHERE status IN ('pending', 'sending') AND contact_id IS NOT NULL;
     """,
+    # 7: nothing joins a report to its sender (issue 11). A report loses its
+    # author's pseudonym and contact id; a contactable one keeps only a sealed
+    # reach link from now on, to its author's reach id (one filed before has no
+    # way back to its author, the old link being the join, so it is no longer
+    # contactable). Times as coarse as their use allows (bot/storage/coarse.py).
+    # The replay table's message ids become their keyed tags: sauti_replay_tag
+    # is the store's, registered with its keys (to apply this by hand, register
+    # a function of two texts first). Messages gone through forget what they
+    # said and to whom.
+    """
+    ALTER TABLE contacts ADD COLUMN reach_id TEXT;
+    CREATE UNIQUE INDEX contacts_reach ON contacts(reach_id) WHERE reach_id IS NOT NULL;
+    ALTER TABLE reports ADD COLUMN reach BLOB;
+    ALTER TABLE reports DROP COLUMN reporter;
+    ALTER TABLE reports DROP COLUMN contact_id;
+    CREATE INDEX reports_reach ON reports(id) WHERE reach IS NOT NULL;
+    UPDATE reports SET contactable = 0,
+                       created_at = substr(created_at, 1, 16) || ':30.000000+00:00',
+                       updated_at = substr(updated_at, 1, 16) || ':30.000000+00:00';
+    UPDATE contacts SET created_at = substr(created_at, 1, 16) || ':00.000000+00:00',
+                        last_inbound_at = substr(last_inbound_at, 1, 16) || ':00.000000+00:00';
+    UPDATE sessions SET updated_at = strftime('%Y-%m-%dT%H:%M', substr(updated_at, 1, 16),
+                                              '+1 minute') || ':00.000000+00:00';
+    UPDATE subscriptions SET created_at = substr(created_at, 1, 7);
+    UPDATE inbound_seen SET external_id = sauti_replay_tag(channel, external_id),
+                            seen_at = substr(seen_at, 1, 10);
+    UPDATE outbox SET payload = '{}', contact_id = NULL, address_sealed = NULL
+        WHERE status IN ('sent', 'failed', 'cancelled');
+    """,
 )

@@ -25,12 +25,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 from bot.domain.records import Conversation, TurnWrite
+from bot.privacy.links import StoreKeys
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 from bot.storage.sqlite import queries
-from bot.storage.sqlite.batch import BatchSQL, Mark, SQLiteTurnChanges, TurnRows
+from bot.storage.sqlite.batch import REACH_OF, BatchSQL, Mark, SQLiteTurnChanges, TurnRows
 from bot.storage.sqlite.connection import (
     WAL_CHECKPOINT_PAGES,
     immediate,
@@ -57,9 +60,13 @@ _Item = TurnRows | Mark
 
 class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
                   SQLiteRetention, SQLiteKeys, Store):
+    """``keys``: the config's (bot.privacy.links); random ones that die with the
+    process when not given (tests), which no reach link or replay tag outlives."""
+
     def __init__(self, path: str | Path, *, recent: int = RECENT_CONVERSATIONS,
-                 shared: bool = False) -> None:
+                 shared: bool = False, keys: StoreKeys | None = None) -> None:
         super().__init__(path)
+        self._keys = keys or StoreKeys.ephemeral()
         self._recent: OrderedDict[str, Conversation] = OrderedDict()
         self._recent_max = 0 if shared else recent
         self._locks = KeyedLocks()
@@ -77,6 +84,21 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
 
     async def open(self) -> None:
         await self._connect()
+
+    async def _upgrade(self, conn: aiosqlite.Connection) -> None:
+        """The keyed SQL functions first, on the writer: migration 5 re-keys the
+        replay table with one, erasing opens reach links with the other."""
+        keys = self._keys
+
+        def reach_of(link: bytes | None) -> str | None:
+            return None if link is None else keys.reach_of(bytes(link))
+
+        def replay_tag(channel: str, external_id: str) -> str:
+            return keys.replay_tag(str(channel), str(external_id))
+
+        await conn.create_function(REACH_OF, 1, reach_of, deterministic=True)
+        await conn.create_function("sauti_replay_tag", 2, replay_tag, deterministic=True)
+        await super()._upgrade(conn)
 
     async def close(self) -> None:
         if self._flusher is not None:
@@ -154,7 +176,7 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
         return conversations, {(str(r[0]), str(r[1])) for r in found}
 
     async def commit_turn(self, write: TurnWrite) -> bool:
-        changes = SQLiteTurnChanges(write)
+        changes = SQLiteTurnChanges(write, self._keys)
         changes.apply()
         return await self._submit(changes.rows())
 
