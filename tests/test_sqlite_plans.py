@@ -70,3 +70,17 @@ def test_the_replay_check_searches_its_index_instead_of_scanning(tmp_path: Path)
     assert "SEARCH s USING COVERING INDEX" in details, details
     assert "SCAN inbound_seen" not in details and "SCAN s" not in details, details
     conn.close()
+
+
+def test_an_erase_opens_only_the_reports_that_keep_a_link(tmp_path: Path) -> None:
+    """Erasing one's data opens reach links to find one's reports: only the rows
+    that keep one are read (the partial index), not every report ever filed."""
+    from bot.storage.sqlite.batch import REACH_OF, BatchSQL
+    from bot.storage.sqlite.schema import MIGRATIONS
+
+    conn = migrated(tmp_path / "plan.db", MIGRATIONS)
+    conn.create_function(REACH_OF, 1, lambda link: None)
+    erase = dict(BatchSQL.ORDER)["erase_reports"]
+    plan = [str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + erase, ["k1:c1"])]
+    assert plan == ["SCAN reports USING INDEX reports_reach"], plan
+    conn.close()
