@@ -13,10 +13,11 @@ from bot.domain.effects import Erase
 from bot.domain.records import OutboundRecord, TurnWrite
 from bot.outbox.dispatcher import message_of
 from bot.privacy.links import StoreKeys
+from bot.privacy.vault import reach_vault
 from bot.storage.sqlite.schema import MIGRATIONS
 from bot.storage.sqlite.store import SQLiteStore
 
-KEYS = StoreKeys(pseudonym_key="an-invented-pseudonym-key", contact_key="an-invented-key")
+KEYS = StoreKeys(reach=reach_vault("an-invented-key"), replay_key="an-invented-pseudonym-key")
 SID = "SM" + "4b" * 16
 MOMENT = "2026-11-20T12:03:45.123456+00:00"
 
@@ -55,6 +56,8 @@ async def test_an_old_database_is_unlinked(tmp_path: Path) -> None:
         with sqlite3.connect(path) as db:
             columns = {r[1] for r in db.execute("PRAGMA table_info(reports)")}
             assert {"reporter", "contact_id"} & columns == set() and "reach" in columns
+            # a contact gets its reach id when it first files a report it may be reached for
+            assert db.execute("SELECT reach_id FROM contacts").fetchall() == [(None,)]
             assert db.execute("SELECT created_at, updated_at, reach, contactable FROM reports"
                               ).fetchone() == ("2026-11-20T12:03:30.000000+00:00",) * 2 + (
                                   None, 0)  # its way back was the join

@@ -40,7 +40,7 @@ def test_reach_links_and_addresses_open_nothing_of_each_other() -> None:
         reach.open(address.seal("+243810000601"))
     with pytest.raises(VaultError):
         address.open(reach.seal("k1:contact"))
-    keys = StoreKeys(pseudonym_key="an-invented-pseudonym-key", contact_key=KEY)
+    keys = StoreKeys(reach=reach_vault(KEY), replay_key="an-invented-pseudonym-key")
     link = keys.seal_reach("k1:contact")
     assert keys.reach_of(link) == "k1:contact" and keys.seal_reach("k1:contact") != link
     assert keys.reach_of(address.seal("k1:contact")) is None
@@ -48,11 +48,11 @@ def test_reach_links_and_addresses_open_nothing_of_each_other() -> None:
 
 
 def test_replay_tags_are_keyed_per_channel() -> None:
-    keys = StoreKeys(pseudonym_key="an-invented-pseudonym-key", contact_key=KEY)
+    keys = StoreKeys(reach=reach_vault(KEY), replay_key="an-invented-pseudonym-key")
     tag = keys.replay_tag("sms", "SM" + "1" * 32)
     assert tag == keys.replay_tag("sms", "SM" + "1" * 32) and len(tag) == 32
     assert tag != keys.replay_tag("whatsapp", "SM" + "1" * 32)
-    other = StoreKeys(pseudonym_key="another-invented-key", contact_key=KEY)
+    other = StoreKeys(reach=reach_vault(KEY), replay_key="another-invented-key")
     assert other.replay_tag("sms", "SM" + "1" * 32) != tag
     assert "SM" not in tag and "1111" not in tag
 

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from bot.storage.ports import Store
 
 if TYPE_CHECKING:
-    from bot.privacy.links import StoreKeys
+    from bot.storage.keyed import Keyed
 
 
 class UnsupportedStore(Exception):
     """The storage url names a backend this build cannot open."""
 
 
-def store_for(url: str, *, keys: StoreKeys | None = None) -> Store:
+def store_for(url: str, *, keys: Keyed | None = None) -> Store:
     """The store a ``storage.url`` names (not yet opened): ``sqlite:///path.db``,
     or ``memory://`` (nothing kept past the process: tests, benchmarks, demos).
     ``keys``: the config's (bot.app.store_keys); without them, random keys that

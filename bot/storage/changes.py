@@ -16,14 +16,14 @@ from dataclasses import replace
 
 from bot.domain.effects import SubmitReport, TurnChanges
 from bot.domain.records import Contact, NewOutbound, NewReport, Session, TurnWrite
-from bot.privacy.links import StoreKeys
 from bot.storage.coarse import contact_time, replay_day, report_time, session_time
+from bot.storage.keyed import Keyed
 
 
 class TurnChangeSet(TurnChanges):
     """A turn's effects, gathered; :meth:`apply` runs them."""
 
-    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
+    def __init__(self, write: TurnWrite, keys: Keyed) -> None:
         self.write = write
         self.keys = keys
         self.language = write.contact.language

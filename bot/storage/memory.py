@@ -29,9 +29,9 @@ from bot.domain.records import (
     Session,
     TurnWrite,
 )
-from bot.privacy.links import StoreKeys
 from bot.storage.changes import TurnChangeSet
 from bot.storage.coarse import report_time, subscription_month
+from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.memory_keys import MemoryKeys
 from bot.storage.ports import DueTimer, Retention, Store, StoreError
@@ -66,7 +66,7 @@ class _Queued:
 class _MemoryChanges(TurnChangeSet):
     """A turn's effects, gathered to be applied together."""
 
-    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
+    def __init__(self, write: TurnWrite, keys: Keyed) -> None:
         super().__init__(write, keys)
         self.subscribed: list[tuple[str, bool]] = []  # (area, subscribe or not), in order
         self.reports: list[NewReport] = []
@@ -84,8 +84,8 @@ class _MemoryChanges(TurnChangeSet):
 class MemoryStore(MemoryKeys, Store):
     """``keys``: random ones by default, which die with the store, as its data does."""
 
-    def __init__(self, *, keys: StoreKeys | None = None) -> None:
-        self._keys = keys or StoreKeys.ephemeral()
+    def __init__(self, *, keys: Keyed | None = None) -> None:
+        self._keys = keys or random_keys()
         self._locks = KeyedLocks()
         self._contacts: dict[str, Contact] = {}
         self._sessions: dict[str, Session] = {}

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.domain.effects import SubmitReport
 from bot.domain.records import Conversation, NewTimer, TurnWrite
-from bot.privacy.links import StoreKeys
 from bot.storage.changes import TurnChangeSet
 from bot.storage.coarse import subscription_month
+from bot.storage.keyed import Keyed
 from bot.storage.sqlite.connection import ts
 
 # Compact, and without the circular-reference walk: payloads are plain data.
@@ -55,7 +55,7 @@ class TurnRows:
 class SQLiteTurnChanges(TurnChangeSet):
     """A turn's effects as rows (the statements named in :attr:`BatchSQL.ORDER`)."""
 
-    def __init__(self, write: TurnWrite, keys: StoreKeys) -> None:
+    def __init__(self, write: TurnWrite, keys: Keyed) -> None:
         super().__init__(write, keys)
         self.owned: list[Mark] = []  # rows that go with the contact when it is erased
         self.kept: list[Mark] = []

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.records import Advisory, Report, ReportStatus
-from bot.privacy.links import StoreKeys
 from bot.storage.coarse import report_time
+from bot.storage.keyed import Keyed
 from bot.storage.ports import AudienceStore, ReportStore
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.connection import (
@@ -25,7 +25,7 @@ from bot.storage.sqlite.connection import (
 
 
 class SQLiteReports(Connections, ReportStore):
-    _keys: StoreKeys
+    _keys: Keyed
 
     async def report_by_ref(self, ref: str) -> Report | None:
         row = await one(self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE ref = ?",

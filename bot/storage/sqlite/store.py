@@ -28,7 +28,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.records import Conversation, TurnWrite
-from bot.privacy.links import StoreKeys
+from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
@@ -64,9 +64,9 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
     process when not given (tests), which no reach link or replay tag outlives."""
 
     def __init__(self, path: str | Path, *, recent: int = RECENT_CONVERSATIONS,
-                 shared: bool = False, keys: StoreKeys | None = None) -> None:
+                 shared: bool = False, keys: Keyed | None = None) -> None:
         super().__init__(path)
-        self._keys = keys or StoreKeys.ephemeral()
+        self._keys = keys or random_keys()
         self._recent: OrderedDict[str, Conversation] = OrderedDict()
         self._recent_max = 0 if shared else recent
         self._locks = KeyedLocks()
