@@ -25,15 +25,15 @@ from bot.domain.records import (
     NewTimer,
     OutboundRecord,
     Report,
-    ReportStatus,
     Session,
     TurnWrite,
 )
 from bot.storage.changes import TurnChangeSet
-from bot.storage.coarse import report_time, subscription_month
+from bot.storage.coarse import subscription_month
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.memory_keys import MemoryKeys
+from bot.storage.memory_reports import MemoryReports
 from bot.storage.ports import DueTimer, Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 
@@ -81,7 +81,7 @@ class _MemoryChanges(TurnChangeSet):
         self.reports.append(self.new_report(report))
 
 
-class MemoryStore(MemoryKeys, Store):
+class MemoryStore(MemoryReports, MemoryKeys, Store):
     """``keys``: random ones by default, which die with the store, as its data does."""
 
     def __init__(self, *, keys: Keyed | None = None) -> None:
@@ -180,49 +180,6 @@ class MemoryStore(MemoryKeys, Store):
                     if reach_id is not None and self._keys.reach_of(link) == reach_id]:
             del self._reach[ref]
             self._reports[ref] = replace(self._reports[ref], contactable=False)
-
-    def _file(self, r: NewReport) -> None:
-        self._reports[r.ref] = Report(
-            self._next_id("reports"), r.ref, r.created_at, r.created_at, r.channel, r.language,
-            r.category, r.area, r.description.text, tuple(r.description.kinds), r.media,
-            r.contactable, r.sensitive, ReportStatus.NEW, None)
-        if r.reach is not None:
-            self._reach[r.ref] = r.reach
-
-    # reports --------------------------------------------------------------
-    async def report_by_ref(self, ref: str) -> Report | None:
-        return self._reports.get(ref)
-
-    async def reference_exists(self, ref: str) -> bool:
-        return ref in self._reports
-
-    async def reporter_of(self, ref: str) -> str | None:
-        link = self._reach.get(ref)
-        reach_id = None if link is None else self._keys.reach_of(link)
-        return next((c.id for c in self._contacts.values()
-                     if reach_id is not None and c.reach_id == reach_id), None)
-
-    async def list_reports(
-        self, *, status: ReportStatus | None = None, category: str | None = None,
-        include_sensitive: bool = False, limit: int = 100,
-    ) -> list[Report]:
-        found = [r for r in self._reports.values()
-                 if (status is None or r.status is status)
-                 and (category is None or r.category == category)
-                 and (include_sensitive or not r.sensitive)]
-        found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-        return found[:limit]
-
-    async def set_report_status(
-        self, ref: str, status: ReportStatus, *, public_reply: str | None, now: datetime,
-    ) -> bool:
-        report = self._reports.get(ref)
-        if report is None:
-            return False
-        self._reports[ref] = replace(report, status=status, updated_at=report_time(now),
-                                     public_reply=report.public_reply if public_reply is None
-                                     else public_reply)
-        return True
 
     # audience -------------------------------------------------------------
     async def subscriptions(self, contact_id: str) -> list[str]:
