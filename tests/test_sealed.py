@@ -72,7 +72,7 @@ def test_a_payload_is_sealed_and_one_function_reads_it() -> None:
     with pytest.raises(VaultError):
         message_of(record, AddressVault("another-invented-key"))
     queued_before = OutboundRecord(2, "k1:c", "sms", b"x", "reply", {"text": "Jambo"}, 0)
-    assert message_of(queued_before).text == "Jambo"  # rows queued before schema 5
+    assert message_of(queued_before).text == "Jambo"  # rows queued before schema 7
 
 
 async def test_a_reply_waits_sealed_and_is_forgotten_once_sent(config: Config) -> None:

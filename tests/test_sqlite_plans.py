@@ -9,7 +9,7 @@ from pathlib import Path
 
 def migrated(path: Path, migrations: tuple[str, ...]) -> sqlite3.Connection:
     """A database with every migration applied by hand (the store registers the
-    keyed function migration 5 calls; any function of two texts will do here)."""
+    keyed function migration 7 calls; any function of two texts will do here)."""
     conn = sqlite3.connect(path)
     conn.create_function("sauti_replay_tag", 2, lambda channel, external_id: external_id)
     for script in migrations:

@@ -61,7 +61,7 @@ UNEXPECTED_RETRY_SECONDS = 60.0
 def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Outbound:
     """The message an outbox row holds (the one place a payload is decoded): what it
     says is sealed with the contact vault (bot.conversation.commit.outbound_payload);
-    rows queued before schema 5 hold it in clear. VaultError when it cannot be opened."""
+    rows queued before schema 7 hold it in clear. VaultError when it cannot be opened."""
     p = record.payload
     said = p
     if "sealed" in p:

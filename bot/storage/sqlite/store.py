@@ -86,7 +86,7 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
         await self._connect()
 
     async def _upgrade(self, conn: aiosqlite.Connection) -> None:
-        """The keyed SQL functions first, on the writer: migration 5 re-keys the
+        """The keyed SQL functions first, on the writer: migration 7 re-keys the
         replay table with one, erasing opens reach links with the other."""
         keys = self._keys
 
