@@ -22,7 +22,13 @@ from bot.privacy.vault import REACH
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
-from bot.timers.forget import FORGET, SENT_DELAY, ForgetAtProvider, forgetting
+from bot.timers.forget import (
+    FORGET,
+    INBOUND_DELAY,
+    SENT_DELAY,
+    ForgetAtProvider,
+    forgetting,
+)
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
@@ -65,7 +71,8 @@ class App:
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
             replay_tag=self.store_keys.replay_tag, identify=self.identity,
             max_text_chars=bot.max_text_chars, on_outbound=self.dispatcher.wake,
-            metrics=self.metrics,
+            metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
+                                                           self.pseudonyms.of, INBOUND_DELAY),
         )
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))

@@ -145,6 +145,8 @@ async def test_the_forget_job_deletes_the_message_and_its_row(
 
     assert await run_due(app, clock) == 0  # Twilio asks for a minute first
     clock.now += timedelta(minutes=1)
+    assert await run_due(app, clock) == 0  # due on the whole minute after that one
+    clock.now += timedelta(minutes=1)
     fake.settle_seconds = 3600  # and may still refuse: tried again later, not dropped
     assert await run_due(app, clock) == 1
     assert fake.deleted == []
@@ -165,29 +167,39 @@ async def test_a_forget_job_the_provider_refuses_for_good_is_dropped(
                          now=clock.now, delay=timedelta(0))
     await app.store.schedule(later.kind, later.key, later.payload, later.due_at)
     fake.fail_next(status=403, code=20403)
+    clock.now += timedelta(minutes=1)
     assert await run_due(app, clock) == 1
     clock.now += timedelta(days=2)
     assert await run_due(app, clock) == 0
     assert "7" * 32 not in caplog.text
 
 
-async def test_a_sent_reply_leaves_its_forget_row_in_the_same_write(
+async def test_a_handled_message_and_its_reply_leave_their_forget_rows(
         tmp_path: Path, fake: FakeTwilio) -> None:
-    from tests.test_twilio import running
+    """In the turn's write and the "sent" mark's: the received message goes a
+    minute or two after, the reply a quarter of an hour after."""
+    from tests.test_twilio import SMS_PATH, running
 
     async with running(tmp_path, fake) as bot:
-        welcome = await bot.sms(RESIDENT, "habari")
+        form = sms_form(RESIDENT, SMS_FROM, "habari")
+        fake.receive(form)
+        welcome = await bot.say(SMS_PATH, form, RESIDENT)
         assert "Sauti" in welcome
         sent = [m["sid"] for m in fake.sent_to(RESIDENT)]
         assert len(sent) == 1 and fake.deleted == []
-        rows = bot.rows("SELECT kind, key, payload FROM due WHERE kind = ?", FORGET)
-        assert len(rows) == 1 and sent[0] not in repr(rows) and RESIDENT not in repr(rows)
+        rows = bot.rows("SELECT kind, key, payload, due_at FROM due WHERE kind = ?", FORGET)
+        assert len(rows) == 2
+        assert not any(sid in repr(rows) for sid in [*sent, form["MessageSid"]])
+        assert RESIDENT not in repr(rows)
 
         clock = Clock()
-        clock.now = datetime.now(UTC) + timedelta(minutes=5)
+        clock.now = datetime.now(UTC) + timedelta(minutes=2)
+        assert await run_due(bot.app, clock) == 1  # the received one
+        assert fake.deleted == [form["MessageSid"]]
+        clock.now += timedelta(minutes=3)
         assert await run_due(bot.app, clock) == 0  # a sent message settles first
-        clock.now += timedelta(minutes=11)
+        clock.now += timedelta(minutes=12)
         assert await run_due(bot.app, clock) == 1
-        assert fake.deleted == sent
+        assert fake.deleted == [form["MessageSid"], *sent]
         assert not any(RESIDENT in f"{m.get('to')} {m.get('from')}" and m["sid"] in sent
                        for m in fake.log)

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.conversation.commit import turn_write
@@ -17,7 +18,7 @@ from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
 from bot.domain.effects import SetLanguage
 from bot.domain.messages import Inbound, Outbound
-from bot.domain.records import Contact, Conversation
+from bot.domain.records import Contact, Conversation, NewTimer
 from bot.i18n.catalogue import _, language
 from bot.observability.metrics import Metrics
 from bot.privacy.vault import AddressVault
@@ -57,8 +58,12 @@ class Conversations:
         max_text_chars: int,
         on_outbound: Callable[[], None] | None = None,
         metrics: Metrics | None = None,
+        after_inbound: Callable[[str, str, datetime], NewTimer | None] | None = None,
     ) -> None:
+        """``after_inbound``: the due row a handled message leaves (its channel,
+        its provider id, when), in the turn's write: deleting it at the provider."""
         self._metrics = metrics or Metrics()
+        self._after_inbound = after_inbound
         self._store = store
         self._engine = engine
         self._mission = mission
@@ -135,6 +140,9 @@ class Conversations:
                 turn = self._recover(turn)
             write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
                                         sensitive=self._mission.sensitive, vault=self._vault)
+            if self._after_inbound is not None and inbound.external_id:
+                timer = self._after_inbound(inbound.channel, inbound.external_id, now)
+                write.timers = () if timer is None else (timer,)
             if not await self._store.commit_turn(write):
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)

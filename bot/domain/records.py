@@ -139,6 +139,7 @@ class TurnWrite:
     keep_contact: bool = False  # the stored contact row is current: leave it as it is
     language: str = ""  # the turn's language, which its reports are filed in
     sensitive: frozenset[str] = frozenset()  # report categories filed as sensitive
+    timers: Sequence[NewTimer] = ()  # due rows the turn leaves (deleting its inbound)
 
     @property
     def moment(self) -> datetime:

@@ -58,3 +58,10 @@ def replay_day(moment: datetime) -> str:
 def subscription_month(moment: datetime) -> str:
     """A subscription's month, ``YYYY-MM`` in UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def timer_time(moment: datetime, delay: timedelta) -> datetime:
+    """When a timer a turn or a send leaves is due: ``delay`` after the start of
+    the minute after ``moment``, never the moment itself (a whole minute, two
+    or more after the contact's, one or more after the session's)."""
+    return _minute(moment) + MINUTE + delay

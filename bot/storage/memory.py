@@ -136,6 +136,8 @@ class MemoryStore(MemoryReports, MemoryKeys, Store):
         cid, at = write.contact.id, write.moment
         if write.inbound_key is not None:
             self._seen[write.inbound_key] = changes.replay_day
+        for timer in write.timers:
+            await self.schedule(timer.kind, timer.key, timer.payload, timer.due_at)
         if changes.erased:
             self._erase(cid)
         else:

@@ -21,10 +21,11 @@ README says so and Sauti schedules nothing for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.records import NewTimer
 from bot.privacy.vault import AddressVault, VaultError
+from bot.storage.coarse import replay_day, timer_time
 from bot.storage.ports import DueTimer
 from bot.timers.runner import Abandon
 from bot.transport.channel import Channel, SendError
@@ -37,7 +38,7 @@ FORGET = "provider.forget"
 #: minute after an inbound one. A sent one waits for its delivery to settle.
 INBOUND_DELAY = timedelta(minutes=1)
 SENT_DELAY = timedelta(minutes=15)
-GIVE_UP_AFTER = timedelta(days=1)  # of tries by a worker that lacks the channel
+GIVE_UP_AFTER = timedelta(days=2)  # of tries by a worker that lacks the channel
 
 
 def forget_later(channel: str, external_id: str, *, vault: AddressVault,
@@ -47,8 +48,8 @@ def forget_later(channel: str, external_id: str, *, vault: AddressVault,
     sealed = vault.seal(external_id).decode("ascii")  # a Fernet token is base64 text
     return NewTimer(FORGET, keyed(f"forget|{channel}|{external_id}"),
                     {"channel": channel, "sealed": sealed,
-                     "since": now.isoformat(timespec="minutes")},
-                    now + delay)
+                     "since": replay_day(now)},  # the day: no time a turn's rows share
+                    timer_time(now, delay))
 
 
 class ForgetAtProvider:
@@ -66,8 +67,8 @@ class ForgetAtProvider:
             raise Abandon("message id unreadable") from None
         channel = self._channels.get(str(payload.get("channel", "")))
         if channel is None or not channel.forgets_messages:
-            since = datetime.fromisoformat(str(payload.get("since", now.isoformat())))
-            if now - since > GIVE_UP_AFTER:
+            since = date.fromisoformat(str(payload.get("since", replay_day(now))))
+            if now.date() - since >= GIVE_UP_AFTER:
                 raise Abandon("channel not run here")
             raise LookupError("channel not run by this worker")
         try:
