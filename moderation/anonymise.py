@@ -19,6 +19,7 @@ Dates, times and money amounts are recognised first and never turned into ``[num
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import InitVar, dataclass
 from functools import lru_cache
@@ -26,6 +27,7 @@ from functools import lru_cache
 import phonenumbers
 
 from moderation import _patterns as pat
+from moderation._phones import find_phones
 
 __all__ = ["KINDS", "Anonymiser", "Redacted", "restored"]
 
@@ -116,11 +118,11 @@ class Anonymiser:
             spans.extend(phones)
             if digits >= 9:
                 # Phones found are hidden too, so "0812345678 0998765432" stays two phones.
-                spans.extend(_long_numbers(_mask(masked, _union(phones))))
+                spans.extend(_long_numbers(masked, _union(phones)))
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
         if "@" in norm:
-            spans.extend((*m.span(), "email") for m in pat.EMAIL_RE.finditer(norm))
+            spans.extend(_emails(norm))
             spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
         if "." in norm or "/" in norm:
             spans.extend(_links(norm))
@@ -132,26 +134,17 @@ class Anonymiser:
             return Redacted(text, (), _SEAL)
         return _replace(text, spans)
 
-    def _phones(
-        self, masked: str, clusters: list[tuple[int, int]], sender_region: str | None
-    ) -> list[_Span]:
+    def _phones(self, masked: str, clusters: list[tuple[int, int]],
+                sender_region: str | None) -> list[_Span]:
         """Phone numbers valid in any region; dates and amounts are masked beforehand (the
         matcher rejects a whole stretch that contains a date, and "79 000 000 FBu" is a
-        valid Burundian number). Stops early once every digit cluster is a phone."""
+        valid Burundian number). Bounded: see :mod:`moderation._phones`."""
         regions = self._regions
         if sender_region:
             extra = sender_region.strip().upper()
             if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
                 regions = (*regions, extra)
-        found: list[_Span] = []
-        for region in regions:
-            for match in phonenumbers.PhoneNumberMatcher(masked, region):
-                found.append((match.start, match.end, "phone"))
-            if found and all(
-                any(s <= start and end <= e for s, e, _ in found) for start, end in clusters
-            ):
-                break
-        return found
+        return find_phones(masked, clusters, regions)
 
 
 def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
@@ -179,10 +172,33 @@ def _union(spans: list[_Span]) -> list[tuple[int, int]]:
     return cover
 
 
-def _long_numbers(masked: str) -> Iterator[_Span]:
+def _long_numbers(masked: str, phones: list[tuple[int, int]]) -> Iterator[_Span]:
+    """Runs of 9+ digits as numbers, less the phones found in them (``phones``: their
+    sorted cover), so "0812345678 0998765432" stays two phones. What a phone leaves of a
+    run is a number if it has 4 digits or more: the matcher may read a phone inside a
+    longer number, and the rest of that number is no less personal. Lists of years
+    stay."""
+    starts = [start for start, _ in phones]
     for match in pat.LONG_NUMBER_RE.finditer(masked):
-        if not pat.YEAR_LIST_RE.fullmatch(match.group()):
-            yield match.start(), match.end(), "number"
+        start, end = match.span()
+        pos = start
+        for s, e in phones[max(bisect_right(starts, start) - 1, 0):]:
+            if s >= end:
+                break
+            if e > pos:
+                yield from _number_piece(masked, pos, s)
+                pos = e
+        yield from _number_piece(masked, pos, end)
+
+
+def _number_piece(masked: str, start: int, end: int) -> Iterator[_Span]:
+    """``masked[start:end]`` (part of a run of digits) as a number, without the
+    separators at its ends, unless it has fewer than 4 digits or is a list of years."""
+    piece = masked[start:end]
+    body = piece.strip(" .-")
+    if sum(ch.isdigit() for ch in body) >= 4 and not pat.YEAR_LIST_RE.fullmatch(body):
+        first = start + piece.index(body)
+        yield first, first + len(body), "number"
 
 
 def _locations(norm: str) -> Iterator[_Span]:
@@ -198,6 +214,23 @@ def _locations(norm: str) -> Iterator[_Span]:
         yield match.start(), match.end(), "location"
 
 
+def _emails(norm: str) -> Iterator[_Span]:
+    """Addresses, left to right as a regex scan would find them: at each "@", the
+    up to 64 characters of a local part before it (not reaching into the previous
+    address), then a domain after it."""
+    reverse = norm[::-1]
+    size = len(norm)
+    done = 0  # where the last address ended
+    at = norm.find("@")
+    while at >= 0:
+        local = pat.EMAIL_LOCAL_RE.match(reverse, size - at, size - done)
+        domain = pat.EMAIL_DOMAIN_RE.match(norm, at) if local else None
+        if local and domain:
+            yield at - (local.end() - local.start()), domain.end(), "email"
+            done = domain.end()
+        at = norm.find("@", max(at + 1, done))
+
+
 def _links(norm: str) -> Iterator[_Span]:
     for match in pat.URL_RE.finditer(norm):
         start, end = match.span()
@@ -207,23 +240,36 @@ def _links(norm: str) -> Iterator[_Span]:
             yield start, end, "link"
 
 
-def _take_name(norm: str, pos: int) -> tuple[int, int] | None:
-    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop words."""
+_Words = dict[int, tuple[int, int] | None]
+
+
+def _take_name(norm: str, pos: int, words: _Words) -> tuple[int, int] | None:
+    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop
+    words. ``words``: the name word found at a position (or None), for this text: the
+    names after titles in a row ("Mr Mme Bwana ...") share their words."""
     start = end = -1
     for _ in range(3):
-        match = pat.NAME_WORD_RE.match(norm, pos)
-        if match is None or pat.is_stop(match.group(1)):
+        if pos in words:
+            word = words[pos]
+        else:
+            match = pat.NAME_WORD_RE.match(norm, pos)
+            word = None if match is None or pat.is_stop(match.group(1)) else match.span(1)
+            words[pos] = word
+            if match is not None:
+                words[match.start(1)] = word  # the same word, asked for where it starts
+        if word is None:
             break
         if start < 0:
-            start = match.start(1)
-        end = pos = match.end(1)
+            start = word[0]
+        end = pos = word[1]
     return (start, end) if start >= 0 else None
 
 
 def _introduced_names(norm: str) -> Iterator[_Span]:
+    words: _Words = {}
     for regex in (pat.INTRO_RE, pat.SIGNATURE_RE):
         for match in regex.finditer(norm):
-            span = _take_name(norm, match.end())
+            span = _take_name(norm, match.end(), words)
             if span is not None:
                 yield (*span, "name")
     for match in pat.SPEAKING_RE.finditer(norm):

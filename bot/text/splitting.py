@@ -136,13 +136,16 @@ def sms_segments(text: str, max_segments: int | None = None) -> list[str]:
 def sms_bodies(text: str, limit: int) -> list[str]:
     """``text`` as messages of at most ``limit`` UTF-16 units, each made of whole
     SMS segments (:func:`sms_segments`) grouped greedily, keeping the original
-    spacing inside each message: one if it fits, none if empty."""
+    spacing inside each message: one if it fits, none if empty (or, too long for
+    one, only whitespace)."""
     if units(text) <= limit:
         return [text] if text else []
     spans: list[tuple[int, int]] = []
     for part in sms_segments(text):  # each part is a substring of text, in order
         start = text.index(part, spans[-1][1] if spans else 0)
         spans.append((start, start + len(part)))
+    if not spans:  # only whitespace: nothing worth a message
+        return []
     bodies: list[str] = []
     first, last = spans[0]
     for start, end in spans[1:]:
