@@ -6,8 +6,8 @@ character (see :data:`DIGITS_TO_ASCII`), so match offsets are offsets in the ori
 Every pattern runs in time linear in the text's length, whatever the text (a resident
 may send anything, and redaction runs on the event loop): no two quantifiers may take
 the same characters (``\s*[,;]?\s*`` is written ``\s*+(?:[,;]\s*+)?``), a run
-followed by what it cannot contain is possessive (``*+``), what a pattern takes after
-a keyword is bounded, and a pattern of many alternatives starts with a lookahead for
+followed by what it cannot contain is possessive (``*+``), and a pattern of many
+alternatives starts with a lookahead for
 their first characters, so that most positions cost one test rather than one per
 alternative. ``bench/adversarial.py`` measures every pattern on crafted 4 and 40 KB
 strings (figures: docs/performance.md, "Hostile input").
@@ -116,10 +116,7 @@ LOCATION_RE: Final = re.compile(
 _L = r"[^\W\d_]"
 _MARK = r"[\u0300-\u036f\u064b-\u065f\u0670]"
 WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*+"
-# A name taken after "my name is" or "Mr" is its first NAME_MAX letters: a hyphenated
-# chain of titles ("Mr-Mr-Mr-...") would otherwise be read to its end from each one.
-NAME_MAX = 64
-NAME_WORD_RE: Final = re.compile(rf"[ \t]*+({_L}(?:{_L}|{_MARK}|['’-]{_L}){{0,{NAME_MAX - 1}}}+)")
+NAME_WORD_RE: Final = re.compile(rf"[ \t]*+({WORD})")
 TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*+")
 NAME_GAP_RE: Final = re.compile(r"[ \t\-‐]{1,3}")
 
@@ -180,13 +177,15 @@ _ARABIC_FOLD: Final = str.maketrans(
 )
 
 
+# fold() and is_stop() remember words up to this long: a resident's long words must
+# not fill the memory.
+CACHED_WORD_MAX = 64
 _fold_cached = lru_cache(maxsize=8192)(_fold_uncached)
 
 
 def fold(word: str) -> str:
-    """Case-, accent- and Arabic-letter-variant-insensitive key for a word (remembered
-    for words of a name's length, so that long words cannot fill the memory)."""
-    return _fold_cached(word) if len(word) <= NAME_MAX else _fold_uncached(word)
+    """Case-, accent- and Arabic-letter-variant-insensitive key for a word."""
+    return _fold_cached(word) if len(word) <= CACHED_WORD_MAX else _fold_uncached(word)
 
 
 STOP_WORDS: Final[frozenset[str]] = frozenset(_fold_uncached(w) for w in _STOP_TEXT.split())
@@ -196,7 +195,7 @@ ELISIONS: Final = frozenset({"j", "c", "l", "m", "s", "t", "qu", "i"})
 
 def is_stop(word: str) -> bool:
     """True if a word (or an Arabic word minus a one-letter conjunction) is a function word."""
-    return _is_stop_cached(word) if len(word) <= NAME_MAX else _is_stop(word)
+    return _is_stop_cached(word) if len(word) <= CACHED_WORD_MAX else _is_stop(word)
 
 
 def _is_stop(word: str) -> bool:

@@ -246,7 +246,8 @@ _Words = dict[int, tuple[int, int] | None]
 def _take_name(norm: str, pos: int, words: _Words) -> tuple[int, int] | None:
     """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop
     words. ``words``: the name word found at a position (or None), for this text: the
-    names after titles in a row ("Mr Mme Bwana ...") share their words."""
+    names after titles in a row ("Mr Mme Bwana ...") share their words, so that each
+    word, however long, is read once."""
     start = end = -1
     for _ in range(3):
         if pos in words:
