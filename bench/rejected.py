@@ -132,8 +132,8 @@ async def main() -> int:
                 f'[storage]\nurl = "sqlite:///{tmp}/sauti.db"\n'
                 f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
                 'public_url = "https://sauti.example.org"\n'
-                f'[privacy]\npseudonym_key = "{secrets.token_hex(32)}"\n'
-                f'contact_key = "{secrets.token_hex(32)}"\n'
+                f'[privacy]\npseudonym_key = "{secrets.token_urlsafe(32)}"\n'
+                f'contact_key = "{secrets.token_urlsafe(32)}"\n'
                 f'[twilio]\nenabled = true\naccount_sid = "{fake.account_sid}"\n'
                 f'auth_token = "{fake.auth_token}"\nsms_from = "+15005550006"\n'
                 f'api_base_url = "{fake.base_url}"\n')

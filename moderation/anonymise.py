@@ -215,20 +215,18 @@ def _locations(norm: str) -> Iterator[_Span]:
 
 
 def _emails(norm: str) -> Iterator[_Span]:
-    """Addresses, left to right as a regex scan would find them: at each "@", the
-    up to 64 characters of a local part before it (not reaching into the previous
-    address), then a domain after it."""
+    """Addresses, left to right as a regex scan would find them: each "@" a domain
+    follows, with the up to 64 characters of a local part before it (not reaching
+    into the previous address; none, and it is no address)."""
     reverse = norm[::-1]
     size = len(norm)
     done = 0  # where the last address ended
-    at = norm.find("@")
-    while at >= 0:
+    for domain in pat.EMAIL_DOMAIN_RE.finditer(norm):
+        at = domain.start()
         local = pat.EMAIL_LOCAL_RE.match(reverse, size - at, size - done)
-        domain = pat.EMAIL_DOMAIN_RE.match(norm, at) if local else None
-        if local and domain:
+        if local:
             yield at - (local.end() - local.start()), domain.end(), "email"
             done = domain.end()
-        at = norm.find("@", max(at + 1, done))
 
 
 def _links(norm: str) -> Iterator[_Span]:
@@ -269,10 +267,19 @@ def _take_name(norm: str, pos: int, words: _Words) -> tuple[int, int] | None:
 def _introduced_names(norm: str) -> Iterator[_Span]:
     words: _Words = {}
     for regex in (pat.INTRO_RE, pat.SIGNATURE_RE):
+        start = end = -1  # names that overlap are given as one (introductions in a row)
         for match in regex.finditer(norm):
             span = _take_name(norm, match.end(), words)
-            if span is not None:
-                yield (*span, "name")
+            if span is None:
+                continue
+            if span[0] < end:
+                end = max(end, span[1])
+                continue
+            if end >= 0:
+                yield start, end, "name"
+            start, end = span
+        if end >= 0:
+            yield start, end, "name"
     for match in pat.SPEAKING_RE.finditer(norm):
         if not any(pat.is_stop(word) for word in match.group(1).split()):
             yield match.start(1), match.end(1), "name"
@@ -293,11 +300,17 @@ def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
 def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
     if not keys:
         return
-    for match in pat.TOKEN_RE.finditer(norm):
-        key = pat.fold(match.group())
+    # Each distinct word folded once (a long text says the same words again and again).
+    hits = set()
+    for token in set(pat.TOKEN_RE.findall(norm)):
+        key = pat.fold(token)
         # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed".
         if key in keys or (key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys):
-            yield match.start(), match.end(), "name"
+            hits.add(token)
+    if hits:
+        for match in pat.TOKEN_RE.finditer(norm):
+            if match.group() in hits:
+                yield match.start(), match.end(), "name"
 
 
 def _replace(text: str, spans: list[_Span]) -> Redacted:

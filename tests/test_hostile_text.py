@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 import pytest
 from pydantic import ValidationError
 
 from bot.config import Config
 from bot.text.cleaning import fold
-from bot.text.splitting import sms_bodies
+from bot.text.segments import Encoding, units
+from bot.text.splitting import _MARK_PLANES, _Atoms, sms_bodies
 from moderation import _patterns as pat
 from moderation._phones import BUDGET
 from moderation.anonymise import Anonymiser, _emails
@@ -194,3 +196,51 @@ def test_max_text_chars_has_a_ceiling() -> None:
 def test_sms_bodies_of_only_whitespace() -> None:
     assert sms_bodies(" " * 5000, 1600) == []
     assert sms_bodies("\r\n" * 2000, 1600) == []
+
+
+# --- splitting: atoms found in runs, as they were one by one ------------------------
+
+
+def _old_atoms(text: str, encoding: Encoding, cap: int) -> tuple[list[str], list[int]]:
+    """The cutter's atoms as the per-character loop made them before issue 11."""
+    def ri(c: str) -> bool:
+        return 0x1F1E6 <= ord(c) <= 0x1F1FF
+
+    def joins(prev: str, ch: str) -> bool:
+        cp = ord(ch)
+        return (unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch == "\u200d"
+                or prev[-1] == "\u200d" or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
+                or (ri(ch) and len(prev) == 1 and ri(prev)))
+    atoms: list[str] = []
+    for ch in text:
+        if atoms and joins(atoms[-1], ch) and units(atoms[-1] + ch, encoding) <= cap:
+            atoms[-1] += ch
+        else:
+            atoms.append(ch)
+    prefix = [0]
+    for atom in atoms:
+        prefix.append(prefix[-1] + units(atom, encoding))
+    return atoms, prefix
+
+
+def test_atoms_are_what_they_were() -> None:
+    alphabet = ["a", " ", "\n", "é", "e\u0301", "\u0301", "\u200d", "👍", "🏽", "🇨", "🇩",
+                "€", "[", "ب", "\u064b", "\U000e0067", "\ud800", "1", "x\u200d"]
+    rnd = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        for encoding in (Encoding.UCS2, Encoding.GSM7):
+            for cap in (2, 3, 5, 67):
+                atoms = _Atoms(text, encoding, cap)
+                assert (atoms.atoms, atoms.prefix) == _old_atoms(text, encoding, cap), \
+                    (text, encoding, cap)
+
+
+def test_units_count_utf16_as_the_encoder_does() -> None:
+    for text in ["", "abc", "👍🏽", "\ud800x", "€[]", "مرحبا", "\U0010ffff"]:
+        assert units(text) == len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def test_the_atom_pattern_knows_every_combining_mark() -> None:
+    marks = (cp for cp in range(0x110000) if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"))
+    assert [hex(cp) for cp in marks if not any(cp in plane for plane in _MARK_PLANES)] == []
