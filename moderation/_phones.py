@@ -64,7 +64,7 @@ def find_phones(masked: str, clusters: Sequence[tuple[int, int]],
     for i, (start, end) in enumerate(clusters):
         if budget <= 0:  # the rest, unchecked, in one go
             for left, right in clusters[i:]:
-                found.extend((*m.span(), "number") for m in _PIECE.finditer(masked, left, right))
+                found.extend(_unchecked(masked, left, right))
             break
         lo = _context_start(masked, start, clusters[i - 1][1] if i else 0)
         hi = _context_end(masked, end)
@@ -75,10 +75,18 @@ def find_phones(masked: str, clusters: Sequence[tuple[int, int]],
             phones, budget = _read(key[0], start - lo, end - lo, regions, budget)
             seen[key] = phones
         if phones is None:
-            found.extend((*m.span(), "number") for m in _PIECE.finditer(masked, start, end))
+            found.extend(_unchecked(masked, start, end))
         else:
             found.extend((lo + s, lo + e, "phone") for s, e in phones)
     return found
+
+
+def _unchecked(masked: str, start: int, end: int) -> list[_Span]:
+    """A cluster no region was asked about, as numbers: each run of digits with single
+    separators in one short enough to be a number or two, a longer one whole."""
+    if end - start > _LONGEST:
+        return [(start, end, "number")]
+    return [(*m.span(), "number") for m in _PIECE.finditer(masked, start, end)]
 
 
 def _read(window: str, start: int, end: int, regions: Sequence[str],
