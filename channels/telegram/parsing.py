@@ -13,7 +13,7 @@ from bot.domain.messages import Inbound, Location, MediaKind
 __all__ = ["JSON", "callback_query_id", "command", "load_update", "parse_update", "update_id_of"]
 
 NAME = "telegram"
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64}+)(?:@\w++)?(?=\s|$)")
 _INDEX_DATA = re.compile(r"#\d{1,3}")  # a button whose key was too long: its number
 _MEDIA = (("photo", MediaKind.PHOTO), ("voice", MediaKind.VOICE), ("audio", MediaKind.AUDIO),
           ("video", MediaKind.VIDEO), ("video_note", MediaKind.VIDEO),
