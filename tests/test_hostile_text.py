@@ -147,7 +147,7 @@ def test_more_numbers_than_the_phone_check_reads_are_all_hidden() -> None:
     redacted unchecked; none is left, and dates and amounts still stay."""
     numbers = [f"08{i:08d}" for i in range(1_000_000, 1_000_600)]
     text = "Le 12/03/2026, 50 000 FC: " + " ; ".join(numbers)
-    assert len(text) > 4 * BUDGET
+    assert len(numbers) > BUDGET  # more than it reads, even at one group each
     result = ANON.redact(text)
     assert not re.search(r"\d{4}", result.text.split(":", 1)[1])
     assert result.text.startswith("Le 12/03/2026, 50 000 FC: [phone]")
