@@ -1,7 +1,16 @@
-"""Regular expressions, word lists and text folding used by :mod:`moderation.anonymise`.
+r"""Regular expressions, word lists and text folding used by :mod:`moderation.anonymise`.
 
 Every pattern runs on text whose digits were mapped to ASCII one character for one
 character (see :data:`DIGITS_TO_ASCII`), so match offsets are offsets in the original text.
+
+Every pattern runs in time linear in the text's length, whatever the text (a resident
+may send anything, and redaction runs on the event loop): no two quantifiers may take
+the same characters (``\s*[,;]?\s*`` is written ``\s*+(?:[,;]\s*+)?``), a run
+followed by what it cannot contain is possessive (``*+``), and a pattern of many
+alternatives starts with a lookahead for
+their first characters, so that most positions cost one test rather than one per
+alternative. ``bench/adversarial.py`` measures every pattern on crafted 4 and 40 KB
+strings (figures: docs/performance.md, "Hostile input").
 """
 
 from __future__ import annotations
@@ -28,22 +37,38 @@ _AMOUNT = (
     r"(?:[1-9]\d{0,2}(?:[ \u00a0\u202f.,']\d{3}){1,4}(?:[.,]\d{1,2})?"
     r"|(?:0|[1-9]\d{0,7})(?:[.,]\d+)?)"
 )
-_CURRENCY = (
-    r"(?:FC|CDF|FCFA|CFA|XAF|XOF|francs?|FRW|RWF|UGX|USh|shs?|shillings?|BIF|FBu|"
-    r"USD|US\$|dollars?|EUR|euros?|KES|KSh|TZS|TSh|SSP|SDG|livres?|pounds?|dinars?)"
+_CURRENCIES = (
+    r"FC|CDF|FCFA|CFA|XAF|XOF|francs?|FRW|RWF|UGX|USh|shs?|shillings?|BIF|FBu|"
+    r"USD|US\$|dollars?|EUR|euros?|KES|KSh|TZS|TSh|SSP|SDG|livres?|pounds?|dinars?"
 )
+_CODES = r"USD|US\$|FC|CDF|RWF|FRW|UGX|BIF|FBu|KES|TZS|EUR"
+
+
+def _first_letters(alternatives: str) -> str:
+    """The characters the ``|``-separated words start with (each starts with a letter)."""
+    return "".join(sorted({word[0].lower() for word in alternatives.split("|")}))
+
+
 _MONEY = (
-    rf"(?:[$€£]|\b(?:USD|US\$|FC|CDF|RWF|FRW|UGX|BIF|FBu|KES|TZS|EUR)[ \u00a0]?)"
+    rf"(?:[$€£]|\b(?:{_CODES})[ \u00a0]?)"
     rf"{_AMOUNT}(?!\d)"
-    rf"|(?<![\d.,]){_AMOUNT}[ \u00a0]?(?:{_CURRENCY}(?!\w)|[$€£])"
+    rf"|(?<![\d.,]){_AMOUNT}[ \u00a0]?"
+    rf"(?=[{_first_letters(_CURRENCIES)}$€£])(?:(?:{_CURRENCIES})(?!\w)|[$€£])"
 )
-PROTECTED_RE: Final = re.compile(rf"{_DATE}|{_TIME}|{_MONEY}", re.IGNORECASE)
+PROTECTED_RE: Final = re.compile(
+    rf"(?=[\d$€£{_first_letters(_CODES)}])(?:{_DATE}|{_TIME}|{_MONEY})", re.IGNORECASE
+)
 
 # --- contact data -------------------------------------------------------------------
 
-EMAIL_RE: Final = re.compile(
-    r"[\w.%+-]{1,64}@(?:[\w-]+\.)+[^\W\d_]{2,}"
-    r"|[\w.%+-]{1,64}@(?:gmail|yahoo|hotmail|outlook|icloud|live|ymail|protonmail|proton)(?!\w)",
+# An address is up to 64 of these before an "@" (the last 64 of a longer run), then a
+# domain with a dot or a known provider. The local part is matched backwards from each
+# "@", on the reversed text: a pattern "[\w.%+-]{1,64}@" tried at every character of a
+# long word looks 64 characters ahead from each.
+EMAIL_LOCAL_RE: Final = re.compile(r"[\w.%+-]{1,64}+")
+EMAIL_DOMAIN_RE: Final = re.compile(
+    r"@(?:(?:[\w-]++\.)+[^\W\d_]{2,}"
+    r"|(?:gmail|yahoo|hotmail|outlook|icloud|live|ymail|protonmail|proton)(?!\w))",
     re.IGNORECASE,
 )
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -66,19 +91,23 @@ PHONE_HINT_RE: Final = re.compile(r"\d(?:[\s().+/-]{0,3}\d){5,}")
 
 # --- GPS coordinates ----------------------------------------------------------------
 
+# Digits are possessive ("\d++"): what follows them is never a digit.
 _DEG_BODY = (
-    r"\d{1,3}(?:[.,]\d+)?[ ]?°[ ]?(?:\d{1,2}(?:[.,]\d+)?[ ]?['′’][ ]?"
-    r"(?:\d{1,2}(?:[.,]\d+)?[ ]?(?:[\"″”]|''|’’))?)?"
+    r"\d{1,3}+(?:[.,]\d++)?[ ]?°[ ]?(?:\d{1,2}+(?:[.,]\d++)?[ ]?['′’][ ]?"
+    r"(?:\d{1,2}+(?:[.,]\d++)?[ ]?(?:[\"″”]|''|’’))?)?"
 )
 _HEMISPHERE = r"[ ]?(?-i:[NSEWO])(?![^\W\d_])"
 _DEG_H = rf"{_DEG_BODY}{_HEMISPHERE}"
-_HEMI = rf"\d{{1,3}}[.,]\d{{3,}}[ ]?°?{_HEMISPHERE}"
+_HEMI = rf"\d{{1,3}}+[.,]\d{{3,}}+[ ]?°?{_HEMISPHERE}"
 _COORD = rf"(?:{_DEG_BODY}(?:{_HEMISPHERE})?|{_HEMI})"
 LOCATION_RE: Final = re.compile(
-    rf"{_COORD}\s*[,;/]?\s*{_COORD}|{_DEG_H}|{_HEMI}"
-    r"|(?<!\d)(?<!\d\.)(?P<lat>[-+]?\d{1,2}\.\d{2,})(?:\s*[,;/]\s*|\s+)"
-    r"(?P<lon>[-+]?\d{1,3}\.\d{2,})(?!\.?\d)"
-    r"|\b(?:lat(?:itude)?|lon(?:gitude)?|lng|long)\s*[:=]?\s*[-+]?\d{1,3}\.\d{3,}",
+    # What every alternative starts with: a sign, "lat"..., or a number with a degree
+    # sign or two decimals.
+    r"(?=[-+l]|\d{1,3}+(?:[.,]\d++)?[ ]?°|\d{1,3}+[.,]\d\d)(?:"
+    rf"{_COORD}\s*+(?:[,;/]\s*+)?{_COORD}|{_DEG_H}|{_HEMI}"
+    r"|(?<!\d)(?<!\d\.)(?P<lat>[-+]?\d{1,2}+\.\d{2,}+)(?:\s++(?:[,;/]\s*+)?|[,;/]\s*+)"
+    r"(?P<lon>[-+]?\d{1,3}+\.\d{2,}+)(?!\.?\d)"
+    r"|\b(?:lat(?:itude)?|lon(?:gitude)?|lng|long)\s*+(?:[:=]\s*+)?[-+]?\d{1,3}+\.\d{3,}+)",
     re.IGNORECASE,
 )
 
@@ -86,12 +115,12 @@ LOCATION_RE: Final = re.compile(
 
 _L = r"[^\W\d_]"
 _MARK = r"[\u0300-\u036f\u064b-\u065f\u0670]"
-WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*"
-NAME_WORD_RE: Final = re.compile(rf"[ \t]*({WORD})")
-TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*")
+WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*+"
+NAME_WORD_RE: Final = re.compile(rf"[ \t]*+({WORD})")
+TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*+")
 NAME_GAP_RE: Final = re.compile(r"[ \t\-‐]{1,3}")
 
-_SEP = r"(?:[ \t]*[:,\-–—])?\s*"
+_SEP = r"(?:[ \t]*+[:,\-–—])?\s*+"
 _INTRO = (
     r"my\s+name\s+is|my\s+name's|i\s+am\s+called|i'm\s+called|i’m\s+called"
     r"|je\s+m['’ ]?\s*app?ell?e|mon\s+nom\s+(?:est|c['’]est)"
@@ -101,20 +130,24 @@ _INTRO = (
     r"|(?:name|nom|jina|nombre|nome|الاسم|اسم)[ \t]*:"
 )
 _TITLE = r"mrs|mr\.?|mme\.?|mlle\.?|mzee|bwana|monsieur|madame|sra\.|sr\.|sheikh|السيدة|السيد"
+# The first letters of every introduction and title (أ ا إ و ف for the Arabic ones).
+_INTRO_FIRST = "bcefijmnosاأإوف"
 INTRO_RE: Final = re.compile(
-    rf"(?<!\w)(?:(?:{_INTRO}){_SEP}|(?:{_TITLE})(?!\w)[ \t]*|(?-i:M\.)[ \t]+)",
+    rf"(?=[{_INTRO_FIRST}])(?<!\w)"
+    rf"(?:(?:{_INTRO}){_SEP}|(?:{_TITLE})(?!\w)[ \t]*+|(?-i:M\.)[ \t]++)",
     re.IGNORECASE,
 )
 SIGNATURE_RE: Final = re.compile(
-    r"(?:^|(?<=[.!?\n]))[ \t]*(?:signed|sign[ée])(?!\w)"
+    r"(?=[ \tsrcas])(?:"
+    r"(?:^|(?<=[.!?\n]))[ \t]*+(?:signed|sign[ée])(?!\w)"
     + _SEP
-    + r"|(?<!\w)(?:signed|sign[ée])[ \t]*[:\-–—]\s*"
+    + r"|(?<!\w)(?:signed|sign[ée])[ \t]*+[:\-–—]\s*+"
     + r"|(?<!\w)(?:regards|cordialement|atentamente|saludos|cumprimentos|atenciosamente)"
-    + r"[ \t]*(?:[,:\-–—]|\n)\s*",
+    + r"[ \t]*+(?:[,:\-–—]|\n)\s*+)",
     re.IGNORECASE | re.MULTILINE,
 )
 SPEAKING_RE: Final = re.compile(
-    rf"(?<!\w)this[ \t]+is[ \t]+({WORD}(?:[ \t]+{WORD}){{0,2}})[ \t]+speaking(?!\w)",
+    rf"(?<!\w)this[ \t]++is[ \t]++({WORD}(?:[ \t]++{WORD}){{0,2}})[ \t]++speaking(?!\w)",
     re.IGNORECASE,
 )
 
@@ -144,10 +177,15 @@ _ARABIC_FOLD: Final = str.maketrans(
 )
 
 
-@lru_cache(maxsize=8192)
+# fold() and is_stop() remember words up to this long: a resident's long words must
+# not fill the memory.
+CACHED_WORD_MAX = 64
+_fold_cached = lru_cache(maxsize=8192)(_fold_uncached)
+
+
 def fold(word: str) -> str:
     """Case-, accent- and Arabic-letter-variant-insensitive key for a word."""
-    return _fold_uncached(word)
+    return _fold_cached(word) if len(word) <= CACHED_WORD_MAX else _fold_uncached(word)
 
 
 STOP_WORDS: Final[frozenset[str]] = frozenset(_fold_uncached(w) for w in _STOP_TEXT.split())
@@ -157,7 +195,14 @@ ELISIONS: Final = frozenset({"j", "c", "l", "m", "s", "t", "qu", "i"})
 
 def is_stop(word: str) -> bool:
     """True if a word (or an Arabic word minus a one-letter conjunction) is a function word."""
-    key = fold(word)
+    return _is_stop_cached(word) if len(word) <= CACHED_WORD_MAX else _is_stop(word)
+
+
+def _is_stop(word: str) -> bool:
+    key = _fold_uncached(word)
     if key in STOP_WORDS or ("'" in key and key.partition("'")[0] in ELISIONS):
         return True
     return len(key) > 2 and key.startswith(ARABIC_PREFIXES) and key[1:] in STOP_WORDS
+
+
+_is_stop_cached = lru_cache(maxsize=8192)(_is_stop)

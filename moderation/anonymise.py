@@ -6,7 +6,9 @@ What is replaced, by placeholder:
   mission's regions or the sender's own region, in local or international form, any
   separators, any script's decimal digits;
 * ``[number]``   other runs of 9+ digits (single space, dot or dash between groups): IDs,
-  foreign phone numbers;
+  foreign phone numbers; what a phone leaves of such a run, if 4 digits or more; and the
+  digit clusters of a message beyond what the phone check reads (:mod:`moderation._phones`:
+  its time is bounded), unchecked;
 * ``[email]``, ``[link]`` (http/https/www and bare domains), ``[handle]`` (@username);
 * ``[location]`` GPS coordinates (decimal pairs, degrees/minutes/seconds, "lat: ...");
 * ``[name]``     the sender's own names as given by the channel (token by token, case- and
@@ -14,11 +16,14 @@ What is replaced, by placeholder:
   title phrases in English, French, Swahili, Arabic, Spanish and Portuguese.
 
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
-``[phone]``. Text without findings is returned as the very same string.
+``[phone]``. Text without findings is returned as the very same string. Every pattern
+runs in time linear in the text (see :mod:`moderation._patterns`), and so does
+redaction: about 1 ms per KB of the worst text found (docs/performance.md).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import InitVar, dataclass
 from functools import lru_cache
@@ -26,6 +31,7 @@ from functools import lru_cache
 import phonenumbers
 
 from moderation import _patterns as pat
+from moderation._phones import find_phones
 
 __all__ = ["KINDS", "Anonymiser", "Redacted", "restored"]
 
@@ -116,11 +122,11 @@ class Anonymiser:
             spans.extend(phones)
             if digits >= 9:
                 # Phones found are hidden too, so "0812345678 0998765432" stays two phones.
-                spans.extend(_long_numbers(_mask(masked, _union(phones))))
+                spans.extend(_long_numbers(masked, _union(phones)))
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
         if "@" in norm:
-            spans.extend((*m.span(), "email") for m in pat.EMAIL_RE.finditer(norm))
+            spans.extend(_emails(norm))
             spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
         if "." in norm or "/" in norm:
             spans.extend(_links(norm))
@@ -132,26 +138,17 @@ class Anonymiser:
             return Redacted(text, (), _SEAL)
         return _replace(text, spans)
 
-    def _phones(
-        self, masked: str, clusters: list[tuple[int, int]], sender_region: str | None
-    ) -> list[_Span]:
+    def _phones(self, masked: str, clusters: list[tuple[int, int]],
+                sender_region: str | None) -> list[_Span]:
         """Phone numbers valid in any region; dates and amounts are masked beforehand (the
         matcher rejects a whole stretch that contains a date, and "79 000 000 FBu" is a
-        valid Burundian number). Stops early once every digit cluster is a phone."""
+        valid Burundian number). Bounded: see :mod:`moderation._phones`."""
         regions = self._regions
         if sender_region:
             extra = sender_region.strip().upper()
             if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
                 regions = (*regions, extra)
-        found: list[_Span] = []
-        for region in regions:
-            for match in phonenumbers.PhoneNumberMatcher(masked, region):
-                found.append((match.start, match.end, "phone"))
-            if found and all(
-                any(s <= start and end <= e for s, e, _ in found) for start, end in clusters
-            ):
-                break
-        return found
+        return find_phones(masked, clusters, regions)
 
 
 def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
@@ -179,10 +176,33 @@ def _union(spans: list[_Span]) -> list[tuple[int, int]]:
     return cover
 
 
-def _long_numbers(masked: str) -> Iterator[_Span]:
+def _long_numbers(masked: str, phones: list[tuple[int, int]]) -> Iterator[_Span]:
+    """Runs of 9+ digits as numbers, less the phones found in them (``phones``: their
+    sorted cover), so "0812345678 0998765432" stays two phones. What a phone leaves of a
+    run is a number if it has 4 digits or more: the matcher may read a phone inside a
+    longer number, and the rest of that number is no less personal. Lists of years
+    stay."""
+    starts = [start for start, _ in phones]
     for match in pat.LONG_NUMBER_RE.finditer(masked):
-        if not pat.YEAR_LIST_RE.fullmatch(match.group()):
-            yield match.start(), match.end(), "number"
+        start, end = match.span()
+        pos = start
+        for s, e in phones[max(bisect_right(starts, start) - 1, 0):]:
+            if s >= end:
+                break
+            if e > pos:
+                yield from _number_piece(masked, pos, s)
+                pos = e
+        yield from _number_piece(masked, pos, end)
+
+
+def _number_piece(masked: str, start: int, end: int) -> Iterator[_Span]:
+    """``masked[start:end]`` (part of a run of digits) as a number, without the
+    separators at its ends, unless it has fewer than 4 digits or is a list of years."""
+    piece = masked[start:end]
+    body = piece.strip(" .-")
+    if sum(ch.isdigit() for ch in body) >= 4 and not pat.YEAR_LIST_RE.fullmatch(body):
+        first = start + piece.index(body)
+        yield first, first + len(body), "number"
 
 
 def _locations(norm: str) -> Iterator[_Span]:
@@ -198,6 +218,21 @@ def _locations(norm: str) -> Iterator[_Span]:
         yield match.start(), match.end(), "location"
 
 
+def _emails(norm: str) -> Iterator[_Span]:
+    """Addresses, left to right as a regex scan would find them: each "@" a domain
+    follows, with the up to 64 characters of a local part before it (not reaching
+    into the previous address; none, and it is no address)."""
+    reverse = norm[::-1]
+    size = len(norm)
+    done = 0  # where the last address ended
+    for domain in pat.EMAIL_DOMAIN_RE.finditer(norm):
+        at = domain.start()
+        local = pat.EMAIL_LOCAL_RE.match(reverse, size - at, size - done)
+        if local:
+            yield at - (local.end() - local.start()), domain.end(), "email"
+            done = domain.end()
+
+
 def _links(norm: str) -> Iterator[_Span]:
     for match in pat.URL_RE.finditer(norm):
         start, end = match.span()
@@ -207,25 +242,48 @@ def _links(norm: str) -> Iterator[_Span]:
             yield start, end, "link"
 
 
-def _take_name(norm: str, pos: int) -> tuple[int, int] | None:
-    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop words."""
+_Words = dict[int, tuple[int, int] | None]
+
+
+def _take_name(norm: str, pos: int, words: _Words) -> tuple[int, int] | None:
+    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop
+    words. ``words``: the name word found at a position (or None), for this text: the
+    names after titles in a row ("Mr Mme Bwana ...") share their words, so that each
+    word, however long, is read once."""
     start = end = -1
     for _ in range(3):
-        match = pat.NAME_WORD_RE.match(norm, pos)
-        if match is None or pat.is_stop(match.group(1)):
+        if pos in words:
+            word = words[pos]
+        else:
+            match = pat.NAME_WORD_RE.match(norm, pos)
+            word = None if match is None or pat.is_stop(match.group(1)) else match.span(1)
+            words[pos] = word
+            if match is not None:
+                words[match.start(1)] = word  # the same word, asked for where it starts
+        if word is None:
             break
         if start < 0:
-            start = match.start(1)
-        end = pos = match.end(1)
+            start = word[0]
+        end = pos = word[1]
     return (start, end) if start >= 0 else None
 
 
 def _introduced_names(norm: str) -> Iterator[_Span]:
+    words: _Words = {}
     for regex in (pat.INTRO_RE, pat.SIGNATURE_RE):
+        start = end = -1  # names that overlap are given as one (introductions in a row)
         for match in regex.finditer(norm):
-            span = _take_name(norm, match.end())
-            if span is not None:
-                yield (*span, "name")
+            span = _take_name(norm, match.end(), words)
+            if span is None:
+                continue
+            if span[0] < end:
+                end = max(end, span[1])
+                continue
+            if end >= 0:
+                yield start, end, "name"
+            start, end = span
+        if end >= 0:
+            yield start, end, "name"
     for match in pat.SPEAKING_RE.finditer(norm):
         if not any(pat.is_stop(word) for word in match.group(1).split()):
             yield match.start(1), match.end(1), "name"
@@ -246,11 +304,17 @@ def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
 def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
     if not keys:
         return
-    for match in pat.TOKEN_RE.finditer(norm):
-        key = pat.fold(match.group())
+    # Each distinct word folded once (a long text says the same words again and again).
+    hits = set()
+    for token in set(pat.TOKEN_RE.findall(norm)):
+        key = pat.fold(token)
         # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed".
         if key in keys or (key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys):
-            yield match.start(), match.end(), "name"
+            hits.add(token)
+    if hits:
+        for match in pat.TOKEN_RE.finditer(norm):
+            if match.group() in hits:
+                yield match.start(), match.end(), "name"
 
 
 def _replace(text: str, spans: list[_Span]) -> Redacted:

@@ -35,7 +35,9 @@ class BotSettings(_Model):
     timezone: str = "Africa/Kinshasa"
     regions: list[str] = Field(default_factory=lambda: ["CD", "RW", "UG", "BI"])
     session_timeout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
-    max_text_chars: int = Field(default=4000, ge=100, le=100_000)
+    # At most 10,000: twice the longest message a channel delivers (Telegram and WhatsApp
+    # 4,096, an SMS 1,600), and what redaction reads in a few milliseconds.
+    max_text_chars: int = Field(default=4000, ge=100, le=10_000)
 
     @model_validator(mode="after")
     def _check(self) -> BotSettings:

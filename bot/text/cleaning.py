@@ -10,7 +10,11 @@ _CONTROL = re.compile(
 )
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+# Punctuation and spaces at the edges, in two linear passes: what leads, then up
+# to the last letter or digit (one pattern "^[\W_]+|[\W_]+$" retried the second
+# branch at every character of a run of punctuation: quadratic).
+_LEADING = re.compile(r"[\W_]*+")
+_UP_TO_LAST_WORD = re.compile(r".*[^\W_]", re.DOTALL)
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و",
                               "ئ": "ي"})
 
@@ -33,7 +37,7 @@ def fold(text: str) -> str:
     """A form for comparing what people type: case, accents, Arabic diacritics
     and letter variants, digits of any script, surrounding punctuation folded."""
     if text.isascii():  # most replies ("2", "yes"): no accents, digits or Arabic to fold
-        return " ".join(_EDGES.sub("", text.lower()).split())
+        return " ".join(_strip_edges(text.lower()).split())
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(
         str(unicodedata.digit(ch)) if ch.isdigit() and unicodedata.digit(ch, None) is not None
@@ -42,8 +46,15 @@ def fold(text: str) -> str:
         if not unicodedata.combining(ch)
     )
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
-    text = _EDGES.sub("", text)
-    return " ".join(text.split())
+    return " ".join(_strip_edges(text).split())
+
+
+def _strip_edges(text: str) -> str:
+    """``text`` without the punctuation, symbols and spaces around it."""
+    lead = _LEADING.match(text)
+    start = lead.end() if lead else 0
+    last = _UP_TO_LAST_WORD.match(text, start)
+    return text[start:last.end()] if last else ""
 
 
 def as_number(folded: str) -> int | None:

@@ -13,9 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
-__all__ = ["ELLIPSIS", "LIMITS", "Encoding", "SegmentInfo", "gsm_friendly", "is_gsm7", "measure",
-           "units"]
+__all__ = ["ELLIPSIS", "GSM7_EXTENSION", "LIMITS", "Encoding", "SegmentInfo", "gsm_friendly",
+           "is_gsm7", "measure", "units"]
 
 # GSM 03.38 default alphabet, in code order 0x00..0x7F. 0x1B is the escape to the extension
 # table, not a character, so it is left out of the set below.
@@ -44,11 +45,13 @@ _GSM7_EXTENSION_TABLE: dict[int, str] = {
 }
 _GSM7_BASIC: frozenset[str] = frozenset(_GSM7_TABLE) - {"\x1b"}
 _GSM7_EXTENSION: frozenset[str] = frozenset(_GSM7_EXTENSION_TABLE.values())
+GSM7_EXTENSION = _GSM7_EXTENSION  # the characters that take two septets
 # The same sets as character classes: one scan in C instead of a Python loop
 # per character (every send measures its text).
 _NOT_GSM7 = re.compile("[^" + "".join(map(re.escape, sorted(_GSM7_BASIC | _GSM7_EXTENSION)))
                        + "]")
 _EXTENSION_CHAR = re.compile("[" + "".join(map(re.escape, sorted(_GSM7_EXTENSION))) + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 units each
 
 # (single-message capacity, per-segment capacity of a concatenated message)
 LIMITS = {"gsm7": (160, 153), "ucs2": (70, 67)}
@@ -95,7 +98,12 @@ def units(text: str, encoding: Encoding = Encoding.UCS2) -> int:
     by default, in UTF-16 code units (a character outside the BMP takes two)."""
     if encoding is Encoding.GSM7:
         return len(text) + len(_EXTENSION_CHAR.findall(text))
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    if text.isascii():
+        return len(text)
+    try:
+        return len(text.encode("utf-16-le")) // 2
+    except UnicodeEncodeError:  # lone surrogates (one unit each): the encoder's slow path
+        return len(text) + len(_ASTRAL.findall(text))
 
 
 def measure(text: str) -> SegmentInfo:
@@ -135,10 +143,23 @@ def gsm_friendly(text: str) -> str:
     if is_gsm7(text):
         return text
     # Only the characters outside GSM-7 are looked at (one "ç" in a menu used to
-    # send every character of the message through _friendly_char).
-    result = _NOT_GSM7.sub(_friendly_match, unicodedata.normalize("NFC", text))
-    return result if is_gsm7(result) else text
+    # send every character of the message through _friendly_char), and the first
+    # that stays outside (an Arabic letter, an emoji) ends the search.
+    normal = unicodedata.normalize("NFC", text)
+    parts: list[str] = []
+    pos = 0
+    for match in _NOT_GSM7.finditer(normal):
+        friendly = _friendly_gsm7(match.group())
+        if friendly is None:
+            return text
+        parts += (normal[pos:match.start()], friendly)
+        pos = match.end()
+    parts.append(normal[pos:])
+    return "".join(parts)
 
 
-def _friendly_match(match: re.Match[str]) -> str:
-    return _friendly_char(match.group())
+@lru_cache(maxsize=4096)
+def _friendly_gsm7(ch: str) -> str | None:
+    """:func:`_friendly_char` if that is GSM-7, else None."""
+    friendly = _friendly_char(ch)
+    return friendly if is_gsm7(friendly) else None

@@ -7,8 +7,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.app import App
 from bot.web.health import healthz
+from bot.web.limits import MAX_BODY
 
-MAX_BODY = 1024 * 1024
+__all__ = ["MAX_BODY", "build_web_app"]
 
 
 def build_web_app(app: App) -> web.Application:

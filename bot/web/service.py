@@ -18,6 +18,11 @@ from bot.web.app import build_web_app
 log = logging.getLogger(__name__)
 TIMERS_GRACE = 10.0  # seconds a running timer has to finish at shutdown (its lease covers it)
 
+# An idle connection is closed after this (aiohttp's default is 3,630 s): Telegram and
+# Twilio open a new one when they need it, and idle connections held for an hour used
+# up the open-files limit (1,100 of them made the server unreachable).
+KEEPALIVE_SECONDS = 5.0
+
 
 class Service:
     """Everything `sauti serve` runs; tests start it in-process on port 0."""
@@ -47,7 +52,7 @@ class Service:
         for channel in list(self.app.channels.values()):
             await channel.start()
         self._runner = web.AppRunner(build_web_app(self.app), access_log=None,
-                                     handle_signals=False)
+                                     handle_signals=False, keepalive_timeout=KEEPALIVE_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()

@@ -38,9 +38,17 @@ from bot.transport.channel import (
 )
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin
+from bot.web.limits import read_body
 from channels.telegram.errors import send_error
 from channels.telegram.keyboard import keyboard
-from channels.telegram.parsing import JSON, NAME, callback_query_id, parse_update, update_id_of
+from channels.telegram.parsing import (
+    JSON,
+    NAME,
+    callback_query_id,
+    load_update,
+    parse_update,
+    update_id_of,
+)
 
 __all__ = ["Handle", "TelegramChannel", "build", "file_url_for", "plugin"]
 
@@ -221,16 +229,18 @@ class TelegramChannel(Channel):
                                    self._secret.encode("utf-8"))
 
     async def _webhook(self, request: web.Request) -> web.Response:
-        """403 without the right secret, 400 for what is not an Update, 500 if handling
-        failed (Telegram retries it), else 200 (ignored and duplicate updates too)."""
+        """403 without the right secret (the body unread), 413 for a body over
+        :data:`~bot.web.limits.MAX_BODY`, 400 for what is not an Update (malformed JSON
+        of any depth too), 500 if handling failed (Telegram retries it), else 200
+        (ignored and duplicate updates too)."""
         if not self._authorised(request.headers.get(SECRET_HEADER)):
             return web.Response(status=403)
-        try:
-            data = await request.json()
-        except (ValueError, LookupError):
-            return web.Response(status=400)
+        body = await read_body(request)
+        if body is None:
+            return web.Response(status=413)
+        data = load_update(body)
         update_id = update_id_of(data)
-        if update_id is None:
+        if data is None or update_id is None:
             return web.Response(status=400)
         try:
             await self._process(data)

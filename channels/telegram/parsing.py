@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -9,10 +10,10 @@ from typing import Any
 
 from bot.domain.messages import Inbound, Location, MediaKind
 
-__all__ = ["JSON", "callback_query_id", "command", "parse_update", "update_id_of"]
+__all__ = ["JSON", "callback_query_id", "command", "load_update", "parse_update", "update_id_of"]
 
 NAME = "telegram"
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64}+)(?:@\w++)?(?=\s|$)")
 _INDEX_DATA = re.compile(r"#\d{1,3}")  # a button whose key was too long: its number
 _MEDIA = (("photo", MediaKind.PHOTO), ("voice", MediaKind.VOICE), ("audio", MediaKind.AUDIO),
           ("video", MediaKind.VIDEO), ("video_note", MediaKind.VIDEO),
@@ -31,6 +32,17 @@ def _int(value: object) -> int | None:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def load_update(body: bytes) -> JSON | None:
+    """A webhook body as a JSON object, or None if it is not one: not UTF-8, not JSON,
+    truncated, an integer of more digits than Python converts, or nested deeper than
+    the interpreter recurses (json raises RecursionError there, whatever the depth)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
+        return None
+    return _obj(data)
 
 
 def update_id_of(data: object) -> int | None:
