@@ -24,11 +24,12 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from bot.domain.records import NewTimer
+from bot.outbox.ratelimit import RateLimiter
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.coarse import replay_day, timer_time
 from bot.storage.ports import DueTimer
 from bot.timers.runner import Abandon
-from bot.transport.channel import Channel, SendError
+from bot.transport.channel import Channel, SendError, Throttle
 
 __all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "forget_later",
            "forgetting"]
@@ -39,6 +40,10 @@ FORGET = "provider.forget"
 INBOUND_DELAY = timedelta(minutes=1)
 SENT_DELAY = timedelta(minutes=15)
 GIVE_UP_AFTER = timedelta(days=2)  # of tries by a worker that lacks the channel
+#: deletes a second per channel: housekeeping must not take the CPU and the
+#: provider's API from the conversations (a mission's peak inbound is a few a
+#: second; a backlog after a burst drains at this rate)
+DELETES_PER_SECOND = 10.0
 
 
 def forget_later(channel: str, external_id: str, *, vault: AddressVault,
@@ -55,9 +60,12 @@ def forget_later(channel: str, external_id: str, *, vault: AddressVault,
 class ForgetAtProvider:
     """The handler of ``provider.forget`` timers."""
 
-    def __init__(self, channels: Mapping[str, Channel], vault: AddressVault) -> None:
+    def __init__(self, channels: Mapping[str, Channel], vault: AddressVault, *,
+                 per_second: float = DELETES_PER_SECOND) -> None:
         self._channels = channels
         self._vault = vault
+        self._per_second = per_second
+        self._limiter = RateLimiter()
 
     async def __call__(self, timer: DueTimer, now: datetime) -> datetime | None:
         payload = timer.payload
@@ -71,6 +79,7 @@ class ForgetAtProvider:
             if now.date() - since >= GIVE_UP_AFTER:
                 raise Abandon("channel not run here")
             raise LookupError("channel not run by this worker")
+        await self._limiter.acquire([Throttle(f"forget:{channel.name}", self._per_second)])
         try:
             await channel.forget(external_id)
         except SendError as exc:
