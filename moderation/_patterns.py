@@ -78,6 +78,8 @@ URL_RE: Final = re.compile(
     r"|[a-z]{2,}/\S*)",
     re.IGNORECASE,
 )
+# What every URL_RE match has, besides "://": a dot after "www" or before a letter.
+URL_HINT_RE: Final = re.compile(r"\.(?:[a-z]|(?<=www\.))", re.IGNORECASE)
 URL_TRAILING: Final = ".,;:!?)]}'\"»›>"
 HANDLE_RE: Final = re.compile(
     r"(?<![\w@.])@(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?"
@@ -101,9 +103,11 @@ _DEG_H = rf"{_DEG_BODY}{_HEMISPHERE}"
 _HEMI = rf"\d{{1,3}}+[.,]\d{{3,}}+[ ]?°?{_HEMISPHERE}"
 _COORD = rf"(?:{_DEG_BODY}(?:{_HEMISPHERE})?|{_HEMI})"
 LOCATION_RE: Final = re.compile(
-    # What every alternative starts with: a sign, "lat"..., or a number with a degree
-    # sign or two decimals.
-    r"(?=[-+l]|\d{1,3}+(?:[.,]\d++)?[ ]?°|\d{1,3}+[.,]\d\d)(?:"
+    # What every alternative starts with: a sign, "lat"..., a number with a degree sign,
+    # a hemisphere's number, or an unsigned latitude and what follows it (a number with
+    # two decimals alone passed, and then failed each alternative in turn: "1.0001.000").
+    r"(?=[-+l]|\d{1,3}+(?:[.,]\d++)?[ ]?°"
+    rf"|{_HEMI}|(?<!\d)(?<!\d\.)\d{{1,2}}+\.\d{{2,}}+[\s,;/])(?:"
     rf"{_COORD}\s*+(?:[,;/]\s*+)?{_COORD}|{_DEG_H}|{_HEMI}"
     r"|(?<!\d)(?<!\d\.)(?P<lat>[-+]?\d{1,2}+\.\d{2,}+)(?:\s++(?:[,;/]\s*+)?|[,;/]\s*+)"
     r"(?P<lon>[-+]?\d{1,3}+\.\d{2,}+)(?!\.?\d)"
@@ -117,6 +121,8 @@ _L = r"[^\W\d_]"
 _MARK = r"[\u0300-\u036f\u064b-\u065f\u0670]"
 WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*+"
 NAME_WORD_RE: Final = re.compile(rf"[ \t]*+({WORD})")
+# A letter: what an e-mail, a handle, a link, a name and an introduction each have.
+LETTER_RE: Final = re.compile(_L)
 TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*+")
 NAME_GAP_RE: Final = re.compile(r"[ \t\-‐]{1,3}")
 
@@ -146,6 +152,12 @@ SIGNATURE_RE: Final = re.compile(
     + r"[ \t]*+(?:[,:\-–—]|\n)\s*+)",
     re.IGNORECASE | re.MULTILINE,
 )
+# INTRO_RE and SIGNATURE_RE, each match with the 1-3 name-like words after it in groups
+# 1-3 (NAME_WORD_RE at its end, then at each word's end), read by a lookahead: the same
+# matches, the words found in the scan rather than by a match call for each.
+_NAMES_AHEAD = rf"(?=(?-i:(?:[ \t]*+({WORD})(?:[ \t]*+({WORD})(?:[ \t]*+({WORD}))?)?)?))"
+INTRO_NAMES_RE: Final = re.compile(INTRO_RE.pattern + _NAMES_AHEAD, INTRO_RE.flags)
+SIGNATURE_NAMES_RE: Final = re.compile(SIGNATURE_RE.pattern + _NAMES_AHEAD, SIGNATURE_RE.flags)
 SPEAKING_RE: Final = re.compile(
     rf"(?<!\w)this[ \t]++is[ \t]++({WORD}(?:[ \t]++{WORD}){{0,2}})[ \t]++speaking(?!\w)",
     re.IGNORECASE,
