@@ -49,14 +49,23 @@ def _first_letters(alternatives: str) -> str:
     return "".join(sorted({word[0].lower() for word in alternatives.split("|")}))
 
 
-_MONEY = (
-    rf"(?:[$€£]|\b(?:{_CODES})[ \u00a0]?)"
-    rf"{_AMOUNT}(?!\d)"
-    rf"|(?<![\d.,]){_AMOUNT}[ \u00a0]?"
-    rf"(?=[{_first_letters(_CURRENCIES)}$€£])(?:(?:{_CURRENCIES})(?!\w)|[$€£])"
+_CURRENCY_FIRST = rf"(?:(?i:[{_first_letters(_CURRENCIES)}])|[$€£])"
+# What an amount then a currency needs (a necessary condition, bounded or possessive):
+# tested before _AMOUNT's backtracking, which on "1.123, 2.345" found no currency.
+_AMOUNT_THEN_CURRENCY = (
+    rf"(?=\d{{1,3}}(?:[ \u00a0\u202f.,']\d{{3}}){{1,4}}(?:[.,]\d{{1,2}})?"
+    rf"[ \u00a0]?{_CURRENCY_FIRST}"
+    rf"|\d{{1,8}}+(?:[.,]\d++)?[ \u00a0]?{_CURRENCY_FIRST})"
 )
+# Dates, times and amounts then a currency start with a digit that no digit precedes;
+# a currency symbol or code then an amount, with the symbol or code. Case matters only
+# in currency names.
 PROTECTED_RE: Final = re.compile(
-    rf"(?=[\d$€£{_first_letters(_CODES)}])(?:{_DATE}|{_TIME}|{_MONEY})", re.IGNORECASE
+    rf"(?<!\d)(?=\d)(?:{_DATE}|{_TIME}"
+    rf"|(?<![\d.,]){_AMOUNT_THEN_CURRENCY}{_AMOUNT}[ \u00a0]?(?={_CURRENCY_FIRST})"
+    rf"(?:(?i:{_CURRENCIES})(?!\w)|[$€£]))"
+    rf"|(?=(?i:[{_first_letters(_CODES)}])|[$€£])"
+    rf"(?:[$€£]|\b(?i:{_CODES})[ \u00a0]?){_AMOUNT}(?!\d)"
 )
 
 # --- contact data -------------------------------------------------------------------

@@ -193,6 +193,9 @@ def _long_numbers(masked: str, clusters: list[tuple[int, int]],
     for left, right in clusters:
         if right - left < 9:
             continue
+        at = bisect_right(starts, left) - 1
+        if at >= 0 and phones[at][1] >= right:
+            continue  # all phones or numbers already: nothing of 4 digits is left
         if left and masked[left - 1] == "+":
             left -= 1
         for match in finditer(masked, left, right):
@@ -317,6 +320,14 @@ def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
 
 def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
     if not keys:
+        return
+    if norm.isascii():  # fold() of an ASCII word is its lower case: no word folded
+        lowered = norm.lower()
+        found = keys.intersection(pat.TOKEN_RE.findall(lowered))
+        if found:
+            for match in pat.TOKEN_RE.finditer(lowered):
+                if match.group() in found:
+                    yield match.start(), match.end(), "name"
         return
     # Each distinct word folded once (a long text says the same words again and again).
     hits = set()
