@@ -164,7 +164,12 @@ SIGNATURE_RE: Final = re.compile(
 # INTRO_RE and SIGNATURE_RE, each match with the 1-3 name-like words after it in groups
 # 1-3 (NAME_WORD_RE at its end, then at each word's end), read by a lookahead: the same
 # matches, the words found in the scan rather than by a match call for each.
-_NAMES_AHEAD = rf"(?=(?-i:(?:[ \t]*+({WORD})(?:[ \t]*+({WORD})(?:[ \t]*+({WORD}))?)?)?))"
+# (_RUN_WORD is WORD, its letters taken a run at a time: the same words, read faster.)
+_RUN_WORD = rf"{_L}(?:{_L}++|{_MARK}|['’-]{_L})*+"
+_NAMES_AHEAD = (
+    rf"(?=(?-i:(?:[ \t]*+({_RUN_WORD})"
+    rf"(?:[ \t]*+({_RUN_WORD})(?:[ \t]*+({_RUN_WORD}))?)?)?))"
+)
 INTRO_NAMES_RE: Final = re.compile(INTRO_RE.pattern + _NAMES_AHEAD, INTRO_RE.flags)
 SIGNATURE_NAMES_RE: Final = re.compile(SIGNATURE_RE.pattern + _NAMES_AHEAD, SIGNATURE_RE.flags)
 SPEAKING_RE: Final = re.compile(

@@ -225,6 +225,9 @@ _LAT_LON = (pat.LOCATION_RE.groupindex["lat"], pat.LOCATION_RE.groupindex["lon"]
 
 def _locations(norm: str) -> Iterator[_Span]:
     for match in pat.LOCATION_RE.finditer(norm):
+        if match.lastindex is None:  # not a pair of decimals: a place
+            yield match.start(), match.end(), "location"
+            continue
         lat, lon = match.group(*_LAT_LON)
         if lat is not None and lon is not None:
             # Unsigned pairs need 3+ decimals, and "1.200, 3.500" are amounts, not places
