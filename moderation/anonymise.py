@@ -223,23 +223,28 @@ def _number_piece(masked: str, start: int, end: int) -> Iterator[_Span]:
 _LAT_LON = (pat.LOCATION_RE.groupindex["lat"], pat.LOCATION_RE.groupindex["lon"])
 
 
+def _is_place(lat: str, lon: str) -> bool:
+    """Whether a pair of decimals (both given) is a place: in range, and if unsigned,
+    3+ decimals each and not 3 each ("1.200, 3.500" are amounts, not places)."""
+    if lat[0].isdigit() and lon[0].isdigit():
+        lat_decimals = len(lat) - lat.index(".") - 1
+        lon_decimals = len(lon) - lon.index(".") - 1
+        if min(lat_decimals, lon_decimals) < 3 or lat_decimals == lon_decimals == 3:
+            return False
+    return abs(float(lat)) <= 90 and abs(float(lon)) <= 180
+
+
 def _locations(norm: str) -> Iterator[_Span]:
+    # Each distinct pair judged once, from a findall (no match object per match): a text
+    # of amounts that look like pairs, every few characters, has no place, and no
+    # second scan. Groups that took no part are "" in findall (a pair's never are).
+    pairs = set(pat.LOCATION_RE.findall(norm))
+    places = {pair for pair in pairs if not pair[0] or _is_place(*pair)}
+    if not places:
+        return
     for match in pat.LOCATION_RE.finditer(norm):
-        if match.lastindex is None:  # not a pair of decimals: a place
+        if match.lastindex is None or match.group(*_LAT_LON) in places:
             yield match.start(), match.end(), "location"
-            continue
-        lat, lon = match.group(*_LAT_LON)
-        if lat is not None and lon is not None:
-            # Unsigned pairs need 3+ decimals, and "1.200, 3.500" are amounts, not places
-            # (tested first: it costs no float, and decimal pairs come every few characters).
-            if lat[0].isdigit() and lon[0].isdigit():
-                lat_decimals = len(lat) - lat.index(".") - 1
-                lon_decimals = len(lon) - lon.index(".") - 1
-                if min(lat_decimals, lon_decimals) < 3 or lat_decimals == lon_decimals == 3:
-                    continue
-            if abs(float(lat)) > 90 or abs(float(lon)) > 180:
-                continue
-        yield match.start(), match.end(), "location"
 
 
 def _emails(norm: str) -> Iterator[_Span]:
