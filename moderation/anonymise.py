@@ -128,7 +128,7 @@ class Anonymiser:
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
         # Every other finding has a letter; links have "://" or a dot before a letter.
-        if pat.LETTER_RE.search(norm):
+        if _has_letter(norm):
             if "@" in norm:
                 spans.extend(_emails(norm))
                 spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
@@ -153,6 +153,13 @@ class Anonymiser:
             if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
                 regions = (*regions, extra)
         return find_phones(masked, clusters, regions)
+
+
+def _has_letter(norm: str) -> bool:
+    """Whether the text has a letter (an ASCII text has one if it has a case: faster)."""
+    if norm.isascii():
+        return norm.lower() != norm.upper()
+    return pat.LETTER_RE.search(norm) is not None
 
 
 def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
