@@ -18,7 +18,7 @@ What is replaced, by placeholder:
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
 ``[phone]``. Text without findings is returned as the very same string. Every pattern
 runs in time linear in the text (see :mod:`moderation._patterns`), and so does
-redaction: at most about 0.6 ms per KB of the worst text found (docs/performance.md).
+redaction: at most about 0.55 ms per KB of the worst text found (docs/performance.md).
 """
 
 from __future__ import annotations
