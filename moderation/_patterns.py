@@ -49,14 +49,23 @@ def _first_letters(alternatives: str) -> str:
     return "".join(sorted({word[0].lower() for word in alternatives.split("|")}))
 
 
-_MONEY = (
-    rf"(?:[$€£]|\b(?:{_CODES})[ \u00a0]?)"
-    rf"{_AMOUNT}(?!\d)"
-    rf"|(?<![\d.,]){_AMOUNT}[ \u00a0]?"
-    rf"(?=[{_first_letters(_CURRENCIES)}$€£])(?:(?:{_CURRENCIES})(?!\w)|[$€£])"
+_CURRENCY_FIRST = rf"(?:(?i:[{_first_letters(_CURRENCIES)}])|[$€£])"
+# What an amount then a currency needs (a necessary condition, bounded or possessive):
+# tested before _AMOUNT's backtracking, which on "1.123, 2.345" found no currency.
+_AMOUNT_THEN_CURRENCY = (
+    rf"(?=\d{{1,3}}(?:[ \u00a0\u202f.,']\d{{3}}){{1,4}}(?:[.,]\d{{1,2}})?"
+    rf"[ \u00a0]?{_CURRENCY_FIRST}"
+    rf"|\d{{1,8}}+(?:[.,]\d++)?[ \u00a0]?{_CURRENCY_FIRST})"
 )
+# Dates, times and amounts then a currency start with a digit that no digit precedes;
+# a currency symbol or code then an amount, with the symbol or code. Case matters only
+# in currency names.
 PROTECTED_RE: Final = re.compile(
-    rf"(?=[\d$€£{_first_letters(_CODES)}])(?:{_DATE}|{_TIME}|{_MONEY})", re.IGNORECASE
+    rf"(?<!\d)(?=\d)(?:{_DATE}|{_TIME}"
+    rf"|(?<![\d.,]){_AMOUNT_THEN_CURRENCY}{_AMOUNT}[ \u00a0]?(?={_CURRENCY_FIRST})"
+    rf"(?:(?i:{_CURRENCIES})(?!\w)|[$€£]))"
+    rf"|(?=(?i:[{_first_letters(_CODES)}])|[$€£])"
+    rf"(?:[$€£]|\b(?i:{_CODES})[ \u00a0]?){_AMOUNT}(?!\d)"
 )
 
 # --- contact data -------------------------------------------------------------------
@@ -78,6 +87,8 @@ URL_RE: Final = re.compile(
     r"|[a-z]{2,}/\S*)",
     re.IGNORECASE,
 )
+# What every URL_RE match has, besides "://": a dot after "www" or before a letter.
+URL_HINT_RE: Final = re.compile(r"\.(?:[a-z]|(?<=www\.))", re.IGNORECASE)
 URL_TRAILING: Final = ".,;:!?)]}'\"»›>"
 HANDLE_RE: Final = re.compile(
     r"(?<![\w@.])@(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?"
@@ -101,9 +112,11 @@ _DEG_H = rf"{_DEG_BODY}{_HEMISPHERE}"
 _HEMI = rf"\d{{1,3}}+[.,]\d{{3,}}+[ ]?°?{_HEMISPHERE}"
 _COORD = rf"(?:{_DEG_BODY}(?:{_HEMISPHERE})?|{_HEMI})"
 LOCATION_RE: Final = re.compile(
-    # What every alternative starts with: a sign, "lat"..., or a number with a degree
-    # sign or two decimals.
-    r"(?=[-+l]|\d{1,3}+(?:[.,]\d++)?[ ]?°|\d{1,3}+[.,]\d\d)(?:"
+    # What every alternative starts with: a sign, "lat"..., a number with a degree sign,
+    # a hemisphere's number, or an unsigned latitude and what follows it (a number with
+    # two decimals alone passed, and then failed each alternative in turn: "1.0001.000").
+    r"(?=[-+l]|\d{1,3}+(?:[.,]\d++)?[ ]?°"
+    rf"|{_HEMI}|(?<!\d)(?<!\d\.)\d{{1,2}}+\.\d{{2,}}+[\s,;/])(?:"
     rf"{_COORD}\s*+(?:[,;/]\s*+)?{_COORD}|{_DEG_H}|{_HEMI}"
     r"|(?<!\d)(?<!\d\.)(?P<lat>[-+]?\d{1,2}+\.\d{2,}+)(?:\s++(?:[,;/]\s*+)?|[,;/]\s*+)"
     r"(?P<lon>[-+]?\d{1,3}+\.\d{2,}+)(?!\.?\d)"
@@ -117,6 +130,8 @@ _L = r"[^\W\d_]"
 _MARK = r"[\u0300-\u036f\u064b-\u065f\u0670]"
 WORD = rf"{_L}(?:{_L}|{_MARK}|['’-]{_L})*+"
 NAME_WORD_RE: Final = re.compile(rf"[ \t]*+({WORD})")
+# A letter: what an e-mail, a handle, a link, a name and an introduction each have.
+LETTER_RE: Final = re.compile(_L)
 TOKEN_RE: Final = re.compile(rf"{_L}(?:{_L}|{_MARK})*+")
 NAME_GAP_RE: Final = re.compile(r"[ \t\-‐]{1,3}")
 
@@ -146,6 +161,17 @@ SIGNATURE_RE: Final = re.compile(
     + r"[ \t]*+(?:[,:\-–—]|\n)\s*+)",
     re.IGNORECASE | re.MULTILINE,
 )
+# INTRO_RE and SIGNATURE_RE, each match with the 1-3 name-like words after it in groups
+# 1-3 (NAME_WORD_RE at its end, then at each word's end), read by a lookahead: the same
+# matches, the words found in the scan rather than by a match call for each.
+# (_RUN_WORD is WORD, its letters taken a run at a time: the same words, read faster.)
+_RUN_WORD = rf"{_L}(?:{_L}++|{_MARK}|['’-]{_L})*+"
+_NAMES_AHEAD = (
+    rf"(?=(?-i:(?:[ \t]*+({_RUN_WORD})"
+    rf"(?:[ \t]*+({_RUN_WORD})(?:[ \t]*+({_RUN_WORD}))?)?)?))"
+)
+INTRO_NAMES_RE: Final = re.compile(INTRO_RE.pattern + _NAMES_AHEAD, INTRO_RE.flags)
+SIGNATURE_NAMES_RE: Final = re.compile(SIGNATURE_RE.pattern + _NAMES_AHEAD, SIGNATURE_RE.flags)
 SPEAKING_RE: Final = re.compile(
     rf"(?<!\w)this[ \t]++is[ \t]++({WORD}(?:[ \t]++{WORD}){{0,2}})[ \t]++speaking(?!\w)",
     re.IGNORECASE,

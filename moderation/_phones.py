@@ -41,6 +41,7 @@ _AFTER: Final = 12
 _PIECE: Final = re.compile(r"\d(?:[ .-]?+\d)*+")
 _DIGITS: Final = "0123456789"
 _GROUP: Final = re.compile(r"\d++")
+_UNSEEN: Final[list[tuple[int, int]]] = []  # a window not read yet (compared by identity)
 
 
 @lru_cache(maxsize=64)
@@ -61,22 +62,44 @@ def find_phones(masked: str, clusters: Sequence[tuple[int, int]],
     # What a window was found to hold, by the window and where its cluster lies in it
     # (a number said twice is read once): spans in the window, or None (unchecked).
     seen: dict[tuple[str, int, int], list[tuple[int, int]] | None] = {}
+    size = len(masked)
+    group, piece, whole = _GROUP.match, _PIECE.finditer, _PIECE.fullmatch
+    floor = 0  # where the previous cluster ended
     for i, (start, end) in enumerate(clusters):
         if budget <= 0:  # the rest, unchecked, in one go
             for left, right in clusters[i:]:
                 found.extend(_unchecked(masked, left, right))
             break
-        lo = _context_start(masked, start, clusters[i - 1][1] if i else 0)
-        hi = _context_end(masked, end)
-        key = (masked[lo:hi], start - lo, end - lo)
-        if key in seen:
-            phones = seen[key]
+        if end - start > _LONGEST:  # no single number: unchecked, nothing read
+            found.append((start, end, "number"))
+            floor = end
+            continue
+        # The window (inlined, for the thousands of clusters of a hostile text): from
+        # _BEFORE characters before, not in the previous cluster nor in a run of digits,
+        # to _AFTER characters after and the run of digits there (an extension).
+        lo = start - _BEFORE
+        if lo <= floor:
+            lo = floor
         else:
+            while lo > floor and masked[lo - 1].isdigit():
+                lo -= 1
+        hi = end + _AFTER
+        if hi >= size:
+            hi = size
+        elif masked[hi].isdecimal() and (run := group(masked, hi)):  # what \d matches
+            hi = run.end()
+        floor = end
+        key = (masked[lo:hi], start - lo, end - lo)
+        phones = seen.get(key, _UNSEEN)
+        if phones is _UNSEEN:
             phones, budget = _read(key[0], start - lo, end - lo, regions, budget)
             seen[key] = phones
-        if phones is None:
-            found.extend(_unchecked(masked, start, end))
-        else:
+        if phones is None:  # unchecked (not too long: see above), most often one piece
+            if whole(masked, start, end):
+                found.append((start, end, "number"))
+            else:
+                found.extend([(*m.span(), "number") for m in piece(masked, start, end)])
+        elif phones:
             found.extend((lo + s, lo + e, "phone") for s, e in phones)
     return found
 
@@ -110,19 +133,3 @@ def _read(window: str, start: int, end: int, regions: Sequence[str],
         if any(s <= start and end <= e for s, e in found):
             break
     return phones, budget
-
-
-def _context_start(text: str, start: int, floor: int) -> int:
-    """Where the matcher's view of a cluster begins: not in the previous cluster, nor
-    in the middle of a run of digits."""
-    lo = max(floor, start - _BEFORE)
-    while lo > floor and text[lo - 1].isdigit():
-        lo -= 1
-    return lo
-
-
-def _context_end(text: str, end: int) -> int:
-    """Where it ends: past an extension, which may be the next cluster's first digits."""
-    hi = min(len(text), end + _AFTER)
-    run = _GROUP.match(text, hi)
-    return run.end() if run else hi

@@ -18,7 +18,7 @@ What is replaced, by placeholder:
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
 ``[phone]``. Text without findings is returned as the very same string. Every pattern
 runs in time linear in the text (see :mod:`moderation._patterns`), and so does
-redaction: about 1 ms per KB of the worst text found (docs/performance.md).
+redaction: at most about 0.55 ms per KB of the worst text found (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -114,7 +114,9 @@ class Anonymiser:
         norm = text if text.isascii() else text.translate(pat.DIGITS_TO_ASCII)
         spans: list[_Span] = []
         digits = sum(map(norm.count, _ASCII_DIGITS))
-        if digits >= 6:
+        # Masking (dates, money) only hides digits: a text without a cluster of digits
+        # has none once masked, and every run of 9+ digits lies in a cluster.
+        if digits >= 6 and pat.PHONE_HINT_RE.search(norm):
             protected = [m.span() for m in pat.PROTECTED_RE.finditer(norm)]
             masked = _mask(norm, protected)
             clusters = [m.span() for m in pat.PHONE_HINT_RE.finditer(masked)]
@@ -122,18 +124,20 @@ class Anonymiser:
             spans.extend(phones)
             if digits >= 9:
                 # Phones found are hidden too, so "0812345678 0998765432" stays two phones.
-                spans.extend(_long_numbers(masked, _union(phones)))
+                spans.extend(_long_numbers(masked, clusters, _union(phones)))
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
-        if "@" in norm:
-            spans.extend(_emails(norm))
-            spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
-        if "." in norm or "/" in norm:
-            spans.extend(_links(norm))
-        spans.extend(_introduced_names(norm))
-        if known_names:
-            names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
-            spans.extend(_known_names(norm, _name_keys(names)))
+        # Every other finding has a letter; links have "://" or a dot before a letter.
+        if _has_letter(norm):
+            if "@" in norm:
+                spans.extend(_emails(norm))
+                spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
+            if "://" in norm or pat.URL_HINT_RE.search(norm):
+                spans.extend(_links(norm))
+            spans.extend(_introduced_names(norm))
+            if known_names:
+                names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
+                spans.extend(_known_names(norm, _name_keys(names)))
         if not spans:
             return Redacted(text, (), _SEAL)
         return _replace(text, spans)
@@ -149,6 +153,13 @@ class Anonymiser:
             if extra not in regions and extra in phonenumbers.SUPPORTED_REGIONS:
                 regions = (*regions, extra)
         return find_phones(masked, clusters, regions)
+
+
+def _has_letter(norm: str) -> bool:
+    """Whether the text has a letter (an ASCII text has one if it has a case: faster)."""
+    if norm.isascii():
+        return norm.lower() != norm.upper()
+    return pat.LETTER_RE.search(norm) is not None
 
 
 def _mask(norm: str, protected: list[tuple[int, int]]) -> str:
@@ -176,23 +187,34 @@ def _union(spans: list[_Span]) -> list[tuple[int, int]]:
     return cover
 
 
-def _long_numbers(masked: str, phones: list[tuple[int, int]]) -> Iterator[_Span]:
+def _long_numbers(masked: str, clusters: list[tuple[int, int]],
+                  phones: list[tuple[int, int]]) -> Iterator[_Span]:
     """Runs of 9+ digits as numbers, less the phones found in them (``phones``: their
     sorted cover), so "0812345678 0998765432" stays two phones. What a phone leaves of a
     run is a number if it has 4 digits or more: the matcher may read a phone inside a
     longer number, and the rest of that number is no less personal. Lists of years
-    stay."""
+    stay. A run is all digits and single separators, so it lies in a cluster (with the
+    "+" before it): only clusters of 9 characters or more are read."""
     starts = [start for start, _ in phones]
-    for match in pat.LONG_NUMBER_RE.finditer(masked):
-        start, end = match.span()
-        pos = start
-        for s, e in phones[max(bisect_right(starts, start) - 1, 0):]:
-            if s >= end:
-                break
-            if e > pos:
-                yield from _number_piece(masked, pos, s)
-                pos = e
-        yield from _number_piece(masked, pos, end)
+    finditer = pat.LONG_NUMBER_RE.finditer
+    for left, right in clusters:
+        if right - left < 9:
+            continue
+        at = bisect_right(starts, left) - 1
+        if at >= 0 and phones[at][1] >= right:
+            continue  # all phones or numbers already: nothing of 4 digits is left
+        if left and masked[left - 1] == "+":
+            left -= 1
+        for match in finditer(masked, left, right):
+            start, end = match.span()
+            pos = start
+            for s, e in phones[max(bisect_right(starts, start) - 1, 0):]:
+                if s >= end:
+                    break
+                if e > pos:
+                    yield from _number_piece(masked, pos, s)
+                    pos = e
+            yield from _number_piece(masked, pos, end)
 
 
 def _number_piece(masked: str, start: int, end: int) -> Iterator[_Span]:
@@ -205,17 +227,31 @@ def _number_piece(masked: str, start: int, end: int) -> Iterator[_Span]:
         yield first, first + len(body), "number"
 
 
+_LAT_LON = (pat.LOCATION_RE.groupindex["lat"], pat.LOCATION_RE.groupindex["lon"])
+
+
+def _is_place(lat: str, lon: str) -> bool:
+    """Whether a pair of decimals (both given) is a place: in range, and if unsigned,
+    3+ decimals each and not 3 each ("1.200, 3.500" are amounts, not places)."""
+    if lat[0].isdigit() and lon[0].isdigit():
+        lat_decimals = len(lat) - lat.index(".") - 1
+        lon_decimals = len(lon) - lon.index(".") - 1
+        if min(lat_decimals, lon_decimals) < 3 or lat_decimals == lon_decimals == 3:
+            return False
+    return abs(float(lat)) <= 90 and abs(float(lon)) <= 180
+
+
 def _locations(norm: str) -> Iterator[_Span]:
+    # Each distinct pair judged once, from a findall (no match object per match): a text
+    # of amounts that look like pairs, every few characters, has no place, and no
+    # second scan. Groups that took no part are "" in findall (a pair's never are).
+    pairs = set(pat.LOCATION_RE.findall(norm))
+    places = {pair for pair in pairs if not pair[0] or _is_place(*pair)}
+    if not places:
+        return
     for match in pat.LOCATION_RE.finditer(norm):
-        lat, lon = match.group("lat"), match.group("lon")
-        if lat is not None and lon is not None:
-            if abs(float(lat)) > 90 or abs(float(lon)) > 180:
-                continue
-            # Unsigned pairs need 3+ decimals, and "1.200, 3.500" are amounts, not places.
-            decimals = {len(lat.partition(".")[2]), len(lon.partition(".")[2])}
-            if lat[0].isdigit() and lon[0].isdigit() and (min(decimals) < 3 or decimals == {3}):
-                continue
-        yield match.start(), match.end(), "location"
+        if match.lastindex is None or match.group(*_LAT_LON) in places:
+            yield match.start(), match.end(), "location"
 
 
 def _emails(norm: str) -> Iterator[_Span]:
@@ -242,50 +278,46 @@ def _links(norm: str) -> Iterator[_Span]:
             yield start, end, "link"
 
 
-_Words = dict[int, tuple[int, int] | None]
+class _Stops(dict[str, bool]):
+    """Whether each word is a function word, for one text: a repeated word costs a
+    dictionary look-up in C."""
 
+    __slots__ = ()
 
-def _take_name(norm: str, pos: int, words: _Words) -> tuple[int, int] | None:
-    """Span of the 1-3 name-like words at ``pos``, stopping at punctuation/digits/stop
-    words. ``words``: the name word found at a position (or None), for this text: the
-    names after titles in a row ("Mr Mme Bwana ...") share their words, so that each
-    word, however long, is read once."""
-    start = end = -1
-    for _ in range(3):
-        if pos in words:
-            word = words[pos]
-        else:
-            match = pat.NAME_WORD_RE.match(norm, pos)
-            word = None if match is None or pat.is_stop(match.group(1)) else match.span(1)
-            words[pos] = word
-            if match is not None:
-                words[match.start(1)] = word  # the same word, asked for where it starts
-        if word is None:
-            break
-        if start < 0:
-            start = word[0]
-        end = pos = word[1]
-    return (start, end) if start >= 0 else None
+    def __missing__(self, word: str) -> bool:
+        self[word] = stop = pat.is_stop(word)
+        return stop
 
 
 def _introduced_names(norm: str) -> Iterator[_Span]:
-    words: _Words = {}
-    for regex in (pat.INTRO_RE, pat.SIGNATURE_RE):
+    """The 1-3 name-like words after each introduction, title and signature, stopping at
+    punctuation, digits and function words. The patterns read the words in their scan
+    (groups 1-3): each word is read by at most the three matches before it."""
+    stops = _Stops()
+    for regex in (pat.INTRO_NAMES_RE, pat.SIGNATURE_NAMES_RE):
         start = end = -1  # names that overlap are given as one (introductions in a row)
         for match in regex.finditer(norm):
-            span = _take_name(norm, match.end(), words)
-            if span is None:
+            first, second, third = match.group(1, 2, 3)
+            if first is None or stops[first]:
                 continue
-            if span[0] < end:
-                end = max(end, span[1])
+            if second is None or stops[second]:
+                last = match.end(1)
+            elif third is None or stops[third]:
+                last = match.end(2)
+            else:
+                last = match.end(3)
+            first_start = match.start(1)
+            if first_start < end:
+                if last > end:
+                    end = last
                 continue
             if end >= 0:
                 yield start, end, "name"
-            start, end = span
+            start, end = first_start, last
         if end >= 0:
             yield start, end, "name"
     for match in pat.SPEAKING_RE.finditer(norm):
-        if not any(pat.is_stop(word) for word in match.group(1).split()):
+        if not any(stops[word] for word in match.group(1).split()):
             yield match.start(1), match.end(1), "name"
 
 
@@ -304,6 +336,14 @@ def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
 def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
     if not keys:
         return
+    if norm.isascii():  # fold() of an ASCII word is its lower case: no word folded
+        lowered = norm.lower()
+        found = keys.intersection(pat.TOKEN_RE.findall(lowered))
+        if found:
+            for match in pat.TOKEN_RE.finditer(lowered):
+                if match.group() in found:
+                    yield match.start(), match.end(), "name"
+        return
     # Each distinct word folded once (a long text says the same words again and again).
     hits = set()
     for token in set(pat.TOKEN_RE.findall(norm)):
@@ -317,26 +357,36 @@ def _known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
                 yield match.start(), match.end(), "name"
 
 
+_PLACEHOLDERS = {kind: f"[{kind}]" for kind in KINDS}
+
+
 def _replace(text: str, spans: list[_Span]) -> Redacted:
     """Merge overlapping spans (and names split by a space or hyphen), then substitute."""
     spans.sort()
-    merged: list[_Span] = []
-    for start, end, kind in spans:
-        if merged:
-            m_start, m_end, m_kind = merged[-1]
-            if start < m_end:
-                best = kind if _PRIORITY[kind] < _PRIORITY[m_kind] else m_kind
-                merged[-1] = (m_start, max(m_end, end), best)
-                continue
-            if kind == m_kind == "name" and pat.NAME_GAP_RE.fullmatch(text, m_end, start):
-                merged[-1] = (m_start, end, kind)
-                continue
-        merged.append((start, end, kind))
+    gap = pat.NAME_GAP_RE.fullmatch
+    priority = _PRIORITY
     parts: list[str] = []
-    pos = 0
-    for start, end, kind in merged:
-        parts.append(text[pos:start])
-        parts.append(f"[{kind}]")
-        pos = end
-    parts.append(text[pos:])
-    return Redacted("".join(parts), tuple(sorted({kind for _, _, kind in merged})), _SEAL)
+    kinds: set[str] = set()
+    pos = 0  # end of the text given so far
+    rest = iter(spans)
+    m_start, m_end, m_kind = next(rest)
+    for start, end, kind in rest:
+        if start < m_end:
+            if priority[kind] < priority[m_kind]:
+                m_kind = kind
+            if end > m_end:
+                m_end = end
+            continue
+        if kind == m_kind == "name" and start - m_end <= 3 and gap(text, m_end, start):
+            m_end = end
+            continue
+        parts.append(text[pos:m_start])
+        parts.append(_PLACEHOLDERS[m_kind])
+        kinds.add(m_kind)
+        pos = m_end
+        m_start, m_end, m_kind = start, end, kind
+    parts.append(text[pos:m_start])
+    parts.append(_PLACEHOLDERS[m_kind])
+    kinds.add(m_kind)
+    parts.append(text[m_end:])
+    return Redacted("".join(parts), tuple(sorted(kinds)), _SEAL)
