@@ -81,13 +81,15 @@ class _Atoms:
 
     def __init__(self, text: str, encoding: Encoding, cap: int) -> None:
         found = list(text) if text.isascii() else _atom().findall(text)
+        # each distinct atom measured once: a text repeats its characters
         if encoding is Encoding.GSM7:
-            sizes = [(2 if atom in GSM7_EXTENSION else 1) if len(atom) == 1
-                     else units(atom, encoding) for atom in found]
+            size_of = {atom: (2 if atom in GSM7_EXTENSION else 1) if len(atom) == 1
+                       else units(atom, encoding) for atom in dict.fromkeys(found)}
         elif len(found) == len(text):  # a character each
-            sizes = [2 if atom > "\uffff" else 1 for atom in found]
+            size_of = {atom: 2 if atom > "\uffff" else 1 for atom in dict.fromkeys(found)}
         else:
-            sizes = [len(utf16) // 2 for utf16 in map(_UTF16, found)]
+            size_of = {atom: len(_UTF16(atom)) // 2 for atom in dict.fromkeys(found)}
+        sizes = list(map(size_of.__getitem__, found))
         if max(sizes, default=0) > cap:  # a run of marks longer than a part
             found, sizes = _capped(text, found, sizes, encoding, cap)
         self.atoms = found
