@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+import timeit
 from collections.abc import Callable
 from pathlib import Path
 
@@ -317,10 +318,20 @@ def main() -> int:
         print(f"raised {error}: {target_name} on {string_name!r}")
     worst = max(v for _, v in worst_by_size.values())
     (worst_target, worst_string), _ = max(worst_by_size.values(), key=lambda kv: kv[1])
+    # single regular expressions (the "every pattern"), apart from the
+    # functions that run several of them with Python work between (redaction, splitting)
+    patterns = {t: v for t, v in per_target.items() if t.split(" ", 1)[-1].endswith(
+        ("_RE", "_RE.match", "_RE.fullmatch")) or t.startswith(("telegram ", "twilio "))}
+    worst_pattern = max(max(v.values()) for v in patterns.values())
+    calibration = min(timeit.repeat("sum(range(100_000))", number=20, repeat=5)) / 20 * 1000
+    print(f"worst single pattern: {worst_pattern:.3f} ms/KB; this machine's speed now: "
+          f"sum(range(100_000)) in {calibration:.2f} ms (compare runs only at like speeds)")
     print(json.dumps({
         "bench": "adversarial",
         "worst_ms_per_kb": round(worst, 4),
         "worst_target": worst_target,
+        "worst_pattern_ms_per_kb": round(worst_pattern, 4),
+        "calibration_ms": round(calibration, 3),
         "worst_string": worst_string,
         "per_size": {str(size): {"worst_ms_per_kb": round(v, 4), "target": k[0], "string": k[1]}
                      for size, (k, v) in worst_by_size.items()},
