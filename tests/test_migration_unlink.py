@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.domain.effects import Erase
 from bot.domain.records import OutboundRecord, TurnWrite
-from bot.outbox.dispatcher import message_of
+from bot.outbox.payload import message_of
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import reach_vault
 from bot.storage.sqlite.schema import MIGRATIONS

@@ -13,10 +13,9 @@ import pytest
 
 from bot.app import App
 from bot.config import Config
-from bot.conversation.commit import outbound_payload
 from bot.domain.messages import Choice, Inbound, Outbound
 from bot.domain.records import OutboundRecord
-from bot.outbox.dispatcher import message_of
+from bot.outbox.payload import message_of, outbound_payload
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import AddressVault, VaultError, reach_vault
 from tests.conftest import RecordingChannel, code_of

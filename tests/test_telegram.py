@@ -26,9 +26,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.app import App
 from bot.config import Config
-from bot.conversation.commit import outbound_payload
 from bot.domain.messages import Choice, Inbound, Location, MediaKind, Outbound
 from bot.domain.records import Conversation, NewOutbound, TurnWrite
+from bot.outbox.payload import outbound_payload
 from bot.text.splitting import split
 from bot.transport.channel import SendError
 from bot.web.service import Service

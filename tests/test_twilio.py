@@ -20,9 +20,9 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.conversation.commit import outbound_payload
 from bot.domain.messages import Location, MediaKind, Outbound
 from bot.domain.records import NewOutbound, TurnWrite
+from bot.outbox.payload import outbound_payload
 from bot.text.segments import Encoding, is_gsm7, measure
 from bot.text.splitting import sms_bodies
 from bot.transport.channel import SendError

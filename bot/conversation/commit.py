@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.conversation.turn import Turn
 from bot.domain.messages import Outbound
 from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
+from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
 
 # A contact's last-message time is rewritten when it is this old (or when the
@@ -42,16 +42,3 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
             address_sealed=contact.address_sealed, kind=reply.kind,
             payload=outbound_payload(reply, vault), priority=10))
     return write, replies
-
-
-def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object]:
-    """An outbox row's payload: what the message says (its text, which may hold a
-    reference code or a report's summary, its choices and language) sealed with
-    the contact vault, so that it is never kept in clear beside its contact, even
-    while it waits. The store may add clear counters beside it (``parts_sent``,
-    ``segments_sent``) and drops the whole payload once the message is sent or
-    failed. :func:`bot.outbox.dispatcher.message_of` reads it back."""
-    said = {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
-            "language": message.language}
-    sealed = vault.seal(json.dumps(said, ensure_ascii=False, separators=(",", ":")))
-    return {"sealed": sealed.decode("ascii")}

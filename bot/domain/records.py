@@ -111,7 +111,7 @@ class Advisory:
 @dataclass(frozen=True, slots=True)
 class OutboundRecord:
     """A message waiting in, or gone through, the durable outbox. Its payload is
-    decoded in one place, :func:`bot.outbox.dispatcher.message_of`."""
+    decoded in one place, :func:`bot.outbox.payload.message_of`."""
 
     id: int
     contact_id: str | None = field(repr=False)

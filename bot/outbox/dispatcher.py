@@ -19,7 +19,6 @@ their marks run within ``concurrency`` slots, so after a crash at most
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import Counter
@@ -28,14 +27,14 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.config import OutboxSettings
-from bot.domain.messages import Choice, Outbound
 from bot.domain.records import NewTimer, OutboundRecord
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock, nap
 from bot.outbox.leases import Leases
+from bot.outbox.payload import message_of
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retries import ChannelSpells, backoff, describe, reason_code, spread, where
-from bot.outbox.storewatch import Abandoned, StoreWatch, retry_in
+from bot.outbox.storewatch import Abandoned, StoreWatch, Tries
 from bot.privacy.vault import AddressVault, VaultError
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import OutboxStore
@@ -48,7 +47,7 @@ from bot.transport.channel import (
     Undeliverable,
 )
 
-__all__ = ["STOP_GRACE_SECONDS", "Dispatcher", "backoff", "message_of"]
+__all__ = ["STOP_GRACE_SECONDS", "Dispatcher", "backoff"]
 
 #: what to leave behind once a message went on a channel (its provider id, when)
 AfterSend = Callable[[str, str, datetime], NewTimer | None]
@@ -56,29 +55,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0  # how long a stop waits for the store to take what was sent
 UNEXPECTED_RETRY_SECONDS = 60.0
-
-
-def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Outbound:
-    """The message an outbox row holds (the one place a payload is decoded): what it
-    says is sealed with the contact vault (bot.conversation.commit.outbound_payload);
-    rows queued before schema 7 hold it in clear. VaultError when it cannot be opened."""
-    p = record.payload
-    said = p
-    if "sealed" in p:
-        if vault is None:
-            raise VaultError("a sealed message needs the contact vault")
-        try:
-            said = json.loads(vault.open(str(p["sealed"]).encode("ascii")))
-        except (ValueError, UnicodeEncodeError):
-            raise VaultError("message cannot be decoded") from None
-        if not isinstance(said, dict):
-            raise VaultError("message cannot be decoded")
-    return Outbound(text=str(said.get("text", "")),
-                    choices=tuple(Choice(str(k), str(v)) for k, v in said.get("choices", [])),
-                    kind=record.kind,
-                    language=str(said.get("language", "en")),
-                    parts_sent=int(p.get("parts_sent", 0)),
-                    segments_sent=int(p.get("segments_sent", 0)))
 
 
 class Dispatcher:
@@ -167,7 +143,7 @@ class Dispatcher:
 
     async def _loop(self, gate: asyncio.Semaphore, idle_wait: float) -> None:
         tasks, concurrency = self._tasks, self._settings.concurrency
-        failures = 0
+        tries = Tries(self._watch, "claiming messages")
         while not self._stopping:
             self._wake.clear()
             room = concurrency * 2 - len(tasks)
@@ -177,16 +153,9 @@ class Dispatcher:
                 try:
                     batch = await self._claim(limit, channels) if limit > 0 else []
                 except Exception as exc:  # the store's trouble must not end the loop
-                    failures += 1
-                    if failures == 1:
-                        self._watch.failed(exc, "claiming messages")
-                    else:
-                        self._watch.again()
-                    await nap(self._clock, retry_in(failures), self._stopped)
+                    await nap(self._clock, tries.failed(exc), self._stopped)
                     continue
-                if failures:
-                    failures = 0
-                    self._watch.cleared(succeeded=True)
+                tries.worked()
             for record in batch:
                 task = asyncio.create_task(self._deliver_in_order(record, gate))
                 tasks[task] = record.id
@@ -195,8 +164,7 @@ class Dispatcher:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             elif not batch:
                 await nap(self._clock, idle_wait, self._wake, self._stopped)
-        if failures:
-            self._watch.cleared(succeeded=False)
+        tries.end()
 
     async def _claim(self, limit: int, channels: list[str]) -> list[OutboundRecord]:
         """Claim up to ``limit``; the messages this dispatcher holds already (their

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from bot.outbox.clock import Clock
 from bot.outbox.retries import describe
 
-__all__ = ["RETRY_BASE_SECONDS", "RETRY_MAX_SECONDS", "Abandoned", "StoreWatch", "retry_in"]
+__all__ = ["RETRY_BASE_SECONDS", "RETRY_MAX_SECONDS", "Abandoned", "StoreWatch", "Tries",
+           "retry_in"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,30 +117,53 @@ class StoreWatch:
         """``write``, tried again with backoff until it goes through; once
         ``grace()`` gives the seconds a stop still waits, no longer than that
         (then :class:`Abandoned`)."""
-        failures = 0
+        tries = Tries(self, doing)
         try:
             while True:
                 try:
                     result = await write()
                 except Exception as exc:
-                    failures += 1
-                    if failures == 1:
-                        self.failed(exc, doing)
-                    else:
-                        self.again()
-                    delay, left = retry_in(failures), grace()
+                    delay, left = tries.failed(exc), grace()
                     if left is not None:
                         if left <= 0:
                             raise Abandoned from None
                         delay = min(delay, left)
                     await self._clock.sleep(delay)
                     continue
-                if failures:
-                    failures = 0
-                    self.cleared(succeeded=True)
-                else:
-                    self.ok()
+                tries.worked()
                 return result
         finally:
-            if failures:
-                self.cleared(succeeded=False)
+            tries.end()
+
+
+class Tries:
+    """One caller's run of failed tries at the store: the first opens the spell
+    (or joins the one under way), the next count in it, and the run's end, by a
+    try that went through or by giving up, clears its share."""
+
+    __slots__ = ("_doing", "_watch", "failures")
+
+    def __init__(self, watch: StoreWatch, doing: str) -> None:
+        self._watch, self._doing, self.failures = watch, doing, 0
+
+    def failed(self, exc: BaseException) -> float:
+        """Count a failed try; the seconds to wait before the next."""
+        self.failures += 1
+        if self.failures == 1:
+            self._watch.failed(exc, self._doing)
+        else:
+            self._watch.again()
+        return retry_in(self.failures)
+
+    def worked(self) -> None:
+        if self.failures:
+            self.failures = 0
+            self._watch.cleared(succeeded=True)
+        else:
+            self._watch.ok()
+
+    def end(self) -> None:
+        """The caller stops trying (a failure still counted is given up)."""
+        if self.failures:
+            self.failures = 0
+            self._watch.cleared(succeeded=False)

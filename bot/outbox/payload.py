@@ -1,0 +1,49 @@
+"""What an outbox row says, in the one format both sides share: the turn that
+queues a message seals it (:func:`outbound_payload`), the dispatcher opens it
+(:func:`message_of`)."""
+
+from __future__ import annotations
+
+import json
+
+from bot.domain.messages import Choice, Outbound
+from bot.domain.records import OutboundRecord
+from bot.privacy.vault import AddressVault, VaultError
+
+__all__ = ["message_of", "outbound_payload"]
+
+
+def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object]:
+    """An outbox row's payload: what the message says (its text, which may hold a
+    reference code or a report's summary, its choices and language) sealed with
+    the contact vault, so that it is never kept in clear beside its contact, even
+    while it waits. The store may add clear counters beside it (``parts_sent``,
+    ``segments_sent``) and drops the whole payload once the message is sent or
+    failed. :func:`message_of` reads it back."""
+    said = {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
+            "language": message.language}
+    sealed = vault.seal(json.dumps(said, ensure_ascii=False, separators=(",", ":")))
+    return {"sealed": sealed.decode("ascii")}
+
+
+def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Outbound:
+    """The message an outbox row holds (the one place a payload is decoded): what it
+    says is sealed with the contact vault (:func:`outbound_payload`);
+    rows queued before schema 7 hold it in clear. VaultError when it cannot be opened."""
+    p = record.payload
+    said = p
+    if "sealed" in p:
+        if vault is None:
+            raise VaultError("a sealed message needs the contact vault")
+        try:
+            said = json.loads(vault.open(str(p["sealed"]).encode("ascii")))
+        except (ValueError, UnicodeEncodeError):
+            raise VaultError("message cannot be decoded") from None
+        if not isinstance(said, dict):
+            raise VaultError("message cannot be decoded")
+    return Outbound(text=str(said.get("text", "")),
+                    choices=tuple(Choice(str(k), str(v)) for k, v in said.get("choices", [])),
+                    kind=record.kind,
+                    language=str(said.get("language", "en")),
+                    parts_sent=int(p.get("parts_sent", 0)),
+                    segments_sent=int(p.get("segments_sent", 0)))
