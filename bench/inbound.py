@@ -48,7 +48,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,11 +56,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import aiohttp
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.serving import free_port, wait_healthy
 from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form
 
 TARGET_RATE, TARGET_RATIO = 1000.0, 0.30
@@ -70,11 +68,6 @@ PATH = "/webhooks/twilio/sms"
 PUBLIC_URL = "https://sauti.example.org"
 SCRIPT = ["hello", "1"] + ["4", "1"] * 20  # first contact, then menu answers
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bare_server(port: int) -> None:
@@ -94,20 +87,6 @@ def bare_server(port: int) -> None:
 
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
-
-async def wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            if proc.poll() is not None:
-                raise RuntimeError("server exited early")
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("server did not become healthy")
 
 
 def requests(residents: int, messages: int, token: str, sid: str, first: int = 0
