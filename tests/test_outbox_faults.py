@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ from bot.domain.records import Contact, NewOutbound, TurnWrite
 from bot.web.service import Service
 from tests.conftest import make_config
 from tests.fakes.clock import ManualClock
-from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form
+from tests.fakes.twilio import FakeTwilio, sms_form
+from tests.test_twilio import Bot as TwilioBot
 
 pytestmark = [  # twilio 9.13 still passes aiohttp.BasicAuth, which aiohttp 3.14 deprecates
     pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning"),
@@ -40,24 +40,13 @@ NO_SENT_MARKS = ("CREATE TRIGGER no_sent_marks BEFORE UPDATE OF status ON outbox
                  " WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
 
 
-@dataclass
-class Bot:
-    app: App
-    service: Service
-    fake: FakeTwilio
-    db: Path
+class Bot(TwilioBot):
+    """The running service of tests/test_twilio.py, and what these tests read of it."""
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.service.port}"
-
-    async def sms(self, number: str, text: str) -> int:
+    async def post_sms(self, number: str, text: str) -> int:
         """A signed inbound SMS posted to the webhook; its HTTP status."""
-        form = sms_form(number, SMS_FROM, text)
-        headers = signed_post_form(PUBLIC + SMS_PATH, form, self.fake.auth_token)
-        async with aiohttp.ClientSession() as http, http.post(
-                self.base + SMS_PATH, data=form, headers=headers) as response:
-            return response.status
+        status, _body, _type = await self.post(SMS_PATH, sms_form(number, SMS_FROM, text))
+        return status
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         async with aiohttp.ClientSession() as http, http.get(self.base + "/healthz") as resp:
@@ -67,10 +56,6 @@ class Bot:
         async with aiohttp.ClientSession() as http, http.get(self.base + "/metrics") as resp:
             lines = (await resp.text()).splitlines()
         return next(line for line in lines if line.startswith("sauti_store_up "))
-
-    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            return conn.execute(sql, args).fetchall()
 
     def statuses(self) -> Counter[str]:
         return Counter(r[0] for r in self.rows("SELECT status FROM outbox"))
@@ -160,7 +145,7 @@ async def test_a_long_lock_while_idle_is_a_spell_then_replies_flow(
         assert during["store"]["since"] == spell["began"]
         assert (spell["error"], spell["doing"]) == ("StoreBusy SQLITE_BUSY", "claiming messages")
 
-        assert await bot.sms("+243810000101", "hello") == 200
+        assert await bot.post_sms("+243810000101", "hello") == 200
         await real_wait(lambda: len(fake.sent_to("+243810000101")) == 1, 10)
         status, after = await bot.health()
         assert (gauge_during, await bot.store_up()) == ("sauti_store_up 0", "sauti_store_up 1")
@@ -187,7 +172,7 @@ async def test_a_sent_mark_the_store_refuses_is_tried_again_not_the_send(
             serving(tmp_path, fake, clock, lease_seconds=10) as bot:
         with sqlite3.connect(bot.db) as db:
             db.execute(NO_SENT_MARKS)
-        assert await bot.sms("+243810000201", "hello") == 200
+        assert await bot.post_sms("+243810000201", "hello") == 200
         await clock.run_until(lambda: len(fake.messages) == 1, most=5)
         start = clock.elapsed
         await clock.run_until(lambda: clock.elapsed - start >= 120)  # twelve leases
@@ -220,7 +205,7 @@ async def test_eighty_residents_at_one_sms_a_second_get_one_welcome_each(
         fake.limit(per_second=1, burst=1)
         async with serving(tmp_path, fake, clock, sms_per_second=1, lease_seconds=20) as bot:
             numbers = [f"+2438100003{n:02d}" for n in range(80)]
-            statuses = await asyncio.gather(*(bot.sms(n, "hello") for n in numbers))
+            statuses = await asyncio.gather(*(bot.post_sms(n, "hello") for n in numbers))
             assert set(statuses) == {200}
             def sending() -> bool:  # the clock waits for a send to reach the fake
                 return bot.app.dispatcher.in_flight > 0
