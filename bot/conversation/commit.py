@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.conversation.turn import Turn
 from bot.domain.messages import Outbound
-from bot.domain.records import Contact, NewOutbound, Session, TurnWrite
+from bot.domain.records import Contact, NewOutbound, NewTimer, Session, TurnWrite
 from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
 
@@ -19,8 +20,8 @@ CONTACT_TOUCH = timedelta(minutes=1)
 
 
 def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: datetime, *,
-               is_new: bool, sensitive: frozenset[str], vault: AddressVault
-               ) -> tuple[TurnWrite, tuple[Outbound, ...]]:
+               is_new: bool, sensitive: frozenset[str], vault: AddressVault,
+               timers: Sequence[NewTimer] = ()) -> tuple[TurnWrite, tuple[Outbound, ...]]:
     """What a finished turn changes, as one atomic write, and the reply it queues.
     The effects are the store's to apply (a change of language or opt-out
     rewrites the contact row there, whatever its age)."""
@@ -31,7 +32,7 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
     session = Session(contact.id, state.step, state.data, now) if state.step is not None else None
     write = TurnWrite(contact=contact, session=session, inbound_key=key, effects=turn.effects,
                       at=now, keep_contact=not touch, language=state.language,
-                      sensitive=sensitive)
+                      sensitive=sensitive, timers=timers)
     replies: tuple[Outbound, ...] = ()
     if turn.parts:
         reply = Outbound(text="\n".join(turn.parts), choices=turn.choices,

@@ -138,11 +138,12 @@ class Conversations:
                 log.exception("turn on %s failed at step %s (%s): back to the menu",
                               inbound.channel, state.step, type(exc).__name__)
                 turn = self._recover(turn)
-            write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
-                                        sensitive=self._mission.sensitive, vault=self._vault)
+            timer = None
             if self._after_inbound is not None and inbound.external_id:
                 timer = self._after_inbound(inbound.channel, inbound.external_id, now)
-                write.timers = () if timer is None else (timer,)
+            write, replies = turn_write(contact, turn, key, now, is_new=convo is None,
+                                        sensitive=self._mission.sensitive, vault=self._vault,
+                                        timers=() if timer is None else (timer,))
             if not await self._store.commit_turn(write):
                 log.info("duplicate inbound on %s ignored", inbound.channel)
                 return Handled(Outcome.DUPLICATE)
