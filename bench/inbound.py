@@ -305,6 +305,9 @@ async def main_async(args: argparse.Namespace) -> None:
               f"load on CPU {','.join(map(str, sorted(load_cpus)))}")
     for kind in ("sauti", "bare"):
         print(f"  {kind} rounds, msgs/s: " + ", ".join(f"{r[0]:.0f}" for r in runs[kind]))
+    for kind in ("sauti", "bare"):  # what neighbours on the machine move least
+        print(f"  {kind} rounds, server CPU µs per message: "
+              + ", ".join(f"{r[3] / r[0] * 1e6:.0f}" for r in runs[kind] if r[0]))
     all_errors = sum(r[2] for r in runs["sauti"])
     table(best["sauti"], best["bare"], all_errors, sum(r[2] for r in runs["bare"]))
     ratio = rate / base_rate

@@ -5,8 +5,9 @@ the rows of every two tables.
 What the attacker does with a stored value (:meth:`Attacker.facets`): keeps it as it is;
 reads a time as the instant it means (whatever its format) and a date as a date; reads
 JSON down to its leaves; opens anything sealed with the config's keys (addresses,
-payloads, reach links) and reads what comes out the same way; reads the clear timestamp
-of a Fernet token; computes, for every text, the keyed values the code computes (the
+payloads, reach links: AES-GCM tokens ``s1.…`` and the Fernet tokens of earlier
+versions) and reads what comes out the same way; reads the clear timestamp of a Fernet
+token; computes, for every text, the keyed values the code computes (the
 pseudonyms of a phone number, the replay tag of a message id). What it leaves out:
 integers (row ids, tries, segments, flags: equal counters in two tables mean nothing)
 and codes (a word of lowercase letters: channel, language, area, category, status,
@@ -31,8 +32,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.config import Config
@@ -79,6 +82,10 @@ class Attacker:
             name: Fernet(base64.urlsafe_b64encode(
                 _derived(contact.secret, b"sauti-contact-v1", name.encode())))
             for name in ("address", "reach")}
+        self._aeads = {
+            name: AESGCM(_derived(contact.secret, b"sauti-contact-v1",
+                                  name.encode() + b"/aes-256-gcm"))
+            for name in ("address", "reach")}
         self.pseudonyms = Pseudonymiser(pseudonym.secret, pseudonym.id)
         self._replay = _derived(pseudonym.secret, b"sauti-pseudonym-v1", b"replay")
 
@@ -118,7 +125,7 @@ class Attacker:
                 for leaf in _leaves(data):
                     self._read(leaf, found, reach, via_reach=via_reach, depth=depth + 1)
                 return
-        if text.startswith("gAAAAA"):  # a Fernet token kept as text
+        if text.startswith(("gAAAAA", "s1.")):  # a sealed token kept as text
             self._read_bytes(text.encode(), found, reach, via_reach=via_reach, depth=depth + 1)
         out.add("s:" + text)
         out.update("s:" + code for code in REF_IN_TEXT.findall(text))  # "Its code is 7KQ4MZ"
@@ -136,6 +143,9 @@ class Attacker:
     def _read_bytes(self, blob: bytes, found: set[str], reach: set[str], *, via_reach: bool,
                     depth: int) -> None:
         (reach if via_reach else found).add("b:" + blob.hex())
+        if blob.startswith(b"s1."):
+            self._read_gcm(blob, found, reach, via_reach=via_reach, depth=depth)
+            return
         if not blob.startswith(b"gAAAAA"):  # not a Fernet token
             return
         try:
@@ -152,6 +162,24 @@ class Attacker:
             try:
                 opened = vault.decrypt(token).decode()
             except (InvalidToken, UnicodeDecodeError):
+                continue
+            self.opened[name] += 1
+            self._read(opened, found, reach, via_reach=via_reach or name == "reach",
+                       depth=depth + 1)
+
+    def _read_gcm(self, blob: bytes, found: set[str], reach: set[str], *, via_reach: bool,
+                  depth: int) -> None:
+        """An AES-GCM token: a key tag (4 bytes), a nonce (12), the ciphertext."""
+        if not self.keyed:
+            return
+        try:
+            raw = base64.urlsafe_b64decode(blob[3:])
+        except ValueError:
+            return
+        for name, aead in self._aeads.items():
+            try:
+                opened = aead.decrypt(raw[4:16], raw[16:], None).decode()
+            except (InvalidTag, ValueError):
                 continue
             self.opened[name] += 1
             self._read(opened, found, reach, via_reach=via_reach or name == "reach",

@@ -245,4 +245,5 @@ async def test_reseal_replaces_waiting_messages_and_reach_links(store: Store) ->
     assert sorted(r.payload["sealed"] for r in rest) == ["new-said-1", "new-said-2"]
     given.clear()
     assert await store.reseal(REPORT_REACH, lambda v: given.append(v) or None) == 0
-    assert len(given) == 1 and given[0].startswith(b"gAAAAA")  # the contactable one's
+    # the contactable one's (a store's ephemeral keys seal with Fernet)
+    assert len(given) == 1 and given[0].startswith(b"gAAAAA")

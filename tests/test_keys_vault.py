@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.config import load_config
 from bot.privacy.keyring import contact_vault, pseudonymiser
-from bot.privacy.vault import AddressVault, VaultError
+from bot.privacy.vault import PREFIX, AddressVault, VaultError
 
 OLD, NEW = "an-old-contact-key", "Rj6LhT2wKpX9mCv4bNsQ8yZdF0gUaE3oVt5iWx7MnB1"
 ADDRESS = "+243810000701"
@@ -78,3 +79,36 @@ def test_the_configs_keys_make_the_vault_and_pseudonyms(tmp_path: Path) -> None:
     assert [e.split(":")[0] for e in earlier] == ["k2", "k1"]
     assert earlier[1] == "k1:" + old_mac.hexdigest()[:32]
     assert pseudonymiser(load_config(environ={}).privacy).earlier_contacts("sms", identity) == []
+
+
+def test_fernet_tokens_of_earlier_versions_open_and_reseal_to_the_current_format() -> None:
+    """Before AES-GCM the vault sealed with Fernet (same HKDF derivation): such a
+    token still opens, under the current key or a previous one, and reseal moves
+    it to the current format even when the current key sealed it."""
+    for key in (NEW, OLD):
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sauti-contact-v1",
+                       info=b"address").derive(key.encode())
+        earlier = Fernet(base64.urlsafe_b64encode(derived)).encrypt_at_time(ADDRESS.encode(), 0)
+        rotating = AddressVault(NEW, [OLD])
+        assert rotating.open(earlier) == ADDRESS
+        moved = rotating.reseal(earlier)
+        assert moved is not None and moved.startswith(PREFIX)
+        assert AddressVault(NEW).open(moved) == ADDRESS and rotating.reseal(moved) is None
+
+
+@pytest.mark.parametrize("damage", [
+    lambda t: t[:-1] + (b"A" if t[-1:] != b"A" else b"B"),  # the ciphertext's tag
+    lambda t: t[:3] + (b"A" if t[3:4] != b"A" else b"B") + t[4:],  # the key tag
+    lambda t: t[:20],  # cut short
+    lambda t: t + b"!!",  # not base64
+    lambda t: b"s2." + t[3:],  # a format nobody wrote
+    lambda t: b"",
+])
+def test_a_damaged_token_is_a_vault_error_naming_nothing(damage: Callable[[bytes], bytes]
+                                                        ) -> None:
+    vault = AddressVault(NEW, [OLD])
+    with pytest.raises(VaultError) as err:
+        vault.open(damage(vault.seal(ADDRESS)))
+    assert ADDRESS not in str(err.value)
+    with pytest.raises(VaultError):
+        vault.reseal(damage(vault.seal(ADDRESS)))

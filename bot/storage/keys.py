@@ -24,7 +24,7 @@ OUTBOX_PAYLOAD = "outbox_payload"
 # reports.reach: a contactable report's way back to its author, under the *reach* vault
 # (the contact keys with HKDF info "reach"), not the address vault
 REPORT_REACH = "report_reach"
-# A due row's payload["sealed"] (the Fernet token as text): what a job needs that must
+# A due row's payload["sealed"] (the sealed token as text): what a job needs that must
 # not be kept in clear, such as a provider's message id (bot.timers.forget).
 TIMER_SEALED = "timer_sealed"
 

@@ -50,7 +50,7 @@ def forget_later(channel: str, external_id: str, *, vault: AddressVault,
                  keyed: Callable[[str], str], now: datetime,
                  delay: timedelta = INBOUND_DELAY) -> NewTimer:
     """The timer that will delete one message at ``channel``'s provider."""
-    sealed = vault.seal(external_id).decode("ascii")  # a Fernet token is base64 text
+    sealed = vault.seal(external_id).decode("ascii")  # a token is ASCII
     return NewTimer(FORGET, keyed(f"forget|{channel}|{external_id}"),
                     {"channel": channel, "sealed": sealed,
                      "since": replay_day(now)},  # the day: no time a turn's rows share
