@@ -27,6 +27,7 @@ from bot.timers.forget import (
     INBOUND_DELAY,
     SENT_DELAY,
     ForgetAtProvider,
+    ForgetKeys,
     forgetting,
 )
 from bot.transport.channel import Channel
@@ -56,11 +57,12 @@ class App:
         self.channels: dict[str, Channel] = {}
         self._plugins: dict[str, ChannelPlugin] = {}
         self.metrics = Metrics()
+        forget_keys = ForgetKeys()
         self.metrics.gauge("sauti_outbox_depth", "Messages waiting to be sent",
                            self._outbox_depth)
         self.dispatcher = Dispatcher(
             store, self.channels, self.vault, settings=config.outbox, metrics=self.metrics,
-            clock=clock, after_send=forgetting(self.channels, self.vault, self.pseudonyms.of,
+            clock=clock, after_send=forgetting(self.channels, self.vault, forget_keys,
                                                SENT_DELAY))
         self.metrics.labelled_gauge(
             "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
@@ -72,7 +74,7 @@ class App:
             replay_tag=self.store_keys.replay_tag, identify=self.identity,
             max_text_chars=bot.max_text_chars, on_outbound=self.dispatcher.wake,
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
-                                                           self.pseudonyms.of, INBOUND_DELAY),
+                                                           forget_keys, INBOUND_DELAY),
         )
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))

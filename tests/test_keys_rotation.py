@@ -130,7 +130,7 @@ async def test_reseal_moves_everyone_and_then_the_old_keys_can_go(tmp_path: Path
                                                external_id=f"SM-{phone}"))
     # and a message to delete at Twilio later, its id sealed in a due row
     forget = forget_later("sms", "SM0123456789abcdef0123456789abcdef", vault=app.vault,
-                          keyed=lambda text: "invented-hash", now=datetime.now(UTC))
+                          keys=lambda due: "invented-key", now=datetime.now(UTC))
     await app.store.schedule(forget.kind, forget.key, forget.payload, forget.due_at)
     # and a report its author may be contacted about: its reach link, under the old key
     convo = await app.store.load(app.conversations.contact_id("sms", PHONES[2]))

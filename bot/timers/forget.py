@@ -6,8 +6,10 @@ So once Sauti has handled an inbound message, and once a sent one is
 finished, a ``provider.forget`` timer asks the channel to delete it
 (:meth:`~bot.transport.channel.Channel.forget`). The provider's message id is
 kept sealed in the timer's payload (with it and the credentials the provider
-gives back the number and the text), and the timer's key is a keyed hash of
-it, never the id. A delete the provider refuses for now (Twilio's 20009 for a
+gives back the number and the text); the timer's key owes nothing to the id:
+it is made in order (:class:`ForgetKeys`), so that a grown database adds each
+new row beside the last one instead of on a random page of a large index
+(docs/performance.md). A delete the provider refuses for now (Twilio's 20009 for a
 message it has not finished with, a 5xx, the network) is tried again with the
 runner's backoff; one it refuses for good is dropped, and so is the timer of a
 channel this worker does not run after a day of tries. Nothing here ever
@@ -20,6 +22,8 @@ README says so and Sauti schedules nothing for it.
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
@@ -31,8 +35,8 @@ from bot.storage.ports import DueTimer
 from bot.timers.runner import Abandon
 from bot.transport.channel import Channel, SendError, Throttle
 
-__all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "forget_later",
-           "forgetting"]
+__all__ = ["FORGET", "INBOUND_DELAY", "SENT_DELAY", "ForgetAtProvider", "ForgetKeys",
+           "forget_later", "forgetting"]
 
 FORGET = "provider.forget"
 #: Twilio refuses to delete a message it has not finished with; it asks for a
@@ -46,15 +50,31 @@ GIVE_UP_AFTER = timedelta(days=2)  # of tries by a worker that lacks the channel
 DELETES_PER_SECOND = 10.0
 
 
+class ForgetKeys:
+    """Keys of forget rows in the order they are made: the minute the row is due
+    (already in the row), this worker's random tag (workers never collide), a
+    counter. They say nothing the row's id and due time do not."""
+
+    __slots__ = ("_count", "_worker")
+
+    def __init__(self) -> None:
+        self._worker = secrets.token_hex(4)
+        self._count = itertools.count()
+
+    def __call__(self, due_at: datetime) -> str:
+        return f"{due_at:%Y%m%dT%H%M}.{self._worker}.{next(self._count):010d}"
+
+
 def forget_later(channel: str, external_id: str, *, vault: AddressVault,
-                 keyed: Callable[[str], str], now: datetime,
+                 keys: Callable[[datetime], str], now: datetime,
                  delay: timedelta = INBOUND_DELAY) -> NewTimer:
     """The timer that will delete one message at ``channel``'s provider."""
     sealed = vault.seal(external_id).decode("ascii")  # a token is ASCII
-    return NewTimer(FORGET, keyed(f"forget|{channel}|{external_id}"),
+    due_at = timer_time(now, delay)
+    return NewTimer(FORGET, keys(due_at),
                     {"channel": channel, "sealed": sealed,
                      "since": replay_day(now)},  # the day: no time a turn's rows share
-                    timer_time(now, delay))
+                    due_at)
 
 
 class ForgetAtProvider:
@@ -90,7 +110,7 @@ class ForgetAtProvider:
 
 
 def forgetting(channels: Mapping[str, Channel], vault: AddressVault,
-               keyed: Callable[[str], str], delay: timedelta
+               keys: Callable[[datetime], str], delay: timedelta
                ) -> Callable[[str, str, datetime], NewTimer | None]:
     """For a message handled or sent on a channel whose provider keeps messages,
     the timer that deletes it there ``delay`` later; None for the others."""
@@ -99,7 +119,7 @@ def forgetting(channels: Mapping[str, Channel], vault: AddressVault,
         known = channels.get(channel)
         if known is None or not known.forgets_messages:
             return None
-        return forget_later(channel, external_id, vault=vault, keyed=keyed, now=now,
+        return forget_later(channel, external_id, vault=vault, keys=keys, now=now,
                             delay=delay)
 
     return later
