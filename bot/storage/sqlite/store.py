@@ -43,6 +43,7 @@ from bot.storage.sqlite.connection import (
     sqlite_path,
     translated,
 )
+from bot.storage.sqlite.desk import SQLiteDesk
 from bot.storage.sqlite.due import SQLiteDueTimers
 from bot.storage.sqlite.keys import SQLiteKeys
 from bot.storage.sqlite.queue import SQLiteOutbox
@@ -58,7 +59,7 @@ _Begun = tuple[bool, Conversation | None]
 _Item = TurnRows | Mark
 
 
-class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
+class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
                   SQLiteRetention, SQLiteKeys, Store):
     """``keys``: the config's (bot.privacy.links); random ones that die with the
     process when not given (tests), which no reach link or replay tag outlives."""
