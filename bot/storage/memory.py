@@ -115,7 +115,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         cid, at = write.contact.id, write.moment
         if write.inbound_key is not None:
             self._seen[write.inbound_key] = changes.replay_day
-        for timer in write.timers:
+        for timer in changes.timers():
             await self.schedule(timer.kind, timer.key, timer.payload, timer.due_at)
         if changes.erased:
             self._erase(cid)

@@ -99,7 +99,7 @@ class SQLiteTurnChanges(TurnChangeSet):
                                           ts(session.updated_at))))
             marks += self.owned
         marks += self.kept
-        marks += [timer_mark(t) for t in w.timers]
+        marks += [timer_mark(t) for t in self.timers()]
         outbound = self.outbound()
         if outbound:
             queued = ts(datetime.now(UTC))
