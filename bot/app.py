@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations, Handled
+from bot.desk.referral import REFERRAL, ReferralClock
 from bot.desk.service import DeskService
 from bot.domain.messages import Inbound
 from bot.flows import build_flows
@@ -82,6 +83,7 @@ class App:
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day
         self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
+        self.timers.register(REFERRAL, ReferralClock(store, config, self.vault))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

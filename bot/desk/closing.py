@@ -14,7 +14,7 @@ from bot.i18n.catalogue import N_, _, language
 from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
 
-KIND = "reply"  # within a conversation's window on WhatsApp, as any answer
+KIND = "answer"  # business-initiated on WhatsApp: a template outside the 24-hour window
 SATISFACTION_LABELS = {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")}
 
 _MOVED = {
