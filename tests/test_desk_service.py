@@ -203,6 +203,26 @@ async def test_answer_and_close_reach_the_reporter_in_their_language(
     assert [c.label for c in sent[2].choices] == ["Oui", "En partie", "Non"]
     stored = await app.store.report_by_ref(ref)
     assert stored is not None and stored.public_reply == "Une patrouille est passée."
+    # the next message answers the question, kept against the report
+    thanks = await r.send("2")
+    assert thanks.startswith("Merci pour votre réponse.")
+    view = await app.desk.show(AMINA, ref)
+    assert view.satisfaction == "partly"
+    assert "Réponse : Une patrouille est passée." in await r.send("3") + await r.send(ref)
+
+
+async def test_the_question_does_not_interrupt_a_report_being_written(
+        app: App, resident, channel: RecordingChannel) -> None:
+    r = resident("busy")
+    ref = await filed(r)
+    await app.desk.take(AMINA, ref)
+    await app.desk.set_status(AMINA, ref, "rejected")
+    assert "What is it about?" in await r.send("1")  # a new report, under way
+    await app.desk.set_status(AMINA, ref, "closed")
+    await app.dispatcher.drain()
+    assert len(channel.take("busy")) == 2  # told, and asked
+    assert "Describe what happened" in await r.send("1")  # the report goes on
+    assert (await app.desk.show(AMINA, ref)).satisfaction is None
 
 
 async def test_nobody_is_told_without_contact_or_after_stop(

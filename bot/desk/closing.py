@@ -7,15 +7,17 @@ is logged; the text is sealed in the payload (bot.outbox.payload)."""
 
 from __future__ import annotations
 
-from bot.desk.api import SATISFACTION
+from datetime import datetime
+
+from bot.conversation.draft import MARK
 from bot.domain.messages import Choice, Outbound
-from bot.domain.records import Contact, NewOutbound, Report, ReportStatus
+from bot.domain.records import Contact, NewOutbound, Report, ReportStatus, Session
+from bot.flows.satisfaction import OPTIONS, QUESTION, STEP, SatisfactionDraft
 from bot.i18n.catalogue import N_, _, language
 from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
 
 KIND = "answer"  # business-initiated on WhatsApp: a template outside the 24-hour window
-SATISFACTION_LABELS = {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")}
 
 _MOVED = {
     ReportStatus.ACTIONED: N_("Your report {ref}: action has been taken."),
@@ -41,10 +43,8 @@ def texts(report: Report, *, answer: str | None, moved: ReportStatus | None
             out.append(Outbound(line, kind=KIND, language=lang))
         if moved is ReportStatus.CLOSED:
             out.append(Outbound(
-                _("Are you satisfied with how your report {ref} was handled?").format(
-                    ref=report.ref),
-                choices=tuple(Choice(str(n), _(SATISFACTION_LABELS[key]))
-                              for n, key in enumerate(SATISFACTION, start=1)),
+                _(QUESTION).format(ref=report.ref),
+                choices=tuple(Choice(o.key, _(o.label)) for o in OPTIONS),
                 kind=KIND, language=lang))
     return out
 
@@ -57,3 +57,10 @@ def queued(contact: Contact | None, messages: list[Outbound], vault: AddressVaul
         return []
     return [NewOutbound(contact.id, contact.channel, contact.address_sealed, m.kind,
                         outbound_payload(m, vault)) for m in messages]
+
+
+def question_step(contact: Contact, ref: str, now: datetime) -> Session:
+    """Where the reporter is left when asked the satisfaction question: their
+    next message answers it (bot.flows.satisfaction)."""
+    draft = SatisfactionDraft(ref=ref)
+    return Session(contact.id, STEP, {MARK: draft.kind, **draft.to_data()}, now)

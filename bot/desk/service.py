@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config.model import Config
 from bot.desk import closing
@@ -55,6 +55,7 @@ class DeskService:
         self._categories = tuple(c.code for c in config.categories)
         self._areas = tuple(a.code for a in config.areas)
         self._sensitive = frozenset(config.moderation.sensitive_categories)
+        self._session = timedelta(minutes=config.bot.session_timeout_minutes)
 
     # reads -----------------------------------------------------------------
     async def queue(self, actor: Actor, *, status: str | None = None,
@@ -217,11 +218,20 @@ class DeskService:
             contact_id = await self._store.reporter_of(report.ref)
             convo = await self._store.load(contact_id) if contact_id else None
             messages = closing.texts(report, answer=answer, moved=closes)
-            out = closing.queued(convo.contact if convo else None, messages, self._vault)
+            contact = convo.contact if convo else None
+            out = closing.queued(contact, messages, self._vault)
             change = _with_outbound(change, out)
+            if out and contact is not None and closes is ReportStatus.CLOSED:
+                change = replace(change, prompt=closing.question_step(
+                    contact, report.ref, change.at), stale=change.at - self._session)
         if closes is not None:
             change = _with_cancel(change, report.ref)
-        if not await self._change(change):
+        if change.prompt is not None:  # not while a turn of the reporter is under way
+            async with self._store.locks(change.prompt.contact_id):
+                done = await self._change(change)
+        else:
+            done = await self._change(change)
+        if not done:
             fresh = await self._store.report_by_ref(report.ref)
             if fresh is None:
                 raise DeskError("unknown_ref", ref=report.ref)

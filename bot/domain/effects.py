@@ -24,6 +24,7 @@ class TurnChanges(Protocol):
     def unsubscribe(self, area: str) -> None: ...
     def submit_report(self, report: SubmitReport) -> None: ...
     def erase(self) -> None: ...
+    def record_satisfaction(self, ref: str, answer: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +82,17 @@ class Erase:
         changes.erase()
 
 
-Effect = SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
+@dataclass(frozen=True, slots=True)
+class RecordSatisfaction:
+    """A reporter's answer to "are you satisfied?", kept against the report
+    (``ref``), never against the person."""
+
+    ref: str
+    answer: str
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.record_satisfaction(self.ref, self.answer)
+
+
+Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
+          | RecordSatisfaction)

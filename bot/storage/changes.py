@@ -33,6 +33,7 @@ class TurnChangeSet(TurnChanges):
         self.reach_id = write.contact.reach_id
         self.erased = False
         self.report_timers: list[NewTimer] = []
+        self.satisfaction: list[tuple[str, str]] = []  # (ref, answer)
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -73,6 +74,9 @@ class TurnChangeSet(TurnChanges):
         return coarse_contact(replace(c, language=self.language, opted_out=self.opted_out,
                                       last_inbound_at=self.write.moment,
                                       reach_id=self.reach_id))
+
+    def record_satisfaction(self, ref: str, answer: str) -> None:
+        self.satisfaction.append((ref, answer))
 
     def session_row(self) -> Session | None:
         """The session to write, its last activity to the next minute."""

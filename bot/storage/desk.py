@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.records import NewOutbound, NewTimer, Report, ReportStatus
+from bot.domain.records import NewOutbound, NewTimer, Report, ReportStatus, Session
 
-__all__ = ["AuditRow", "DeskChange", "DeskEvent", "DeskQuery", "DeskState", "DeskStore"]
+IDLE_STEPS = ("menu", "menu.idle")  # bot.conversation.flow's MENU and IDLE
+
+__all__ = ["IDLE_STEPS", "AuditRow", "DeskChange", "DeskEvent", "DeskQuery", "DeskState",
+           "DeskStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,10 @@ class DeskChange:
     outbound: Sequence[NewOutbound] = ()
     timers: Sequence[NewTimer] = ()
     cancel: Sequence[tuple[str, str]] = ()  # (kind, key) of due rows to delete
+    # a step to leave the reporter at (the satisfaction question), written only
+    # over no session, one idle at the menu, or one last active before ``stale``
+    prompt: Session | None = field(default=None, repr=False)
+    stale: datetime | None = None
 
 
 class DeskStore(ABC):

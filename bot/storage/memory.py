@@ -140,6 +140,8 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
                     areas.pop(area, None)
         for r in changes.reports:
             self._file(r)
+        for ref, answer in changes.satisfaction:
+            self._satisfied(ref, answer)
         for o in changes.outbound():
             self._enqueue(o)
         return True

@@ -9,15 +9,24 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain.records import NewOutbound, Report
-from bot.storage.coarse import report_time
-from bot.storage.desk import AuditRow, DeskChange, DeskEvent, DeskQuery, DeskState, DeskStore
+from bot.domain.records import NewOutbound, Report, Session
+from bot.storage.coarse import report_time, session_time
+from bot.storage.desk import (
+    IDLE_STEPS,
+    AuditRow,
+    DeskChange,
+    DeskEvent,
+    DeskQuery,
+    DeskState,
+    DeskStore,
+)
 from bot.storage.memory_rows import _Queued, _Timer
 
 
 class MemoryDesk(DeskStore):
     _reports: dict[str, Report]
     _outbox: dict[int, _Queued]
+    _sessions: dict[str, Session]
 
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
@@ -94,6 +103,13 @@ class MemoryDesk(DeskStore):
                 payload: dict[str, Any] = dict(timer.payload)
                 self._due[timer_id] = _Timer(timer_id, timer.kind, timer.key, payload,
                                              timer.due_at)
+        prompt = change.prompt
+        if prompt is not None:
+            held = self._sessions.get(prompt.contact_id)
+            if (held is None or held.step is None or held.step in IDLE_STEPS
+                    or (change.stale is not None and held.updated_at < change.stale)):
+                self._sessions[prompt.contact_id] = replace(
+                    prompt, data=dict(prompt.data), updated_at=session_time(prompt.updated_at))
         self._audit().append(AuditRow(at, change.actor, change.action, change.ref, "ok",
                                       report.sensitive))
         return True
@@ -107,6 +123,9 @@ class MemoryDesk(DeskStore):
                 if (since is None or r.at >= since) and (include_sensitive or not r.sensitive)]
 
     async def record_satisfaction(self, ref: str, answer: str, now: datetime) -> bool:
+        return self._satisfied(ref, answer)
+
+    def _satisfied(self, ref: str, answer: str) -> bool:
         if ref not in self._reports:
             return False
         self._desk()[ref] = replace(self._desk().get(ref, DeskState()), satisfaction=answer)

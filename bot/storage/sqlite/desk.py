@@ -9,8 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.records import Report
-from bot.storage.coarse import report_time
-from bot.storage.desk import AuditRow, DeskChange, DeskEvent, DeskQuery, DeskState, DeskStore
+from bot.storage.coarse import report_time, session_time
+from bot.storage.desk import (
+    IDLE_STEPS,
+    AuditRow,
+    DeskChange,
+    DeskEvent,
+    DeskQuery,
+    DeskState,
+    DeskStore,
+)
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.connection import (
     Connections,
@@ -25,6 +33,11 @@ from bot.storage.sqlite.connection import (
 
 _AUDIT = ("INSERT INTO audit (created_at, actor, action, target, outcome, sensitive)"
           " VALUES (?, ?, ?, ?, ?, ?)")
+
+_PROMPT = ("INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?, ?, ?, ?)"
+           " ON CONFLICT (contact_id) DO UPDATE SET step = excluded.step, data = excluded.data,"
+           " updated_at = excluded.updated_at WHERE sessions.step IS NULL"
+           " OR sessions.step IN (?, ?) OR sessions.updated_at < ?")
 
 
 def _apply(change: DeskChange) -> Any:
@@ -67,6 +80,11 @@ def _apply(change: DeskChange) -> Any:
                       " ON CONFLICT (kind, key) DO NOTHING",
                       [(t.kind, t.key, json.dumps(t.payload, ensure_ascii=False),
                         ts(t.due_at)) for t in change.timers])
+        if change.prompt is not None:
+            p = change.prompt
+            c.execute(_PROMPT, (p.contact_id, p.step, json.dumps(p.data, ensure_ascii=False),
+                                ts(session_time(p.updated_at)), *IDLE_STEPS,
+                                ts(change.stale) if change.stale else ""))
         c.execute(_AUDIT, (at, change.actor, change.action, ref, "ok", int(row[1])))
         return True
 

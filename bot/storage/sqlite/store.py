@@ -28,6 +28,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.records import Conversation, TurnWrite
+from bot.storage.desk import DeskChange
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Retention, Store, StoreError
@@ -105,6 +106,16 @@ class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLit
         if self._flusher is not None:
             await self._flusher
         await self._disconnect()
+
+    async def desk_change(self, change: DeskChange) -> bool:
+        """As every backend; a reporter left at a step forgets their remembered
+        conversation (its session is the one just written)."""
+        if change.prompt is not None:
+            self._recent.pop(change.prompt.contact_id, None)
+        done = await super().desk_change(change)
+        if change.prompt is not None:
+            self._recent.pop(change.prompt.contact_id, None)
+        return done
 
     async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
         """As every backend purges; the conversations remembered here are
