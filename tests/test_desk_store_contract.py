@@ -5,6 +5,7 @@ history gone with its report."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.domain.effects import SubmitReport
 from bot.domain.records import Contact, NewOutbound, NewTimer, ReportStatus, TurnWrite
 from bot.storage import store_for
 from bot.storage.desk import AuditRow, DeskChange, DeskQuery
-from bot.storage.ports import Retention, Store
+from bot.storage.ports import Retention, Store, StoreError
 from bot.storage.sqlite.store import SQLiteStore
 from moderation.anonymise import restored
 
@@ -147,3 +148,33 @@ async def test_history_and_audit_go_with_retention(store: Store) -> None:
     state = await store.desk_state("OLD")
     assert state is not None and state.tags == () and state.notes == ()
     assert [a.target for a in await store.audit_rows()] == ["NEW"]
+
+
+async def test_sqlite_change_and_audit_row_are_one_transaction(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "atomic.db")
+    await store.open()
+    try:
+        await file(store, 1, "R1")
+        raw = sqlite3.connect(tmp_path / "atomic.db")
+        raw.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN"
+                    " SELECT RAISE(ABORT, 'audit down'); END")
+        raw.commit()
+        out = NewOutbound("k1:c1", "sms", b"sealed", "answer", {"text": "x"})
+        with pytest.raises(StoreError):
+            await store.desk_change(DeskChange(
+                "R1", "amina", "answer", NOW, status=ReportStatus.IN_REVIEW,
+                public_reply="x", tags_add=("t",), note="n", event="", outbound=[out]))
+        r = await store.report_by_ref("R1")
+        assert r is not None and r.status is ReportStatus.NEW and r.public_reply is None
+        state = await store.desk_state("R1")
+        assert state is not None and state.tags == () and state.notes == ()
+        assert await store.outbox_depth() == 0
+        raw.execute("DROP TRIGGER no_audit")
+        raw.commit()
+        assert await store.desk_change(DeskChange("R1", "amina", "show", NOW))
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            raw.execute("UPDATE audit SET actor = 'someone else'")
+        raw.close()
+        assert [a.actor for a in await store.audit_rows()] == ["amina"]
+    finally:
+        await store.close()

@@ -15,10 +15,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.config.model import Config
 from bot.desk import closing
-from bot.desk.api import TRANSITIONS, Actor, AuditEntry, DeskError, Page, ReportView
+from bot.desk.api import TRANSITIONS, Actor, AuditEntry, Desk, DeskError, Page, ReportView
 from bot.desk.views import view_of
 from bot.domain.records import NewOutbound, Report, ReportStatus
 from bot.privacy.vault import AddressVault
@@ -273,3 +274,7 @@ def _text(text: str) -> str:
     if not cleaned:
         raise DeskError("empty", field="text")
     return cleaned[:MAX_TEXT]
+
+
+if TYPE_CHECKING:  # the service is the shared API's Desk (mypy checks it here)
+    _IS_A_DESK: type[Desk] = DeskService
