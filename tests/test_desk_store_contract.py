@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.effects import SubmitReport
-from bot.domain.records import Contact, NewOutbound, NewTimer, ReportStatus, TurnWrite
+from bot.domain.effects import RecordSatisfaction, SubmitReport
+from bot.domain.records import Contact, NewOutbound, NewTimer, ReportStatus, Session, TurnWrite
 from bot.storage import store_for
 from bot.storage.desk import AuditRow, DeskChange, DeskQuery
 from bot.storage.ports import Retention, Store, StoreError
@@ -178,3 +178,43 @@ async def test_sqlite_change_and_audit_row_are_one_transaction(tmp_path: Path) -
         assert [a.actor for a in await store.audit_rows()] == ["amina"]
     finally:
         await store.close()
+
+
+async def test_a_prompt_never_overwrites_a_conversation_under_way(store: Store) -> None:
+    await file(store, 1, "R1")
+    for n in (2, 3, 4):
+        await store.commit_turn(TurnWrite(contact=contact(n), session=None, at=NOW))
+    await store.commit_turn(TurnWrite(contact=contact(2), at=NOW, session=Session(
+        "k1:c2", "menu.idle", {}, NOW)))
+    await store.commit_turn(TurnWrite(contact=contact(3), at=NOW, session=Session(
+        "k1:c3", "report.area", {"draft": "report"}, NOW)))
+    await store.commit_turn(TurnWrite(contact=contact(4), at=NOW - timedelta(hours=2),
+                                      session=Session("k1:c4", "report.area",
+                                                      {"draft": "report"},
+                                                      NOW - timedelta(hours=2))))
+    later = NOW + timedelta(minutes=5)
+    for n in (1, 2, 3, 4):  # 1: no session yet; 2 idle; 3 busy; 4 busy but stale
+        assert await store.desk_change(DeskChange(
+            "R1", "amina", "status", later, event="closed",
+            prompt=Session(f"k1:c{n}", "satisfaction.answer",
+                           {"draft": "satisfaction", "ref": "R1"}, later),
+            stale=later - timedelta(minutes=30)))
+    steps = {}
+    for n in (1, 2, 3, 4):
+        convo = await store.load(f"k1:c{n}")
+        assert convo is not None and convo.session is not None
+        steps[n] = convo.session.step
+    assert steps == {1: "satisfaction.answer", 2: "satisfaction.answer", 3: "report.area",
+                     4: "satisfaction.answer"}
+    convo = await store.load("k1:c1")
+    assert convo is not None and convo.session is not None
+    assert convo.session.data == {"draft": "satisfaction", "ref": "R1"}
+    assert convo.session.updated_at == NOW.replace(second=0) + timedelta(minutes=6)
+
+
+async def test_a_turn_records_satisfaction_against_the_report(store: Store) -> None:
+    await file(store, 1, "R1")
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=NOW,
+                                      effects=[RecordSatisfaction("R1", "no")]))
+    state = await store.desk_state("R1")
+    assert state is not None and state.satisfaction == "no"
