@@ -30,6 +30,7 @@ from bot.domain.records import (
 )
 from bot.storage.changes import TurnChangeSet
 from bot.storage.coarse import subscription_month
+from bot.storage.desk import AuditRow, DeskState
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.memory_desk import MemoryDesk
@@ -74,6 +75,8 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
         self._advisories: list[Advisory] = []
         self._outbox: dict[int, _Queued] = {}
+        self._desk_rows: dict[str, DeskState] = {}  # ref -> what the desk added
+        self._audit_rows: list[AuditRow] = []
 
     def __repr__(self) -> str:
         return "MemoryStore()"

@@ -27,6 +27,8 @@ class MemoryDesk(DeskStore):
     _reports: dict[str, Report]
     _outbox: dict[int, _Queued]
     _sessions: dict[str, Session]
+    _desk_rows: dict[str, DeskState]
+    _audit_rows: list[AuditRow]
 
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
@@ -36,16 +38,10 @@ class MemoryDesk(DeskStore):
         raise NotImplementedError  # MemoryStore's
 
     def _desk(self) -> dict[str, DeskState]:
-        found: dict[str, DeskState] | None = self.__dict__.get("_desk_rows")
-        if found is None:
-            found = self.__dict__["_desk_rows"] = {}
-        return found
+        return self._desk_rows
 
     def _audit(self) -> list[AuditRow]:
-        found: list[AuditRow] | None = self.__dict__.get("_audit_rows")
-        if found is None:
-            found = self.__dict__["_audit_rows"] = []
-        return found
+        return self._audit_rows
 
     def _enqueue(self, o: NewOutbound) -> None:
         oid = self._next_id("outbox")
