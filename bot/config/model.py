@@ -228,8 +228,8 @@ class ConsoleSettings(_Model):
 class ModerationSettings(_Model):
     alert_telegram_chat_id: int = 0
     sensitive_categories: list[str] = Field(default_factory=lambda: ["personnel_conduct"])
-    sensitive_referral_hours: int = Field(default=24, ge=1, le=24 * 60)
     ack_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    sensitive_referral_hours: int = Field(default=24, ge=1, le=24 * 60)
 
 
 class Partner(_Model):
