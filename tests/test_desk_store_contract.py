@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -218,3 +219,22 @@ async def test_a_turn_records_satisfaction_against_the_report(store: Store) -> N
                                       effects=[RecordSatisfaction("R1", "no")]))
     state = await store.desk_state("R1")
     assert state is not None and state.satisfaction == "no"
+
+
+async def test_nothing_is_queued_to_a_contact_gone_or_opted_out(store: Store) -> None:
+    await file(store, 1, "R1")
+    await store.commit_turn(TurnWrite(contact=replace(contact(2), opted_out=True),
+                                      session=None, at=NOW))
+    to = [NewOutbound(cid, "sms", b"sealed", "answer", {"text": cid})
+          for cid in ("k1:c1", "k1:c2", "k1:c9")]  # there; opted out; gone (erased)
+    prompts = [Session(cid, "satisfaction.answer", {}, NOW) for cid in ("k1:c2", "k1:c9")]
+    for prompt in prompts:
+        assert await store.desk_change(DeskChange("R1", "amina", "status", NOW, event="x",
+                                                  outbound=to, prompt=prompt))
+        to = []
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    queued = await store.claim_outbound(later, 10, later + timedelta(minutes=1))
+    assert [q.payload for q in queued] == [{"text": "k1:c1"}]
+    assert await store.load("k1:c9") is None
+    convo = await store.load("k1:c2")
+    assert convo is not None and convo.session is None

@@ -227,12 +227,10 @@ class DeskService:
                     contact, report.ref, change.at), stale=change.at - self._session)
         if closes is not None:
             change = _with_cancel(change, report.ref)
-        if change.prompt is not None:  # not while a turn of the reporter is under way
-            async with self._store.locks(change.prompt.contact_id):
-                done = await self._change(change)
-        else:
-            done = await self._change(change)
-        if not done:
+        # No lock on the reporter: the actor may be them (a staff member who filed a
+        # report), in a turn of their own. The store queues to the reporter only if
+        # they are still there and not opted out, in the change's transaction.
+        if not await self._change(change):
             fresh = await self._store.report_by_ref(report.ref)
             if fresh is None:
                 raise DeskError("unknown_ref", ref=report.ref)

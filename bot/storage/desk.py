@@ -74,6 +74,8 @@ class DeskChange:
     actor: str
     action: str
     at: datetime
+    # ``outbound`` to a contact and ``prompt`` are written only while that
+    # contact exists and has not opted out (checked in the transaction)
     expect: ReportStatus | None = None
     status: ReportStatus | None = None
     public_reply: str | None = None

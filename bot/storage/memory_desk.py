@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain.records import NewOutbound, Report, Session
+from bot.domain.records import Contact, NewOutbound, Report, Session
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
     IDLE_STEPS,
@@ -27,6 +27,7 @@ class MemoryDesk(DeskStore):
     _reports: dict[str, Report]
     _outbox: dict[int, _Queued]
     _sessions: dict[str, Session]
+    _contacts: dict[str, Contact]
     _desk_rows: dict[str, DeskState]
     _audit_rows: list[AuditRow]
 
@@ -89,7 +90,8 @@ class MemoryDesk(DeskStore):
             partner=change.partner or state.partner, tags=tuple(sorted(tags)),
             notes=notes, timeline=timeline)
         for o in change.outbound:
-            self._enqueue(o)
+            if o.contact_id is None or self._present(o.contact_id):
+                self._enqueue(o)
         for kind, key in change.cancel:
             for t in [t for t in self._due.values() if (t.kind, t.key) == (kind, key)]:
                 del self._due[t.id]
@@ -100,7 +102,7 @@ class MemoryDesk(DeskStore):
                 self._due[timer_id] = _Timer(timer_id, timer.kind, timer.key, payload,
                                              timer.due_at)
         prompt = change.prompt
-        if prompt is not None:
+        if prompt is not None and self._present(prompt.contact_id):
             held = self._sessions.get(prompt.contact_id)
             if (held is None or held.step is None or held.step in IDLE_STEPS
                     or (change.stale is not None and held.updated_at < change.stale)):
@@ -109,6 +111,10 @@ class MemoryDesk(DeskStore):
         self._audit().append(AuditRow(at, change.actor, change.action, change.ref, "ok",
                                       report.sensitive))
         return True
+
+    def _present(self, contact_id: str) -> bool:
+        contact = self._contacts.get(contact_id)
+        return contact is not None and not contact.opted_out
 
     async def add_audit(self, row: AuditRow) -> None:
         self._audit().append(replace(row, at=report_time(row.at)))

@@ -70,17 +70,20 @@ def _apply(change: DeskChange) -> Any:
         c.executemany("INSERT INTO report_events (ref, at, actor, action, detail, note)"
                       " VALUES (?, ?, ?, ?, ?, ?)", events)
         queued = ts(datetime.now(UTC))
+        present = _present(c, {o.contact_id for o in change.outbound if o.contact_id}
+                           | ({change.prompt.contact_id} if change.prompt else set()))
         c.executemany(
             "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
             " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(queued, o.contact_id, o.channel, o.address_sealed, o.kind, o.priority,
-              json.dumps(o.payload, ensure_ascii=False), queued) for o in change.outbound])
+              json.dumps(o.payload, ensure_ascii=False), queued) for o in change.outbound
+             if o.contact_id is None or o.contact_id in present])
         c.executemany("DELETE FROM due WHERE kind = ? AND key = ?", list(change.cancel))
         c.executemany("INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"
                       " ON CONFLICT (kind, key) DO NOTHING",
                       [(t.kind, t.key, json.dumps(t.payload, ensure_ascii=False),
                         ts(t.due_at)) for t in change.timers])
-        if change.prompt is not None:
+        if change.prompt is not None and change.prompt.contact_id in present:
             p = change.prompt
             c.execute(_PROMPT, (p.contact_id, p.step, json.dumps(p.data, ensure_ascii=False),
                                 ts(session_time(p.updated_at)), *IDLE_STEPS,
@@ -89,6 +92,12 @@ def _apply(change: DeskChange) -> Any:
         return True
 
     return run
+
+
+def _present(c: sqlite3.Connection, ids: set[str]) -> set[str]:
+    """Those of ``ids`` whose contact exists and has not opted out."""
+    return {i for i in ids if c.execute("SELECT 1 FROM contacts WHERE id = ? AND opted_out = 0",
+                                        (i,)).fetchone()}
 
 
 class SQLiteDesk(Connections, DeskStore):
