@@ -5,6 +5,7 @@ history gone with its report."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.effects import RecordSatisfaction, SubmitReport
+from bot.domain.effects import SEALED_REF, RecordSatisfaction, SubmitReport
 from bot.domain.records import Contact, NewOutbound, NewTimer, ReportStatus, Session, TurnWrite
 from bot.storage import store_for
 from bot.storage.desk import AuditRow, DeskChange, DeskQuery
@@ -197,8 +198,8 @@ async def test_a_prompt_never_overwrites_a_conversation_under_way(store: Store) 
     for n in (1, 2, 3, 4):  # 1: no session yet; 2 idle; 3 busy; 4 busy but stale
         assert await store.desk_change(DeskChange(
             "R1", "amina", "status", later, event="closed",
-            prompt=Session(f"k1:c{n}", "satisfaction.answer",
-                           {"draft": "satisfaction", "ref": "R1"}, later),
+            prompt=Session(f"k1:c{n}", "satisfaction.answer", {"draft": "satisfaction"},
+                           later),
             stale=later - timedelta(minutes=30)))
     steps = {}
     for n in (1, 2, 3, 4):
@@ -209,16 +210,24 @@ async def test_a_prompt_never_overwrites_a_conversation_under_way(store: Store) 
                      4: "satisfaction.answer"}
     convo = await store.load("k1:c1")
     assert convo is not None and convo.session is not None
-    assert convo.session.data == {"draft": "satisfaction", "ref": "R1"}
+    data = convo.session.data
+    assert set(data) == {"draft", SEALED_REF} and data["draft"] == "satisfaction"
+    assert "R1" not in json.dumps(data)  # the reference is sealed: no join in clear
     assert convo.session.updated_at == NOW.replace(second=0) + timedelta(minutes=6)
-
-
-async def test_a_turn_records_satisfaction_against_the_report(store: Store) -> None:
-    await file(store, 1, "R1")
-    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=NOW,
-                                      effects=[RecordSatisfaction("R1", "no")]))
+    # the turn answering hands the sealed reference back: kept against the report
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=later,
+                                      effects=[RecordSatisfaction(data[SEALED_REF], "no")]))
     state = await store.desk_state("R1")
     assert state is not None and state.satisfaction == "no"
+
+
+async def test_a_forged_sealed_reference_records_nothing(store: Store) -> None:
+    await file(store, 1, "R1")
+    await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=NOW,
+                                      effects=[RecordSatisfaction("R1", "no"),
+                                               RecordSatisfaction("é", "yes")]))
+    state = await store.desk_state("R1")
+    assert state is not None and state.satisfaction is None
 
 
 async def test_nothing_is_queued_to_a_contact_gone_or_opted_out(store: Store) -> None:

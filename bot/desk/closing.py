@@ -62,5 +62,5 @@ def queued(contact: Contact | None, messages: list[Outbound], vault: AddressVaul
 def question_step(contact: Contact, ref: str, now: datetime) -> Session:
     """Where the reporter is left when asked the satisfaction question: their
     next message answers it (bot.flows.satisfaction)."""
-    draft = SatisfactionDraft(ref=ref)
-    return Session(contact.id, STEP, {MARK: draft.kind, **draft.to_data()}, now)
+    return Session(contact.id, STEP, {MARK: SatisfactionDraft.kind}, now)  # the store seals
+    # the reference into it (bot.domain.effects.SEALED_REF)

@@ -75,8 +75,14 @@ class TurnChangeSet(TurnChanges):
                                       last_inbound_at=self.write.moment,
                                       reach_id=self.reach_id))
 
-    def record_satisfaction(self, ref: str, answer: str) -> None:
-        self.satisfaction.append((ref, answer))
+    def record_satisfaction(self, sealed_ref: str, answer: str) -> None:
+        """Kept against the report the sealed reference opens to (none: dropped)."""
+        try:
+            ref = self.keys.reach_of(sealed_ref.encode("ascii"))
+        except UnicodeEncodeError:
+            ref = None
+        if ref is not None:
+            self.satisfaction.append((ref, answer))
 
     def session_row(self) -> Session | None:
         """The session to write, its last activity to the next minute."""

@@ -90,7 +90,9 @@ class DeskChange:
     timers: Sequence[NewTimer] = ()
     cancel: Sequence[tuple[str, str]] = ()  # (kind, key) of due rows to delete
     # a step to leave the reporter at (the satisfaction question), written only
-    # over no session, one idle at the menu, or one last active before ``stale``
+    # over no session, one idle at the menu, or one last active before ``stale``;
+    # the store adds the report's reference to its data, sealed (SEALED_REF):
+    # nothing in clear joins a person to their report
     prompt: Session | None = field(default=None, repr=False)
     stale: datetime | None = None
 

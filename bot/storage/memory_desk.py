@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.effects import SEALED_REF
 from bot.domain.records import Contact, NewOutbound, Report, Session
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
@@ -20,6 +21,7 @@ from bot.storage.desk import (
     DeskState,
     DeskStore,
 )
+from bot.storage.keyed import Keyed
 from bot.storage.memory_rows import _Queued, _Timer
 
 
@@ -28,6 +30,7 @@ class MemoryDesk(DeskStore):
     _outbox: dict[int, _Queued]
     _sessions: dict[str, Session]
     _contacts: dict[str, Contact]
+    _keys: Keyed
     _desk_rows: dict[str, DeskState]
     _audit_rows: list[AuditRow]
 
@@ -106,8 +109,10 @@ class MemoryDesk(DeskStore):
             held = self._sessions.get(prompt.contact_id)
             if (held is None or held.step is None or held.step in IDLE_STEPS
                     or (change.stale is not None and held.updated_at < change.stale)):
+                sealed = self._keys.seal_reach(change.ref).decode("ascii")
                 self._sessions[prompt.contact_id] = replace(
-                    prompt, data=dict(prompt.data), updated_at=session_time(prompt.updated_at))
+                    prompt, data={**prompt.data, SEALED_REF: sealed},
+                    updated_at=session_time(prompt.updated_at))
         self._audit().append(AuditRow(at, change.actor, change.action, change.ref, "ok",
                                       report.sensitive))
         return True

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.effects import SEALED_REF
 from bot.domain.records import Report
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
@@ -19,6 +20,7 @@ from bot.storage.desk import (
     DeskState,
     DeskStore,
 )
+from bot.storage.keyed import Keyed
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.connection import (
     Connections,
@@ -40,7 +42,7 @@ _PROMPT = ("INSERT INTO sessions (contact_id, step, data, updated_at) VALUES (?,
            " OR sessions.step IN (?, ?) OR sessions.updated_at < ?")
 
 
-def _apply(change: DeskChange) -> Any:
+def _apply(change: DeskChange, keys: Keyed) -> Any:
     at = ts(report_time(change.at))
 
     def run(c: sqlite3.Connection) -> bool:
@@ -85,7 +87,8 @@ def _apply(change: DeskChange) -> Any:
                         ts(t.due_at)) for t in change.timers])
         if change.prompt is not None and change.prompt.contact_id in present:
             p = change.prompt
-            c.execute(_PROMPT, (p.contact_id, p.step, json.dumps(p.data, ensure_ascii=False),
+            data = {**p.data, SEALED_REF: keys.seal_reach(ref).decode("ascii")}
+            c.execute(_PROMPT, (p.contact_id, p.step, json.dumps(data, ensure_ascii=False),
                                 ts(session_time(p.updated_at)), *IDLE_STEPS,
                                 ts(change.stale) if change.stale else ""))
         c.execute(_AUDIT, (at, change.actor, change.action, ref, "ok", int(row[1])))
@@ -101,6 +104,8 @@ def _present(c: sqlite3.Connection, ids: set[str]) -> set[str]:
 
 
 class SQLiteDesk(Connections, DeskStore):
+    _keys: Keyed
+
     async def desk_state(self, ref: str) -> DeskState | None:
         row = await one(self._r, "SELECT assignee, partner, satisfaction FROM reports"
                         " WHERE ref = ?", (ref,))
@@ -140,7 +145,7 @@ class SQLiteDesk(Connections, DeskStore):
     async def desk_change(self, change: DeskChange) -> bool:
         async with self._write_lock:
             with translated("a desk change"):
-                done: bool = await in_thread(self._w, immediate(_apply(change)))
+                done: bool = await in_thread(self._w, immediate(_apply(change, self._keys)))
                 return done
 
     async def add_audit(self, row: AuditRow) -> None:
