@@ -113,7 +113,8 @@ def test_reports_show_and_update(tmp_path: Path) -> None:
     assert updated.returncode == 0
     check = run(["console"], tmp_path, f"3\n{ref}\n").stdout
     assert "being reviewed" in check and "Answer: We are on it" in check
-    assert run(["reports", "show", "ZZZZZZ"], tmp_path).returncode == 1
+    missing = run(["reports", "show", "ZZZZZZ"], tmp_path)
+    assert missing.returncode == 2 and missing.stderr.endswith("sauti: no report 'ZZZZZZ'\n")
 
 
 def test_console_is_interactive_on_a_terminal(tmp_path: Path) -> None:

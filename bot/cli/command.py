@@ -4,6 +4,7 @@ what it does with privacy keys that are not real (see bot/cli/keys.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from bot.config.keys import on_examples, problems
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.desk.api import Actor
 
     Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -55,3 +57,32 @@ def warn_unless_real(config: Config) -> None:
     else:
         print(f"sauti: warning: {found[0]}; for trying out only, sauti serve refuses it",
               file=sys.stderr)
+
+
+class NoDatabase(Exception):
+    """A command that reads the database found none (exit code 1): it names the path."""
+
+
+def require_database(config: Config) -> None:
+    """:class:`NoDatabase` when the configured SQLite file is missing: only
+    ``console``, ``serve`` and ``db upgrade`` create one."""
+    from bot.storage.sqlite.connection import sqlite_path
+
+    url = config.storage.url
+    if url.startswith("sqlite://") and not sqlite_path(url).is_file():
+        raise NoDatabase(f"no database at {sqlite_path(url)} (sauti db upgrade creates one)")
+
+
+def actor_of(args: argparse.Namespace, config: Config) -> Actor:
+    """Who the command acts as: ``--as NAME`` or $SAUTI_AS (a ``[[staff]]`` name,
+    any case), else the local operator. An unknown name is bad usage."""
+    from bot.desk.api import Actor
+
+    name = (getattr(args, "as_name", None) or os.environ.get("SAUTI_AS") or "").strip()
+    if not name:
+        return Actor.operator()
+    for member in config.staff:
+        if member.name.casefold() == name.casefold():
+            return Actor(member.name, frozenset(member.roles))
+    known = ", ".join(m.name for m in config.staff) or "none configured"
+    raise UsageError(f"--as: no staff member {name[:40]!r} (staff: {known})")

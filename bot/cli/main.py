@@ -9,19 +9,24 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import console, db, keys, logs, purge, reports, serve
-from bot.cli.command import Command, UsageError, require_real_keys
+from bot.cli import audit, console, db, export, keys, logs, purge, reports, serve
+from bot.cli.command import Command, NoDatabase, UsageError, require_real_keys
+from bot.cli.deskout import error_line, exit_code
 from bot.config import ConfigError, load_config
+from bot.desk.api import DeskError
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports, purge, keys)
+GROUPS = (console, serve, db, reports, audit, export, purge, keys)
 
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
                         help="config file (default: $SAUTI_CONFIG, ./config.toml, built-ins)")
+    common.add_argument("--as", dest="as_name", metavar="NAME", default=argparse.SUPPRESS,
+                        help="act as this [[staff]] member (default: $SAUTI_AS, else the "
+                             "local operator)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="sauti", parents=[common],
                                      description="Sauti community feedback bot")
@@ -57,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, UnsupportedStore, ChannelRefused) as exc:
         print(f"sauti: {exc}", file=sys.stderr)
         return 2
+    except NoDatabase as exc:
+        print(f"sauti: {exc}", file=sys.stderr)
+        return 1
+    except DeskError as exc:
+        print(f"sauti: {error_line(exc)}", file=sys.stderr)
+        return exit_code(exc)
     except KeyboardInterrupt:
         return 130
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.cli.command import with_app
+from bot.cli.command import require_database, with_app
 from bot.config import Config
 
 if TYPE_CHECKING:
@@ -24,14 +23,9 @@ def add_parser(sub: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
-    from bot.storage.sqlite.connection import sqlite_path
     from bot.timers.retention import retention_of
 
-    url = config.storage.url
-    if url.startswith("sqlite://") and not sqlite_path(url).is_file():
-        print(f"sauti: no database at {sqlite_path(url)} (sauti db upgrade creates one)",
-              file=sys.stderr)
-        return 1
+    require_database(config)
 
     async def body(app: App) -> int:
         removed = await app.store.purge(datetime.now(UTC), retention_of(config))
