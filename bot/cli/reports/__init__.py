@@ -33,7 +33,7 @@ def add_parser(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p.add_argument("ref")
     p.add_argument("--status")
     p.add_argument("--tag", action="append", default=[], metavar="T",
-                   help="add a tag; -T removes it (repeatable)")
+                   help="add a tag; --tag=-T removes it (repeatable)")
     p.add_argument("--note", metavar="TEXT", help="an internal note")
     p.add_argument("--reply", metavar="TEXT",
                    help="public answer, sent to a contactable reporter")
