@@ -107,9 +107,12 @@ def test_sensitive_wall_in_list_show_export_and_audit(
     assert [r["ref"] for r in json.loads(out_file.read_text())] == [plain]
     assert os.stat(out_file).st_mode & 0o077 == 0
     csv_file = tmp_path / "reports.csv"
+    csv_file.write_text("old")
+    csv_file.chmod(0o644)
     assert sauti(cfg, capsys, "--as", "Zawadi", "export", "reports", "--format", "csv",
                  "--out", str(csv_file))[0] == 0
     rows = list(csv.DictReader(csv_file.open(encoding="utf-8")))
+    assert os.stat(csv_file).st_mode & 0o077 == 0
     assert {r["ref"] for r in rows} == {plain, secret}
 
     code, out, _ = sauti(cfg, capsys, "audit", "--json")

@@ -101,6 +101,7 @@ def private_file(path: str) -> Iterator[IO[str]]:
     """``path`` written afresh, readable by its owner only (it holds reports)."""
     target = Path(path)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file already there keeps its mode otherwise
     with open(fd, "w", encoding="utf-8", newline="") as out:
         yield out
 
