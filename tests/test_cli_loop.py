@@ -64,11 +64,7 @@ async def telegram() -> FakeTelegram:  # type: ignore[misc]
         yield fake
 
 
-@pytest.mark.parametrize("answers", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(
-        strict=True, reason="the service's store does not see a session the CLI wrote")),
-])
+@pytest.mark.parametrize("answers", [False, True])
 async def test_whatsapp_reporter_gets_the_answer_sent_from_the_cli(
         tmp_path: Path, twilio: FakeTwilio, answers: bool) -> None:
     number, to = "+243810000311", "whatsapp:+243810000311"

@@ -212,7 +212,9 @@ async def test_a_prompt_never_overwrites_a_conversation_under_way(store: Store) 
     assert convo is not None and convo.session is not None
     data = convo.session.data
     assert set(data) == {"draft", SEALED_REF} and data["draft"] == "satisfaction"
-    assert "R1" not in json.dumps(data)  # the reference is sealed: no join in clear
+    # the reference is sealed: no join in clear (a quoted "R1" cannot be part of a
+    # base64 token, which may hold R1 by chance)
+    assert '"R1"' not in json.dumps(data)
     assert convo.session.updated_at == NOW.replace(second=0) + timedelta(minutes=6)
     # the turn answering hands the sealed reference back: kept against the report
     await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=later,

@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,27 @@ class Connections:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._data_version: int | None = None
+        self._version_seen_at = float("-inf")  # time.monotonic() of the last look
+
+    # Writes by other connections (a CLI's desk change, another worker, an
+    # operator's sqlite3 session): the writer's ``PRAGMA data_version`` moves only
+    # when another connection commits. Write transactions read it in their own
+    # trip (:func:`versioned`) and hand it to :meth:`_version_seen`; a store that
+    # remembers what it read overrides :meth:`_others_wrote` to forget it.
+    def _version_seen(self, version: int) -> None:
+        before, self._data_version = self._data_version, version
+        self._version_seen_at = time.monotonic()
+        if before is not None and version != before:
+            self._others_wrote()
+
+    def _others_wrote(self) -> None:
+        """Another connection committed since this store last looked."""
+
+    async def _look_for_others(self) -> None:
+        """One trip to read the writer's data version now."""
+        version = await in_thread(self._w, _data_version)
+        self._version_seen(version)
 
     async def _connect(self) -> None:
         """Open both connections; if either fails, close what was opened (a
@@ -209,6 +231,21 @@ async def in_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection
         raw = conn._conn
         result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
         return result
+
+
+def _data_version(c: sqlite3.Connection) -> int:
+    return int(c.execute("PRAGMA data_version").fetchone()[0])
+
+
+def versioned(body: Callable[[sqlite3.Connection], T]
+              ) -> Callable[[sqlite3.Connection], tuple[int, T]]:
+    """``body``, and the connection's data version read in the same trip before it
+    (see :meth:`Connections._version_seen`)."""
+
+    def run(c: sqlite3.Connection) -> tuple[int, T]:
+        return _data_version(c), body(c)
+
+    return run
 
 
 def immediate(body: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:

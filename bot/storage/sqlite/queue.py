@@ -19,6 +19,7 @@ from bot.storage.sqlite.connection import (
     one,
     parse_ts,
     ts,
+    versioned,
 )
 
 UNREADABLE = ("UPDATE outbox SET status = 'failed', address_sealed = NULL, lease_until = NULL,"
@@ -59,7 +60,9 @@ class SQLiteOutbox(Connections, OutboxStore):
             return records
 
         async with self._write_lock:  # IMMEDIATE: other processes may claim too
-            return await in_thread(self._w, immediate(claim))
+            version, claimed = await in_thread(self._w, versioned(immediate(claim)))
+        self._version_seen(version)  # a message another process queued: it wrote
+        return claimed
 
     async def renew_outbound(
         self, ids: Sequence[int], held_until: datetime, lease_until: datetime,

@@ -8,10 +8,16 @@ which sees only committed data.
 
 The conversations this process committed last are also kept in memory (a
 bounded, least-recently-used table, written through after each commit), so a
-returning person's turn starts without a trip to the database. That is sound
-only while one process is the only writer of conversations to its file, as one
-``sauti serve`` is; the replay check that such a turn skips is made by the
-commit itself, inside its transaction. ``shared=True`` (several writers)
+returning person's turn starts without a trip to the database; the replay
+check that such a turn skips is made by the commit itself, inside its
+transaction. Other processes write to the file too (``sauti reports update``
+closing a report leaves its reporter at the satisfaction question): every write
+transaction here reads the file's data version, which moves only when another
+connection commits, and the memory is dropped when it has moved; a turn that
+would start from memory looks first if no write has looked for half a second.
+A change another process makes is so seen by every turn that starts after
+this process next claims or commits, or half a second after it. Several
+``sauti serve`` writing conversations to one file need ``shared=True``, which
 switches the memory off.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +50,7 @@ from bot.storage.sqlite.connection import (
     rollback,
     sqlite_path,
     translated,
+    versioned,
 )
 from bot.storage.sqlite.desk import SQLiteDesk
 from bot.storage.sqlite.due import SQLiteDueTimers
@@ -55,6 +63,9 @@ __all__ = ["WAL_CHECKPOINT_PAGES", "SQLiteStore", "sqlite_path"]
 log = logging.getLogger(__name__)
 MAX_BATCH = 512
 RECENT_CONVERSATIONS = 10_000  # about 1 kB each
+#: a remembered conversation is used without a look at the file's data version
+#: only this long after the last look (every write transaction looks)
+FRESH_SECONDS = 0.5
 JOIN_PASSES = 3
 _Begun = tuple[bool, Conversation | None]
 _Item = TurnRows | Mark
@@ -117,6 +128,11 @@ class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLit
             self._recent.pop(change.prompt.contact_id, None)
         return done
 
+    def _others_wrote(self) -> None:
+        """Another process committed (a desk change from the CLI, an operator):
+        what is remembered may be stale, so it is read again."""
+        self._recent.clear()
+
     async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
         """As every backend purges; the conversations remembered here are
         forgotten too (some may hold a session just purged)."""
@@ -142,6 +158,8 @@ class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLit
         is then the commit's). Otherwise a group read: turns that start while a
         read is under way are answered together by the next one (two queries
         for the lot), as commits are."""
+        if self._recent and time.monotonic() - self._version_seen_at > FRESH_SECONDS:
+            await self._look_for_others()  # idle lately: has another process written?
         recent = self._recent.get(contact_id)
         if recent is not None:
             self._recent.move_to_end(contact_id)
@@ -315,7 +333,9 @@ class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLit
                 c.executemany(statement, rows)
             return replayed
 
-        return await in_thread(self._w, immediate(commit))
+        version, replayed = await in_thread(self._w, versioned(immediate(commit)))
+        self._version_seen(version)  # before the turns' conversations are remembered
+        return replayed
 
 
 def _erases(item: _Item) -> bool:
