@@ -80,6 +80,30 @@ async def test_a_shared_file_keeps_no_conversations_in_memory(tmp_path: Path) ->
     await store.close()
 
 
+async def test_another_processs_write_is_seen_after_the_next_write_transaction(
+        tmp_path: Path) -> None:
+    """One writer keeps what it committed in memory; another process (the CLI closing
+    a report) changes a session. The next claim of the outbox (a write transaction,
+    as the service makes to send what that change queued) sees the file moved, and
+    the turn after it reads the file, not the memory."""
+    store = SQLiteStore(tmp_path / "one.db")
+    await store.open()
+    await store.commit_turn(TurnWrite(contact=contact(1), inbound_key=("sms", "SM1"),
+                                      session=Session("k1:c1", "menu", {}, NOW)))
+    assert "k1:c1" in store._recent
+    await store.claim_outbound(NOW, 10, NOW)  # nothing moved yet: the memory stays
+    assert "k1:c1" in store._recent
+    other = sqlite3.connect(tmp_path / "one.db")
+    other.execute("UPDATE sessions SET step = 'satisfaction.answer'")
+    other.commit()
+    other.close()
+    await store.claim_outbound(NOW, 10, NOW)
+    _seen, convo = await store.begin_turn("k1:c1", ("sms", "SM2"))
+    assert convo is not None and convo.session is not None
+    assert convo.session.step == "satisfaction.answer"
+    await store.close()
+
+
 async def test_database_errors_reach_callers_as_store_errors(tmp_path: Path) -> None:
     """Callers catch StoreError alone; the message names the failure, not the data."""
     broken = tmp_path / "broken.db"
