@@ -9,6 +9,8 @@ from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations, Handled
+from bot.desk.referral import REFERRAL, ReferralClock
+from bot.desk.service import DeskService
 from bot.domain.messages import Inbound
 from bot.flows import build_flows
 from bot.i18n.detection import LanguageDetector
@@ -21,7 +23,7 @@ from bot.privacy.links import StoreKeys
 from bot.privacy.vault import REACH
 from bot.storage import store_for
 from bot.storage.ports import Store
-from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of
+from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
 from bot.timers.forget import (
     FORGET,
     INBOUND_DELAY,
@@ -76,10 +78,14 @@ class App:
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
                                                            forget_keys, INBOUND_DELAY),
         )
+        self.desk = DeskService(store, config, self.vault,
+                                clock=clock.now if clock is not None else utc_now,
+                                on_outbound=self.dispatcher.wake)
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day
         self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
+        self.timers.register(REFERRAL, ReferralClock(store, config, self.vault))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

@@ -228,6 +228,15 @@ class ConsoleSettings(_Model):
 class ModerationSettings(_Model):
     alert_telegram_chat_id: int = 0
     sensitive_categories: list[str] = Field(default_factory=lambda: ["personnel_conduct"])
+    ack_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    sensitive_referral_hours: int = Field(default=24, ge=1, le=24 * 60)
+
+
+class Partner(_Model):
+    """An organisation reports can be referred to."""
+
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1, max_length=200)
 
 
 class StaffMember(_Model):
@@ -274,11 +283,14 @@ class Config(_Model):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     staff: list[StaffMember] = Field(default_factory=list)
+    partners: list[Partner] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> Config:
         _unique("areas", [a.code for a in self.areas])
         _unique("categories", [c.code for c in self.categories])
+        _unique("partners", [p.code for p in self.partners])
+        _unique("staff name", [s.name for s in self.staff])
         if not self.areas:
             raise ValueError("areas: at least one area is needed")
         if not self.categories:

@@ -24,6 +24,7 @@ class TurnChanges(Protocol):
     def unsubscribe(self, area: str) -> None: ...
     def submit_report(self, report: SubmitReport) -> None: ...
     def erase(self) -> None: ...
+    def record_satisfaction(self, sealed_ref: str, answer: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +82,21 @@ class Erase:
         changes.erase()
 
 
-Effect = SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
+SEALED_REF = "sealed_ref"  # where a step's data keeps a report's reference, sealed by the store
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSatisfaction:
+    """A reporter's answer to "are you satisfied?", kept against the report,
+    never against the person. ``sealed_ref``: the report's reference as the
+    store sealed it in the question's step (only the store opens it)."""
+
+    sealed_ref: str = field(repr=False)
+    answer: str
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.record_satisfaction(self.sealed_ref, self.answer)
+
+
+Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
+          | RecordSatisfaction)

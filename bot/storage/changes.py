@@ -15,9 +15,11 @@ from abc import abstractmethod
 from dataclasses import replace
 
 from bot.domain.effects import SubmitReport, TurnChanges
-from bot.domain.records import Contact, NewOutbound, NewReport, Session, TurnWrite
+from bot.domain.records import Contact, NewOutbound, NewReport, NewTimer, Session, TurnWrite
 from bot.storage.coarse import contact_time, replay_day, report_time, session_time
 from bot.storage.keyed import Keyed
+
+REFERRAL = "referral"  # the due rows of sensitive reports' referral clocks
 
 
 class TurnChangeSet(TurnChanges):
@@ -30,6 +32,8 @@ class TurnChangeSet(TurnChanges):
         self.opted_out = write.contact.opted_out
         self.reach_id = write.contact.reach_id
         self.erased = False
+        self.report_timers: list[NewTimer] = []
+        self.satisfaction: list[tuple[str, str]] = []  # (ref, answer)
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -71,6 +75,15 @@ class TurnChangeSet(TurnChanges):
                                       last_inbound_at=self.write.moment,
                                       reach_id=self.reach_id))
 
+    def record_satisfaction(self, sealed_ref: str, answer: str) -> None:
+        """Kept against the report the sealed reference opens to (none: dropped)."""
+        try:
+            ref = self.keys.reach_of(sealed_ref.encode("ascii"))
+        except UnicodeEncodeError:
+            ref = None
+        if ref is not None:
+            self.satisfaction.append((ref, answer))
+
     def session_row(self) -> Session | None:
         """The session to write, its last activity to the next minute."""
         s = self.write.session
@@ -85,13 +98,21 @@ class TurnChangeSet(TurnChanges):
         if report.contactable:
             self.reach_id = self.reach_id or secrets.token_hex(16)
             reach = self.keys.seal_reach(self.reach_id)
+        sensitive = report.category in w.sensitive
+        if sensitive:  # its referral clock (bot.desk.referral), run at once to set itself
+            self.report_timers.append(NewTimer(REFERRAL, report.ref, {"ref": report.ref},
+                                               report_time(w.moment)))
         return NewReport(
             ref=report.ref, created_at=report_time(w.moment), channel=c.channel,
             language=w.language, category=report.category, area=report.area,
             description=report.description, media=report.media,
             contactable=report.contactable,
             reach=reach,
-            sensitive=report.category in w.sensitive)
+            sensitive=sensitive)
+
+    def timers(self) -> list[NewTimer]:
+        """The due rows the write leaves: the turn's, and its sensitive reports' clocks."""
+        return [*self.write.timers, *self.report_timers]
 
     def outbound(self) -> list[NewOutbound]:
         """The turn's replies; an erased contact's go out unlinked from it."""

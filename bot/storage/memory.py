@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -30,37 +30,17 @@ from bot.domain.records import (
 )
 from bot.storage.changes import TurnChangeSet
 from bot.storage.coarse import subscription_month
+from bot.storage.desk import AuditRow, DeskState
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
+from bot.storage.memory_desk import MemoryDesk
 from bot.storage.memory_keys import MemoryKeys
 from bot.storage.memory_reports import MemoryReports
+from bot.storage.memory_rows import _Queued, _Timer
 from bot.storage.ports import DueTimer, Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 
 _Key = tuple[str, str]
-
-
-@dataclass(slots=True)
-class _Queued:
-    """An outbox row."""
-
-    id: int
-    created_at: datetime
-    contact_id: str | None
-    channel: str
-    address_sealed: bytes | None
-    kind: str
-    priority: int
-    payload: dict[str, Any]
-    next_attempt_at: datetime
-    status: str = "pending"
-    attempts: int = 0
-    lease_until: datetime | None = None
-    last_error: str | None = None
-    external_id: str | None = None
-    segments: int | None = None
-    sent_at: datetime | None = None
-    delivery: str | None = None
 
 
 class _MemoryChanges(TurnChangeSet):
@@ -81,7 +61,7 @@ class _MemoryChanges(TurnChangeSet):
         self.reports.append(self.new_report(report))
 
 
-class MemoryStore(MemoryReports, MemoryKeys, Store):
+class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
     """``keys``: random ones by default, which die with the store, as its data does."""
 
     def __init__(self, *, keys: Keyed | None = None) -> None:
@@ -95,6 +75,8 @@ class MemoryStore(MemoryReports, MemoryKeys, Store):
         self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
         self._advisories: list[Advisory] = []
         self._outbox: dict[int, _Queued] = {}
+        self._desk_rows: dict[str, DeskState] = {}  # ref -> what the desk added
+        self._audit_rows: list[AuditRow] = []
 
     def __repr__(self) -> str:
         return "MemoryStore()"
@@ -136,7 +118,7 @@ class MemoryStore(MemoryReports, MemoryKeys, Store):
         cid, at = write.contact.id, write.moment
         if write.inbound_key is not None:
             self._seen[write.inbound_key] = changes.replay_day
-        for timer in write.timers:
+        for timer in changes.timers():
             await self.schedule(timer.kind, timer.key, timer.payload, timer.due_at)
         if changes.erased:
             self._erase(cid)
@@ -161,11 +143,10 @@ class MemoryStore(MemoryReports, MemoryKeys, Store):
                     areas.pop(area, None)
         for r in changes.reports:
             self._file(r)
+        for ref, answer in changes.satisfaction:
+            self._satisfied(ref, answer)
         for o in changes.outbound():
-            oid = self._next_id("outbox")
-            now = datetime.now(UTC)
-            self._outbox[oid] = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed,
-                                        o.kind, o.priority, dict(o.payload), now)
+            self._enqueue(o)
         return True
 
     def _erase(self, cid: str) -> None:
@@ -382,17 +363,5 @@ class MemoryStore(MemoryReports, MemoryKeys, Store):
         for s in sessions:
             del self._sessions[s.contact_id]
         return {"reports": len(reports), "outbox": len(outbox), "replay_keys": len(keys),
-                "sessions": len(sessions), "drafts": sum(bool(s.data) for s in sessions)}
-
-
-@dataclass(slots=True)
-class _Timer:
-    """A due row."""
-
-    id: int
-    kind: str
-    key: str
-    payload: dict[str, Any]
-    due_at: datetime
-    attempts: int = 0
-    last_error: str | None = None
+                "sessions": len(sessions), "drafts": sum(bool(s.data) for s in sessions),
+                **self._purge_desk(records, reports)}

@@ -99,7 +99,8 @@ class SQLiteTurnChanges(TurnChangeSet):
                                           ts(session.updated_at))))
             marks += self.owned
         marks += self.kept
-        marks += [timer_mark(t) for t in w.timers]
+        marks += [timer_mark(t) for t in self.timers()]
+        marks += [Mark("satisfaction", (answer, ref)) for ref, answer in self.satisfaction]
         outbound = self.outbound()
         if outbound:
             queued = ts(datetime.now(UTC))
@@ -152,6 +153,7 @@ class BatchSQL:
                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        ("satisfaction", "UPDATE reports SET satisfaction = ? WHERE ref = ?"),
         ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"
                   " ON CONFLICT (kind, key) DO NOTHING"),
         # sent or failed: the message forgets its text, choices and person

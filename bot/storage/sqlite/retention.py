@@ -43,13 +43,13 @@ class Rule:
         return moment.astimezone(UTC).date().isoformat() if self.to_the_day else ts(moment)
 
 
-# A report's history (a table of its events, when it lands) joins here before
-# "reports", deleting the rows of reports the next rule will delete.
+# A report's history (its tags and events) goes with it: a trigger deletes it
+# with the report row (migration 8), so no rule of its own.
 RULES: tuple[Rule, ...] = (
     Rule("reports", "reports", "updated_at < ?", "records"),
     Rule("outbox", "outbox", "status IN ('sent', 'failed', 'cancelled') AND created_at < ?",
          "records"),
-    Rule("audit", "audit", "created_at < ?", "records", optional=True),
+    Rule("audit", "audit", "created_at < ?", "records"),
     Rule("replay_keys", "inbound_seen", "seen_at < ?", "replay_keys", to_the_day=True),
     Rule("sessions", "sessions", "updated_at < ?", "sessions", also=("drafts", "data <> '{}'")),
 )
@@ -62,6 +62,9 @@ KEPT: dict[str, str] = {
     "advisories": "staff's public messages, no personal data",
     "advisory_areas": "the areas of those advisories",
     "due": "timers: each row is deleted when its job has run",
+    "report_tags": "a report's tags: deleted with their report (trigger reports_history_gone)",
+    "report_events": "a report's timeline and notes: deleted with their report (trigger"
+                     " reports_history_gone)",
 }
 
 

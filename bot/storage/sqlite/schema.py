@@ -158,4 +158,46 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE outbox SET payload = '{}', contact_id = NULL, address_sealed = NULL
         WHERE status IN ('sent', 'failed', 'cancelled');
     """,
+    # 8: the moderators' desk (bot.storage.desk). A report's assignee, partner
+    # and the resident's satisfaction beside it; its tags and its events (the
+    # timeline and staff's notes, never a resident's text) deleted with it; the
+    # audit trail, append-only (no update; retention deletes it as old as records).
+    """
+    ALTER TABLE reports ADD COLUMN assignee TEXT;
+    ALTER TABLE reports ADD COLUMN partner TEXT;
+    ALTER TABLE reports ADD COLUMN satisfaction TEXT;
+    CREATE INDEX reports_queue ON reports(created_at, id);
+    CREATE TABLE report_tags (
+        ref TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (ref, tag)
+    );
+    CREATE TABLE report_events (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        note INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX report_events_ref ON report_events(ref, id);
+    CREATE TRIGGER reports_history_gone AFTER DELETE ON reports BEGIN
+        DELETE FROM report_tags WHERE ref = OLD.ref;
+        DELETE FROM report_events WHERE ref = OLD.ref;
+    END;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        sensitive INTEGER NOT NULL
+    );
+    CREATE INDEX audit_time ON audit(created_at);
+    CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit BEGIN
+        SELECT RAISE(ABORT, 'the audit trail is append-only');
+    END;
+    """,
 )

@@ -28,6 +28,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.records import Conversation, TurnWrite
+from bot.storage.desk import DeskChange
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Retention, Store, StoreError
@@ -43,6 +44,7 @@ from bot.storage.sqlite.connection import (
     sqlite_path,
     translated,
 )
+from bot.storage.sqlite.desk import SQLiteDesk
 from bot.storage.sqlite.due import SQLiteDueTimers
 from bot.storage.sqlite.keys import SQLiteKeys
 from bot.storage.sqlite.queue import SQLiteOutbox
@@ -58,7 +60,7 @@ _Begun = tuple[bool, Conversation | None]
 _Item = TurnRows | Mark
 
 
-class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
+class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
                   SQLiteRetention, SQLiteKeys, Store):
     """``keys``: the config's (bot.privacy.links); random ones that die with the
     process when not given (tests), which no reach link or replay tag outlives."""
@@ -104,6 +106,16 @@ class SQLiteStore(SQLiteReports, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
         if self._flusher is not None:
             await self._flusher
         await self._disconnect()
+
+    async def desk_change(self, change: DeskChange) -> bool:
+        """As every backend; a reporter left at a step forgets their remembered
+        conversation (its session is the one just written)."""
+        if change.prompt is not None:
+            self._recent.pop(change.prompt.contact_id, None)
+        done = await super().desk_change(change)
+        if change.prompt is not None:
+            self._recent.pop(change.prompt.contact_id, None)
+        return done
 
     async def purge(self, now: datetime, retention: Retention) -> dict[str, int]:
         """As every backend purges; the conversations remembered here are

@@ -1,0 +1,1 @@
+"""The moderators' desk: the report queue, its actions and their audit trail."""

@@ -1,0 +1,83 @@
+"""The referral clock: a sensitive report must be referred (or otherwise dealt
+with) within ``moderation.sensitive_referral_hours`` of being filed.
+
+Each sensitive report leaves a due row (kind ``referral``, key its reference)
+when it is filed (bot.storage.changes), due at once; run, it sets itself to the
+warning time (a quarter of the time before the deadline), then to the
+deadline. At each, the moderators with the "sensitive" role are warned,
+through the outbox to their staff identity, with the reference only. Moving
+the report on (referred, actioned, rejected, closed) deletes the row with the
+change (bot.desk.service); a row that outlives that finds the report moved
+and ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.config.model import Config, StaffMember
+from bot.domain.messages import Outbound
+from bot.domain.records import NewOutbound, ReportStatus
+from bot.i18n.catalogue import N_, _, language
+from bot.outbox.payload import outbound_payload
+from bot.privacy.vault import AddressVault
+from bot.storage.changes import REFERRAL
+from bot.storage.desk import DeskChange
+from bot.storage.ports import DueTimer, Store
+
+__all__ = ["REFERRAL", "ReferralClock", "staff_address"]
+OPEN = (ReportStatus.NEW, ReportStatus.IN_REVIEW)
+SYSTEM = "referral-clock"
+_SOON = N_("Sensitive report {ref} must be referred within {hours} hours.")
+_LATE = N_("Sensitive report {ref} is past its referral deadline.")
+
+
+def staff_address(member: StaffMember) -> tuple[str, str] | None:
+    """(channel, address) of a staff member's identity: Telegram, else SMS, else console."""
+    if member.telegram_user_id:
+        return "telegram", str(member.telegram_user_id)
+    if member.phone:
+        return "sms", member.phone
+    if member.console_user:
+        return "console", member.console_user
+    return None
+
+
+class ReferralClock:
+    """The handler of ``referral`` due rows (bot.timers.TimerRunner)."""
+
+    def __init__(self, store: Store, config: Config, vault: AddressVault) -> None:
+        self._store = store
+        self._vault = vault
+        self._limit = timedelta(hours=config.moderation.sensitive_referral_hours)
+        self._language = config.bot.default_language
+        self._to = [address for s in config.staff
+                    if "sensitive" in s.roles and "moderator" in s.roles
+                    and (address := staff_address(s)) is not None]
+
+    async def __call__(self, timer: DueTimer, now: datetime) -> datetime | None:
+        ref = str(timer.payload.get("ref", timer.key))
+        report = await self._store.report_by_ref(ref)
+        if report is None or report.status not in OPEN:
+            return None
+        deadline = report.created_at + self._limit
+        warn_at = deadline - self._limit / 4
+        if now < warn_at:
+            return warn_at
+        if now < deadline:
+            left = max(1, round((deadline - now) / timedelta(hours=1)))
+            await self._warn(ref, _SOON, now, "referral_soon", hours=left)
+            return deadline
+        await self._warn(ref, _LATE, now, "referral_late")
+        return None
+
+    async def _warn(self, ref: str, msgid: str, now: datetime, action: str,
+                    **values: object) -> None:
+        with language(self._language):
+            text = _(msgid).format(ref=ref, **values)
+        message = Outbound(text, kind="alert", language=self._language)
+        out = [NewOutbound(None, channel, self._vault.seal(address), "alert",
+                           outbound_payload(message, self._vault), priority=1)
+               for channel, address in self._to]
+        await self._store.desk_change(DeskChange(ref, SYSTEM, action, now, event="",
+                                                 outbound=out))
