@@ -2,9 +2,9 @@
 
 The order is the product's rules: a first message is greeted; someone who
 opted out hears nothing until START; the global keywords (STOP, START, HELP,
-MENU, LANGUAGE) work at any step; staff commands come next (a slot: until the
-triage desk is built nobody is staff, and a resident's "/queue" goes on down
-like any other text, so it is answered exactly as unknown input); then the
+MENU, LANGUAGE) work at any step; staff commands come next (a slot: the desk
+takes a [[staff]] member's command; a resident's "/queue" goes on down like
+any other text, so it is answered exactly as unknown input); then the
 person's active flow; the main menu catches the rest.
 """
 
@@ -35,7 +35,8 @@ def is_staff_command(text: str) -> bool:
     never a keyword ("/help" is not HELP): from a resident it is unknown input."""
     if not text.startswith("/") or not text[1:2].strip():  # "/", "/ queue": not commands
         return False
-    return text[1:].split(maxsplit=1)[0].lower() in STAFF_COMMANDS
+    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0]  # "/queue@SautiBot" in a group
+    return name.lower() in STAFF_COMMANDS
 
 
 @dataclass(frozen=True, slots=True)
