@@ -22,8 +22,8 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import REACH
-from bot.storage import store_for
 from bot.staff.directory import StaffDirectory
+from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
 from bot.timers.forget import (

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.config.model import StaffMember
-from bot.desk.api import Actor
 from moderation.pseudonym import Pseudonymiser
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,8 @@ Identify = Callable[[str, str], str]  # (channel, address) -> normalised identit
 class StaffIdentity:
     """A staff member as one of their contacts: who, with what roles, on which channel."""
 
-    actor: Actor
+    name: str
+    roles: frozenset[str]
     channel: str
 
 
@@ -49,10 +49,10 @@ class StaffDirectory:
     def __init__(self, members: Iterable[StaffMember], pseudonyms: Pseudonymiser,
                  identify: Identify) -> None:
         self._by_contact: dict[str, StaffIdentity] = {}
-        self._by_name: dict[str, Actor] = {}
+        self._by_name: dict[str, frozenset[str]] = {}
         for member in members:
-            actor = Actor(member.name, frozenset(member.roles))
-            self._by_name[member.name] = actor
+            roles = frozenset(member.roles)
+            self._by_name[member.name] = roles
             for channel, address in _addresses(member):
                 try:
                     identity = identify(channel, address)
@@ -60,7 +60,7 @@ class StaffDirectory:
                     log.debug("a staff identity is not usable on %s", channel)
                     continue
                 contact = pseudonyms.contact(channel, identity)
-                self._by_contact[contact] = StaffIdentity(actor, channel)
+                self._by_contact[contact] = StaffIdentity(member.name, roles, channel)
 
     def __len__(self) -> int:
         return len(self._by_name)
@@ -72,8 +72,8 @@ class StaffDirectory:
         """The staff member writing from ``contact_id``, or None for a resident."""
         return self._by_contact.get(contact_id)
 
-    def actor(self, name: str) -> Actor | None:
-        """The staff member called ``name`` in config."""
+    def roles_of(self, name: str) -> frozenset[str] | None:
+        """The roles of the staff member called ``name`` in config (None: no such member)."""
         return self._by_name.get(name)
 
     def names(self) -> tuple[str, ...]:
