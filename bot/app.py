@@ -70,12 +70,13 @@ class App:
                                 clock=clock.now if clock is not None else utc_now,
                                 on_outbound=self.dispatcher.wake)
         self.staff = StaffDirectory(config.staff, self.pseudonyms, self.identity)
+        self.staff_chat = StaffChat(self.desk, self.staff)
         self.engine = Engine(
             build_flows(self.mission),
             self.keywords,
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
-            desk=StaffChat(self.desk, self.staff),
+            desk=self.staff_chat,
         )
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
