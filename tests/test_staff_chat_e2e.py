@@ -14,6 +14,7 @@ from bot.app import App
 from bot.desk.api import Actor
 from bot.web.service import Service
 from channels.telegram import TelegramChannel
+from channels.twilio import MAX_BODY_CHARS
 from tests.conftest import code_of, make_config
 from tests.fakes.telegram import FakeTelegram, make_text_update
 from tests.fakes.twilio import FakeTwilio
@@ -29,6 +30,7 @@ pytestmark = [
 
 MODERATOR = 700099  # an invented Telegram user id
 RESIDENT = "+243810000777"
+SMS_MODERATOR = "+243810000888"  # the same staff member's phone, written nationally below
 
 
 @pytest.fixture
@@ -44,7 +46,8 @@ async def both(tmp_path: Path) -> AsyncIterator[tuple[Bot, Running]]:
                       "mode": "polling", "webhook_secret": SECRET, "messages_per_second": 500,
                       "per_chat_per_second": 500},
             server={"public_url": PUBLIC + "/"}, outbox={"retry_base_seconds": 0.1},
-            staff=[{"name": "amina", "roles": ["moderator"], "telegram_user_id": MODERATOR}])
+            staff=[{"name": "amina", "roles": ["moderator"], "telegram_user_id": MODERATOR,
+                    "phone": "0810000888"}])
         app = await App.open(config)
         channel = TelegramChannel(config.telegram, handle=app.conversations.handle,
                                   public_url=PUBLIC, pool_size=8, poll_timeout=1.0)
@@ -101,3 +104,26 @@ async def test_the_loop_closed_from_telegram_to_a_french_sms_reporter(
     assert "Merci pour votre r" in await sms.sms(RESIDENT, "1")
     view = await sms.app.desk.show(Actor("amina", frozenset({"moderator"})), ref)
     assert view.satisfaction == "yes"
+
+
+async def test_a_moderator_on_sms_gets_a_long_report_in_several_bodies(
+        both: tuple[Bot, Running]) -> None:
+    sms, _tg = both
+    await sms.sms(RESIDENT, "hello")
+    await sms.sms(RESIDENT, "1")
+    await sms.sms(RESIDENT, "1")
+    await sms.sms(RESIDENT, "1")
+    long = " ".join(["The bridge on the northern road collapsed after the rain"] * 50)
+    await sms.sms(RESIDENT, long)
+    await sms.sms(RESIDENT, "1")
+    await sms.sms(RESIDENT, "2")
+    ref = code_of(await sms.sms(RESIDENT, "1"))
+    await sms.sms(SMS_MODERATOR, "hello")
+    await sms.sms(SMS_MODERATOR, "1")
+    before = len(sms.fake.sent_to(SMS_MODERATOR))
+    await sms.sms(SMS_MODERATOR, f"/show {ref}")  # recognised by its phone
+    await sms.until(lambda: len(sms.fake.sent_to(SMS_MODERATOR)) >= before + 2)
+    bodies = [m["Body"] for m in sms.fake.sent_to(SMS_MODERATOR)[before:]]
+    shown = "\n".join(bodies)
+    assert len(bodies) >= 2 and all(len(b) <= MAX_BODY_CHARS for b in bodies)
+    assert f"Report {ref}" in shown and "northern road" in shown
