@@ -5,6 +5,7 @@ French at fake Twilio, then the satisfaction question, and answers it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -63,7 +64,10 @@ async def both(tmp_path: Path) -> AsyncIterator[tuple[Bot, Running]]:
 
 
 async def test_the_loop_closed_from_telegram_to_a_french_sms_reporter(
-        both: tuple[Bot, Running]) -> None:
+        both: tuple[Bot, Running], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)  # the SDKs' DEBUG echoes what they send, as elsewhere
+    for name in ("channels", "bot", "moderation"):
+        caplog.set_level(logging.DEBUG, logger=name)
     sms, tg = both
     updates = iter(range(1, 100))
 
@@ -104,6 +108,9 @@ async def test_the_loop_closed_from_telegram_to_a_french_sms_reporter(
     assert "Merci pour votre r" in await sms.sms(RESIDENT, "1")
     view = await sms.app.desk.show(Actor("amina", frozenset({"moderator"})), ref)
     assert view.satisfaction == "yes"
+    logged = caplog.text
+    for secret in (RESIDENT, RESIDENT[1:], str(MODERATOR), "forage", "passe demain"):
+        assert secret not in logged
 
 
 async def test_a_moderator_on_sms_gets_a_long_report_in_several_bodies(
