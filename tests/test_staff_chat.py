@@ -4,14 +4,16 @@ role, answers in their language, residents answered exactly as unknown input."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
 from bot.config.model import StaffMember
-from bot.desk.api import Actor
+from bot.desk.api import Actor, DeskError
 from bot.desk.commands import parse
+from bot.desk.replies import age, error_line
 from bot.staff.directory import StaffDirectory
 from moderation.pseudonym import Pseudonymiser
 from tests.conftest import RecordingChannel, Resident, make_config
@@ -189,3 +191,29 @@ async def test_after_stop_help_still_answers_and_says_how_to_erase(
     helped = await r.send("HELP")
     assert "anonymised" in helped and "To erase your data, send START, then HELP" in helped
     assert await r.send("1") == ""  # still opted out
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (DeskError("unknown_ref", ref="ABC234"), "No report ABC234. /queue lists them."),
+    (DeskError("bad_status", status="done", allowed=("new", "closed")),
+     "No status done. Statuses: new, closed."),
+    (DeskError("bad_transition", status="closed", wanted="new", allowed=()),
+     "The report is closed: its status cannot change."),
+    (DeskError("unknown_partner", partner="zz", allowed=("unhcr", "msf")),
+     "No partner zz. Partners: unhcr, msf."),
+    (DeskError("unknown_staff", staff="x", allowed=("amina",)), "No staff member x. Staff: amina."),
+    (DeskError("unknown_category", category="c", allowed=("health",)),
+     "No category c. Categories: health."),
+    (DeskError("unknown_area", area="a", allowed=("goma",)), "No area a. Areas: goma."),
+    (DeskError("empty", field="text"),
+     "Use /note REF TEXT (internal note, never shown to the reporter)."),
+])
+def test_each_desk_error_is_one_line_saying_what_works(error: DeskError, expected: str) -> None:
+    assert error_line(error, "note") == expected
+
+
+def test_ages() -> None:
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert [age(now - d, now) for d in (timedelta(minutes=5), timedelta(hours=3),
+                                         timedelta(days=2), timedelta(minutes=-1))] == [
+        "5m", "3h", "2d", "0m"]
