@@ -2,9 +2,11 @@
 
 Many simulated residents, each one message at a time, all concurrently:
 first contacts ("hello"), then returning users answering menus ("4" then "1":
-language menu, English, back to the main menu). Every turn goes through the
-real pipeline: dedupe, load, engine, redaction, one durable SQLite commit
-(synchronous=FULL, group commit), outbox row. Baseline: the same engine on
+language menu, English, back to the main menu). A staff round follows:
+moderators running /queue and /show among residents still answering menus.
+Every turn goes through the real pipeline: dedupe, load, engine, redaction,
+one durable SQLite commit (synchronous=FULL, group commit), outbox row (a
+staff command's desk reads and audit rows too). Baseline: the same engine on
 the in-memory backend (bot.storage.memory: every write applied, no disk),
 the ceiling of what storage can reach.
 
@@ -26,12 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import App
 from bot.config import Config
+from bot.desk.api import Actor
 from bot.domain.messages import Inbound
 from bot.storage.memory import MemoryStore
 from bot.storage.ports import Store
 from bot.storage.sqlite.store import SQLiteStore
 
 TARGET_RETURNING = 2000.0
+MODERATORS = 20
+REPORTERS = 50
+REPORT = ["1", "1", "The road by the market is flooded again", "1", "2", "1"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -39,8 +45,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
-async def phase(app: App, residents: int, texts: list[str], start_id: int, in_flight: int
-                ) -> tuple[float, list[float]]:
+async def phase(app: App, residents: int, texts: list[str], start_id: int, in_flight: int,
+                prefix: str = "bench") -> tuple[float, list[float]]:
     """Each resident sends ``texts`` one after another; at most ``in_flight``
     residents are mid-turn at once (a busy hour, not a stampede)."""
     latencies: list[float] = []
@@ -56,7 +62,7 @@ async def phase(app: App, residents: int, texts: list[str], start_id: int, in_fl
         nonlocal counter
         for text in texts:
             counter += 1
-            inbound = Inbound(channel="console", address=f"bench-{n}", text=text,
+            inbound = Inbound(channel="console", address=f"{prefix}-{n}", text=text,
                               external_id=f"b{counter}")
             t0 = time.perf_counter()
             await app.conversations.handle(inbound)
@@ -74,6 +80,8 @@ async def run(store_kind: str, residents: int, rounds: int, in_flight: int
         config = Config.model_validate({
             "storage": {"url": f"sqlite:///{tmp}/bench.db"},
             "privacy": {"pseudonym_key": "bench-key", "contact_key": "bench-contact"},
+            "staff": [{"name": f"mod-{n}", "roles": ["moderator"], "console_user": f"mod-{n}"}
+                      for n in range(MODERATORS)],
         })
         store: Store = (MemoryStore() if store_kind == "memory"
                         else SQLiteStore(Path(tmp) / "bench.db"))
@@ -83,8 +91,12 @@ async def run(store_kind: str, residents: int, rounds: int, in_flight: int
         await phase(app, residents, ["1"], 10**7, in_flight)  # choose English: now at the menu
         ret_rate, ret_lat = await phase(app, residents, ["4", "1"] * rounds, 2 * 10**7,
                                         in_flight)
+        staff_rate, staff_lat = await staff_round(app, residents, rounds, in_flight)
         await store.close()
     return {
+        "staff_msgs_per_s": round(staff_rate, 1),
+        "staff_p50_ms": round(statistics.median(staff_lat) * 1000, 2),
+        "staff_p99_ms": round(percentile(staff_lat, 0.99) * 1000, 2),
         "first_contact_msgs_per_s": round(first_rate, 1),
         "returning_msgs_per_s": round(ret_rate, 1),
         "p50_ms": round(statistics.median(ret_lat) * 1000, 2),
@@ -92,6 +104,21 @@ async def run(store_kind: str, residents: int, rounds: int, in_flight: int
         "first_contact_p99_ms": round(percentile(first_lat, 0.99) * 1000, 2),
         "messages": len(ret_lat) + len(first_lat),
     }
+
+
+async def staff_round(app: App, residents: int, rounds: int, in_flight: int
+                      ) -> tuple[float, list[float]]:
+    """Some residents report; then moderators alternate /queue and /show while
+    every resident keeps answering menus. The figure is the moderators' own."""
+    await phase(app, min(REPORTERS, residents), REPORT, 3 * 10**7, in_flight)
+    await phase(app, MODERATORS, ["hello", "1"], 4 * 10**7, in_flight, prefix="mod")
+    page = await app.desk.queue(Actor("mod-0", frozenset({"moderator"})), limit=MODERATORS)
+    refs = [v.ref for v in page.items] or ["NONE22"]
+    staff_texts = [t for n in range(rounds) for t in ("/queue", f"/show {refs[n % len(refs)]}")]
+    (staff_rate, staff_lat), _ = await asyncio.gather(
+        phase(app, MODERATORS, staff_texts, 5 * 10**7, in_flight, prefix="mod"),
+        phase(app, residents, ["4", "1"] * rounds, 6 * 10**7, in_flight))
+    return staff_rate, staff_lat
 
 
 def main() -> None:
@@ -103,12 +130,15 @@ def main() -> None:
     base = asyncio.run(run("memory", args.residents, args.rounds, args.in_flight))
     real = asyncio.run(run("sqlite", args.residents, args.rounds, args.in_flight))
     print(f"{args.residents} residents, first contact then {2 * args.rounds} menu answers each,"
-          f" {args.in_flight} in flight at once")
+          f" {args.in_flight} in flight at once; then {MODERATORS} moderators running"
+          f" {2 * args.rounds} /queue and /show each among the residents")
     print(f"{'':28}{'SQLite (durable)':>18}{'in-memory baseline':>20}")
     for key, label in (("returning_msgs_per_s", "returning msgs/s"),
                        ("first_contact_msgs_per_s", "first-contact msgs/s"),
                        ("p50_ms", "returning p50 ms"), ("p99_ms", "returning p99 ms"),
-                       ("first_contact_p99_ms", "first-contact p99 ms")):
+                       ("first_contact_p99_ms", "first-contact p99 ms"),
+                       ("staff_msgs_per_s", "staff /queue+/show msgs/s"),
+                       ("staff_p50_ms", "staff p50 ms"), ("staff_p99_ms", "staff p99 ms")):
         print(f"{label:28}{real[key]:>18}{base[key]:>20}")
     print(f"target: >= {TARGET_RETURNING:.0f} returning msgs/s -> "
           f"{'met' if real['returning_msgs_per_s'] >= TARGET_RETURNING else 'NOT met'}")

@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations, Handled
+from bot.desk.chat import StaffChat
 from bot.desk.referral import REFERRAL, ReferralClock
 from bot.desk.service import DeskService
 from bot.domain.messages import Inbound
@@ -21,6 +22,7 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import REACH
+from bot.staff.directory import StaffDirectory
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
@@ -47,12 +49,6 @@ class App:
         bot = config.bot
         self.mission = Mission.from_config(config)
         self.keywords = KeywordTable(bot.languages)
-        self.engine = Engine(
-            build_flows(self.mission),
-            self.keywords,
-            LanguageDetector(bot.languages, bot.default_language),
-            timedelta(minutes=bot.session_timeout_minutes),
-        )
         self.vault = contact_vault(config.privacy)
         self.pseudonyms = pseudonymiser(config.privacy)
         self.store_keys = store_keys(config)
@@ -70,6 +66,18 @@ class App:
             "sauti_channel_up", "1 while a channel can send, 0 while connecting or down",
             "channel", lambda: {name: float(self.dispatcher.channel_state(name) == "up")
                                 for name in self.channels})
+        self.desk = DeskService(store, config, self.vault,
+                                clock=clock.now if clock is not None else utc_now,
+                                on_outbound=self.dispatcher.wake)
+        self.staff = StaffDirectory(config.staff, self.pseudonyms, self.identity)
+        self.staff_chat = StaffChat(self.desk, self.staff)
+        self.engine = Engine(
+            build_flows(self.mission),
+            self.keywords,
+            LanguageDetector(bot.languages, bot.default_language),
+            timedelta(minutes=bot.session_timeout_minutes),
+            desk=self.staff_chat,
+        )
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
@@ -78,9 +86,6 @@ class App:
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
                                                            forget_keys, INBOUND_DELAY),
         )
-        self.desk = DeskService(store, config, self.vault,
-                                clock=clock.now if clock is not None else utc_now,
-                                on_outbound=self.dispatcher.wake)
         self.timers = TimerRunner(store)
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day

@@ -572,6 +572,8 @@ def test_location_callback_and_commands() -> None:
     assert numbered is not None and (numbered.choice, numbered.text) == (None, "#2")
     for text, expected in [("/start", "/start"), ("/start ref-42", "/start"),
                            ("/help@SautiBot", "/help"), ("/help@SautiBot now", "/help"),
+                           ("/show@SautiBot ABC234", "/show ABC234"),
+                           ("/note ABC234 call back", "/note ABC234 call back"),
                            ("/ not a command", "/ not a command"), ("2/3 done", "2/3 done")]:
         assert command(text) == expected
         inbound = parse_update(make_text_update(4, TUMAINI, text), group_chats=False)

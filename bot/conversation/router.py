@@ -1,11 +1,11 @@
 """Ordered routing of one turn: the first route that takes the message answers it.
 
 The order is the product's rules: a first message is greeted; someone who
-opted out hears nothing until START; the global keywords (STOP, START, HELP,
-MENU, LANGUAGE) work at any step; staff commands come next (a slot: until the
-triage desk is built nobody is staff, and a resident's "/queue" goes on down
-like any other text, so it is answered exactly as unknown input); then the
-person's active flow; the main menu catches the rest.
+opted out hears nothing until START (but HELP: how to erase); the global
+keywords (STOP, START, HELP, MENU, LANGUAGE) work at any step; staff commands
+come next (a slot: the desk takes a [[staff]] member's command; a resident's
+"/queue" goes on down like any other text, so it is answered exactly as
+unknown input); then the person's active flow; the main menu catches the rest.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def is_staff_command(text: str) -> bool:
     never a keyword ("/help" is not HELP): from a resident it is unknown input."""
     if not text.startswith("/") or not text[1:2].strip():  # "/", "/ queue": not commands
         return False
-    return text[1:].split(maxsplit=1)[0].lower() in STAFF_COMMANDS
+    name = text[1:].split(maxsplit=1)[0].split("@", 1)[0]  # "/queue@SautiBot" in a group
+    return name.lower() in STAFF_COMMANDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +105,17 @@ class FirstContact:
 
 
 class OptedOutGate:
-    """Nothing at all is sent to someone who opted out, until they send START."""
+    """Nothing is sent to someone who opted out, until they send START, but
+    for HELP: what Sauti keeps and how to erase it (START, then HELP's erase)."""
 
     async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
-        return turn.state.opted_out and arrival.keyword is not Keyword.START
+        if not turn.state.opted_out or arrival.keyword is Keyword.START:
+            return False
+        if arrival.keyword is Keyword.HELP:
+            turn.say(privacy_notice())
+            turn.say(_("To erase your data, send {start}, then {help}, and choose erasing.")
+                     .format(start=shown(Keyword.START), help=shown(Keyword.HELP)))
+        return True
 
 
 class GlobalKeywords:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.conversation.router import STAFF_COMMANDS
 from bot.domain.messages import Inbound, Location, MediaKind
 
 __all__ = ["JSON", "callback_query_id", "command", "load_update", "parse_update", "update_id_of"]
@@ -108,11 +109,21 @@ def _location(value: object) -> Location | None:
     return Location(lat, lon) if lat is not None and lon is not None else None
 
 
+#: Staff commands whose arguments are kept ("/show@SautiBot ABC234" → "/show ABC234").
+_WITH_ARGUMENTS = STAFF_COMMANDS - {"help", "cancel"}
+
+
 def command(text: str) -> str:
     """``/start payload`` and ``/help@SautiBot`` → ``/start``, ``/help`` (the core folds
-    those into its START and HELP keywords); other text as is."""
+    those into its START and HELP keywords); a staff command keeps its arguments
+    (without the bot's name); other text as is."""
     match = _COMMAND.match(text)
-    return f"/{match.group(1)}" if match else text
+    if not match:
+        return text
+    name = match.group(1)
+    if name.lower() in _WITH_ARGUMENTS:
+        return f"/{name}{text[match.end():]}"
+    return f"/{name}"
 
 
 def _from_message(message: JSON, external_id: str, group_chats: bool) -> Inbound | None:

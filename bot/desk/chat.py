@@ -1,0 +1,113 @@
+"""The desk in chat: the router's StaffSlot hands staff commands here.
+
+A command from someone who is not in [[staff]], or from a staff member whose
+roles do not allow it, is not taken (the router answers it exactly as
+unknown input) and the refused attempt is audited: a resident as "resident",
+without their address. Answers are in the staff member's own language (the
+router has entered the language of their conversation).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.conversation.router import Arrival
+from bot.conversation.turn import Turn
+from bot.desk.api import Actor, Desk, DeskError
+from bot.desk.commands import NOT_YET, Command, allowed, parse
+from bot.desk.replies import changed, error_line, help_lines, queue_page, report_parts, usage
+from bot.i18n.catalogue import _
+from bot.staff.directory import StaffDirectory
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 10
+
+
+class StaffChat:
+    """The StaffDesk of :mod:`bot.conversation.router`."""
+
+    __slots__ = ("_desk", "_directory", "page_size")
+
+    def __init__(self, desk: Desk, directory: StaffDirectory, *,
+                 page_size: int = PAGE_SIZE) -> None:
+        self._desk, self._directory, self.page_size = desk, directory, page_size
+
+    async def command(self, turn: Turn, arrival: Arrival) -> bool:
+        cmd = parse(turn.message.text)
+        staff = self._directory.of_contact(turn.contact_id)
+        if staff is None:
+            await self._desk.denied("resident", cmd.name)
+            return False
+        actor = Actor(staff.name, staff.roles)
+        if cmd.name in NOT_YET:  # not built yet: unknown input, and nothing refused
+            return False
+        if not allowed(actor.roles, cmd.name):
+            await self._desk.denied(actor.name, cmd.name)
+            return False
+        try:
+            for part in await self._run(actor, cmd, turn):
+                turn.say(part)
+        except DeskError as e:
+            if e.kind == "forbidden":
+                await self._desk.denied(actor.name, cmd.name)
+                return False
+            turn.say(error_line(e, cmd.name))
+        return True
+
+    async def _run(self, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
+        name, ref, desk = cmd.name, cmd.ref, self._desk
+        if name == "help":
+            return ["\n".join(help_lines(actor.roles))]
+        if name == "cancel":
+            return [_("Nothing to cancel.")]
+        if name == "queue":
+            return await self._queue(actor, cmd, turn)
+        if ref is None:
+            return [usage(name)]
+        if name == "show" and len(cmd.args) == 1:
+            return report_parts(await desk.show(actor, ref), desk.partners())
+        if name == "take" and len(cmd.args) == 1:
+            return [changed(await desk.take(actor, ref))]
+        if name == "status" and len(cmd.args) == 2:
+            return [changed(await desk.set_status(actor, ref, cmd.args[1].lower()))]
+        if name == "tag" and len(cmd.args) >= 2:
+            tags = cmd.args[1:]
+            add = [t for t in tags if not t.startswith("-")]
+            remove = [t[1:] for t in tags if t.startswith("-") and len(t) > 1]
+            view = await desk.tag(actor, ref, add, remove)
+            return [changed(view) + " · " + (" ".join(view.tags) or "-")]
+        if name == "note" and cmd.rest:
+            await desk.note(actor, ref, cmd.rest)
+            return [_("Note kept on {ref}.").format(ref=ref)]
+        if name == "answer" and cmd.rest:
+            return [_("Answer kept on {ref}.").format(ref=ref),
+                    changed(await desk.answer(actor, ref, cmd.rest))]
+        if name == "refer" and len(cmd.args) == 2:
+            return [changed(await desk.refer(actor, ref, cmd.args[1].lower()))]
+        return [usage(name)]
+
+    async def _queue(self, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
+        status: str | None = None
+        urgent = mine = False
+        page = 1
+        words: list[str] = []
+        for arg in cmd.args:
+            word = arg.lower()
+            if word.isdigit() and int(word) >= 1:
+                page = int(word)
+                continue
+            words.append(word)
+            if word == "urgent":
+                urgent = True
+            elif word == "mine":
+                mine = True
+            elif status is None:
+                status = word  # the desk says which statuses there are
+            else:
+                return [usage("queue")]
+        result = await self._desk.queue(actor, status=status, urgent=urgent, mine=mine,
+                                        offset=(page - 1) * self.page_size,
+                                        limit=self.page_size)
+        again = " ".join(["/queue", *words])
+        return ["\n".join(queue_page(result, turn.message.received_at, again))]
