@@ -217,3 +217,30 @@ def test_ages() -> None:
     assert [age(now - d, now) for d in (timedelta(minutes=5), timedelta(hours=3),
                                          timedelta(days=2), timedelta(minutes=-1))] == [
         "5m", "3h", "2d", "0m"]
+
+
+async def test_a_sensitive_report_leaves_no_trace_for_a_moderator_without_the_role(
+        desk_app: App, chan: RecordingChannel, caplog: pytest.LogCaptureFixture) -> None:
+    """Absent, not hidden: not in the queue's lines nor its count, every action on it
+    answered as for a reference that does not exist, and neither its reference nor its
+    category in /metrics or the logs."""
+    for name in ("bot", "channels", "moderation"):  # our code at its most talkative
+        caplog.set_level("DEBUG", logger=name)
+    r = await person(desk_app, chan, "+243990000013")
+    plain = await r.report("The water point at the market is broken")
+    sensitive = str(desk_app.mission.categories.index("personnel_conduct") + 1)
+    ref = await r.report("A staff member asked me for money", category=sensitive)
+    amina = await person(desk_app, chan, "amina")
+    listed = await amina.send("/queue")
+    assert plain in listed and ref not in listed and "1-1 of 1." in listed
+    for command in (f"/show {ref}", f"/take {ref}", f"/tag {ref} urgent",
+                    f"/note {ref} call back", f"/status {ref} in_review",
+                    f"/answer {ref} We are on it", f"/refer {ref} unhcr"):
+        missing = await amina.send(command.replace(ref, "NOPE77"))
+        assert await amina.send(command) == missing.replace("NOPE77", ref)
+    assert await amina.send(f"/show {ref}") == f"No report {ref}. /queue lists them."
+    metrics = await desk_app.metrics.render()
+    assert ref not in metrics and "personnel_conduct" not in metrics
+    assert ref not in caplog.text and "personnel_conduct" not in caplog.text
+    bosco = await person(desk_app, chan, "bosco")
+    assert "1-2 of 2." in await bosco.send("/queue")
