@@ -154,6 +154,9 @@ class BatchSQL:
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
         ("satisfaction", "UPDATE reports SET satisfaction = ? WHERE ref = ?"),
+        # a read or a refusal at the desk (a change writes its own in its transaction)
+        ("audit", "INSERT INTO audit (created_at, actor, action, target, outcome, sensitive)"
+                  " VALUES (?, ?, ?, ?, ?, ?)"),
         ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"
                   " ON CONFLICT (kind, key) DO NOTHING"),
         # sent or failed: the message forgets its text, choices and person

@@ -33,6 +33,13 @@ from bot.storage.sqlite.connection import (
     ts,
 )
 
+
+def audit_params(row: AuditRow) -> tuple[Any, ...]:
+    """An audit row's values, in the order of the audit statements."""
+    return (ts(report_time(row.at)), row.actor, row.action, row.target, row.outcome,
+            int(row.sensitive))
+
+
 _AUDIT = ("INSERT INTO audit (created_at, actor, action, target, outcome, sensitive)"
           " VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -107,14 +114,21 @@ class SQLiteDesk(Connections, DeskStore):
     _keys: Keyed
 
     async def desk_state(self, ref: str) -> DeskState | None:
-        row = await one(self._r, "SELECT assignee, partner, satisfaction FROM reports"
-                        " WHERE ref = ?", (ref,))
+        def read(c: sqlite3.Connection) -> tuple[Any, list[Any], list[Any]]:
+            row = c.execute("SELECT assignee, partner, satisfaction FROM reports"
+                            " WHERE ref = ?", (ref,)).fetchone()
+            if row is None:
+                return None, [], []
+            tags = c.execute("SELECT tag FROM report_tags WHERE ref = ? ORDER BY tag",
+                             (ref,)).fetchall()
+            events = c.execute("SELECT at, actor, action, detail, note FROM"
+                               " report_events WHERE ref = ? ORDER BY id", (ref,)).fetchall()
+            return row, tags, events
+
+        with translated("reading a report's desk"):  # one trip for the three reads
+            row, tags, events = await in_thread(self._r, read)
         if row is None:
             return None
-        tags = await every(self._r, "SELECT tag FROM report_tags WHERE ref = ? ORDER BY tag",
-                           (ref,))
-        events = await every(self._r, "SELECT at, actor, action, detail, note FROM"
-                             " report_events WHERE ref = ? ORDER BY id", (ref,))
         with translated("reading a report's desk"):
             timeline = [(DeskEvent(parse_ts(e[0]), e[1], e[2], e[3]), bool(e[4]))
                         for e in events]
@@ -149,8 +163,7 @@ class SQLiteDesk(Connections, DeskStore):
                 return done
 
     async def add_audit(self, row: AuditRow) -> None:
-        await self._write(_AUDIT, (ts(report_time(row.at)), row.actor, row.action, row.target,
-                                   row.outcome, int(row.sensitive)))
+        await self._write(_AUDIT, audit_params(row))
 
     async def audit_rows(self, *, since: datetime | None = None,
                          include_sensitive: bool = False) -> list[AuditRow]:

@@ -35,7 +35,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.records import Conversation, TurnWrite
-from bot.storage.desk import DeskChange
+from bot.storage.desk import AuditRow, DeskChange
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
 from bot.storage.ports import Retention, Store, StoreError
@@ -52,7 +52,7 @@ from bot.storage.sqlite.connection import (
     translated,
     versioned,
 )
-from bot.storage.sqlite.desk import SQLiteDesk
+from bot.storage.sqlite.desk import SQLiteDesk, audit_params
 from bot.storage.sqlite.due import SQLiteDueTimers
 from bot.storage.sqlite.keys import SQLiteKeys
 from bot.storage.sqlite.queue import SQLiteOutbox
@@ -117,6 +117,11 @@ class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLit
         if self._flusher is not None:
             await self._flusher
         await self._disconnect()
+
+    async def add_audit(self, row: AuditRow) -> None:
+        """A read or a refusal at the desk rides the next group commit, with the
+        turns under way (a moderator's /queue costs no transaction of its own)."""
+        await self._submit_mark("audit", audit_params(row))
 
     async def desk_change(self, change: DeskChange) -> bool:
         """As every backend; a reporter left at a step forgets their remembered
