@@ -66,6 +66,10 @@ async def test_queue_is_oldest_first_filtered_and_counted(store: Store) -> None:
     assert [r.ref for r in page] == ["B2"]
     page, _ = await store.desk_queue(DeskQuery(status=ReportStatus.NEW))
     assert [r.ref for r in page] == ["A1"]
+    assert await store.desk_change(DeskChange("B2", "amina", "status", NOW,
+                                              status=ReportStatus.REJECTED, event="rejected"))
+    page, total = await store.desk_queue(DeskQuery(waiting=True))  # new or in review
+    assert [r.ref for r in page] == ["A1"] and total == 1
 
 
 async def test_change_with_its_audit_row_and_history(store: Store) -> None:

@@ -244,3 +244,19 @@ async def test_a_sensitive_report_leaves_no_trace_for_a_moderator_without_the_ro
     assert ref not in caplog.text and "personnel_conduct" not in caplog.text
     bosco = await person(desk_app, chan, "bosco")
     assert "1-2 of 2." in await bosco.send("/queue")
+
+
+async def test_the_queue_lists_what_waits_unless_a_status_is_asked(
+        desk_app: App, chan: RecordingChannel) -> None:
+    r = await person(desk_app, chan, "+243990000014")
+    done, waiting, taken = [await r.report(f"The bridge number {n} is broken")
+                            for n in range(3)]
+    m = await person(desk_app, chan, "amina")
+    await m.send(f"/take {taken}")
+    await m.send(f"/take {done}")
+    await m.send(f"/status {done} rejected")
+    listed = await m.send("/queue")
+    assert waiting in listed and taken in listed and done not in listed
+    assert "1-2 of 2." in listed
+    assert done in await m.send("/queue rejected")
+    assert taken in await m.send("/queue mine") and done not in await m.send("/queue mine")

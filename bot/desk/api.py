@@ -130,9 +130,10 @@ class Desk(Protocol):
 
     async def queue(self, actor: Actor, *, status: str | None = None,
                     category: str | None = None, area: str | None = None,
-                    urgent: bool = False, mine: bool = False,
+                    urgent: bool = False, mine: bool = False, waiting: bool = False,
                     offset: int = 0, limit: int = 10) -> Page:
-        """Urgent first, then oldest first."""
+        """Urgent first, then oldest first; ``waiting``: only those new or in review
+        (unless a status is asked for)."""
         ...
 
     async def show(self, actor: Actor, ref: str) -> ReportView: ...

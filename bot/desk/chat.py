@@ -107,6 +107,7 @@ class StaffChat:
             else:
                 return [usage("queue")]
         result = await self._desk.queue(actor, status=status, urgent=urgent, mine=mine,
+                                        waiting=True,  # a status asked for wins
                                         offset=(page - 1) * self.page_size,
                                         limit=self.page_size)
         again = " ".join(["/queue", *words])

@@ -61,7 +61,7 @@ class DeskService:
     # reads -----------------------------------------------------------------
     async def queue(self, actor: Actor, *, status: str | None = None,
                     category: str | None = None, area: str | None = None,
-                    urgent: bool = False, mine: bool = False,
+                    urgent: bool = False, mine: bool = False, waiting: bool = False,
                     offset: int = 0, limit: int = 10) -> Page:
         await self._require(actor, "queue")
         wanted = self._status(status) if status is not None else None
@@ -71,6 +71,7 @@ class DeskService:
             raise DeskError("unknown_area", area=area, allowed=self._areas)
         query = DeskQuery(status=wanted, category=category, area=area,
                           assignee=actor.name if mine else None,
+                          waiting=waiting and wanted is None,
                           include_sensitive=actor.may(SENSITIVE),
                           offset=max(0, offset), limit=max(1, min(limit, MAX_PAGE)))
         if urgent:  # nothing is urgent until issue 13

@@ -59,6 +59,7 @@ class DeskQuery:
     category: str | None = None
     area: str | None = None
     assignee: str | None = None
+    waiting: bool = False  # only reports still to be worked: new or in review
     include_sensitive: bool = False
     offset: int = 0
     limit: int = 10

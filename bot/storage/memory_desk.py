@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.effects import SEALED_REF
-from bot.domain.records import Contact, NewOutbound, Report, Session
+from bot.domain.records import Contact, NewOutbound, Report, ReportStatus, Session
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
     IDLE_STEPS,
@@ -23,6 +23,8 @@ from bot.storage.desk import (
 )
 from bot.storage.keyed import Keyed
 from bot.storage.memory_rows import _Queued, _Timer
+
+WAITING = (ReportStatus.NEW, ReportStatus.IN_REVIEW)
 
 
 class MemoryDesk(DeskStore):
@@ -62,6 +64,7 @@ class MemoryDesk(DeskStore):
         desk = self._desk()
         found = [r for r in self._reports.values()
                  if (query.status is None or r.status is query.status)
+                 and (not query.waiting or r.status in WAITING)
                  and (query.category is None or r.category == query.category)
                  and (query.area is None or r.area == query.area)
                  and (query.assignee is None

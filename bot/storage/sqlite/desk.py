@@ -144,6 +144,8 @@ class SQLiteDesk(Connections, DeskStore):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if query.waiting:
+            where.append("status IN ('new', 'in_review')")
         if not query.include_sensitive:
             where.append("sensitive = 0")
         matching = " AND ".join(where)
