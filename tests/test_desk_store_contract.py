@@ -253,3 +253,15 @@ async def test_nothing_is_queued_to_a_contact_gone_or_opted_out(store: Store) ->
     assert await store.load("k1:c9") is None
     convo = await store.load("k1:c2")
     assert convo is not None and convo.session is None
+
+
+async def test_a_pages_states_are_read_together(store: Store) -> None:
+    await file(store, 1, "S1")
+    await file(store, 2, "S2")
+    assert await store.desk_change(DeskChange("S2", "amina", "tag", NOW, tags_add=("water",),
+                                              event="+water"))
+    states = await store.desk_states(["S1", "NOPE", "S2", "S1"])
+    assert set(states) == {"S1", "S2"}
+    assert states["S2"].tags == ("water",) and states["S1"].tags == ()
+    assert states["S2"] == await store.desk_state("S2")
+    assert await store.desk_states([]) == {}

@@ -79,7 +79,7 @@ class DeskService:
             return Page((), 0, query.offset)
         reports, total = await self._store.desk_queue(query)
         await self._audit(actor, "queue")
-        return Page(tuple([await self._view(r) for r in reports]), total, query.offset)
+        return Page(await self._views(reports), total, query.offset)
 
     async def show(self, actor: Actor, ref: str) -> ReportView:
         report = await self._report(actor, ref, "show")
@@ -93,7 +93,7 @@ class DeskService:
         while True:
             reports, total = await self._store.desk_queue(DeskQuery(
                 include_sensitive=actor.may(SENSITIVE), offset=offset, limit=500))
-            views += [await self._view(r) for r in reports]
+            views += await self._views(reports)
             offset += len(reports)
             if not reports or offset >= total:
                 break
@@ -249,6 +249,10 @@ class DeskService:
     async def _audit(self, actor: Actor, action: str) -> None:
         await self._store.add_audit(AuditRow(self._clock(), actor.name, action, "", "ok",
                                              False))
+
+    async def _views(self, reports: Sequence[Report]) -> tuple[ReportView, ...]:
+        states = await self._store.desk_states([r.ref for r in reports])
+        return tuple(view_of(r, states.get(r.ref)) for r in reports)
 
     async def _view(self, report: Report) -> ReportView:
         return view_of(report, await self._store.desk_state(report.ref))

@@ -103,6 +103,16 @@ class DeskStore(ABC):
     async def desk_state(self, ref: str) -> DeskState | None:
         """None when no report has that reference."""
 
+    async def desk_states(self, refs: Sequence[str]) -> dict[str, DeskState]:
+        """The states of the reports ``refs`` that exist (a page of the queue);
+        backends may read them all at once."""
+        found = {}
+        for ref in refs:
+            state = await self.desk_state(ref)
+            if state is not None:
+                found[ref] = state
+        return found
+
     @abstractmethod
     async def desk_queue(self, query: DeskQuery) -> tuple[list[Report], int]:
         """Oldest first, the page asked for, and how many match in all."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,31 +111,42 @@ def _present(c: sqlite3.Connection, ids: set[str]) -> set[str]:
                                         (i,)).fetchone()}
 
 
+def _state(row: Any, tags: list[Any], events: list[Any]) -> DeskState:
+    timeline = [(DeskEvent(parse_ts(e[0]), e[1], e[2], e[3]), bool(e[4])) for e in events]
+    return DeskState(row[1], row[2], row[3], tuple(t[0] for t in tags),
+                     tuple(e for e, note in timeline if note),
+                     tuple(e for e, note in timeline if not note))
+
+
 class SQLiteDesk(Connections, DeskStore):
     _keys: Keyed
 
     async def desk_state(self, ref: str) -> DeskState | None:
-        def read(c: sqlite3.Connection) -> tuple[Any, list[Any], list[Any]]:
-            row = c.execute("SELECT assignee, partner, satisfaction FROM reports"
-                            " WHERE ref = ?", (ref,)).fetchone()
-            if row is None:
-                return None, [], []
-            tags = c.execute("SELECT tag FROM report_tags WHERE ref = ? ORDER BY tag",
-                             (ref,)).fetchall()
-            events = c.execute("SELECT at, actor, action, detail, note FROM"
-                               " report_events WHERE ref = ? ORDER BY id", (ref,)).fetchall()
-            return row, tags, events
+        return (await self.desk_states([ref])).get(ref)
 
-        with translated("reading a report's desk"):  # one trip for the three reads
-            row, tags, events = await in_thread(self._r, read)
-        if row is None:
-            return None
-        with translated("reading a report's desk"):
-            timeline = [(DeskEvent(parse_ts(e[0]), e[1], e[2], e[3]), bool(e[4]))
-                        for e in events]
-        return DeskState(row[0], row[1], row[2], tuple(t[0] for t in tags),
-                         tuple(e for e, note in timeline if note),
-                         tuple(e for e, note in timeline if not note))
+    async def desk_states(self, refs: Sequence[str]) -> dict[str, DeskState]:
+        wanted = list(dict.fromkeys(refs))
+
+        def read(c: sqlite3.Connection) -> list[tuple[Any, list[Any], list[Any]]]:
+            found = []
+            for ref in wanted:
+                row = c.execute("SELECT ref, assignee, partner, satisfaction FROM reports"
+                                " WHERE ref = ?", (ref,)).fetchone()
+                if row is None:
+                    continue
+                tags = c.execute("SELECT tag FROM report_tags WHERE ref = ? ORDER BY tag",
+                                 (ref,)).fetchall()
+                events = c.execute("SELECT at, actor, action, detail, note FROM"
+                                   " report_events WHERE ref = ? ORDER BY id",
+                                   (ref,)).fetchall()
+                found.append((row, tags, events))
+            return found
+
+        if not wanted:
+            return {}
+        with translated("reading a report's desk"):  # one trip for a whole page
+            found = await in_thread(self._r, read)
+            return {row[0]: _state(row, tags, events) for row, tags, events in found}
 
     async def desk_queue(self, query: DeskQuery) -> tuple[list[Report], int]:
         where, args = ["1=1"], []
