@@ -5,7 +5,6 @@ referral."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,13 +33,6 @@ def config(tmp_path: Path) -> Config:
                {"name": "Baraka", "roles": ["moderator", "sensitive"],
                 "phone": "+243810000009"}],
         partners=[{"code": "hcr", "name": "Protection cluster"}])
-
-
-@pytest.fixture
-async def app(config: Config) -> AsyncIterator[App]:
-    application = await App.open(config)
-    yield application
-    await application.close()
 
 
 async def sensitive_report(r: Resident) -> str:

@@ -4,7 +4,6 @@ the loop closed with the reporter in their language."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,6 @@ def config(tmp_path: Path) -> Config:
                {"name": "Zawadi", "roles": ["moderator", "sensitive"],
                 "telegram_user_id": 4242}],
         partners=[{"code": "hcr", "name": "Protection cluster"}])
-
-
-@pytest.fixture
-async def app(config: Config) -> AsyncIterator[App]:
-    application = await App.open(config)
-    yield application
-    await application.close()
 
 
 async def filed(r: Resident, *, category: str = "1", contact: str = "1",

@@ -21,6 +21,7 @@ from bot.domain.records import NewOutbound, ReportStatus
 from bot.i18n.catalogue import N_, _, language
 from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
+from bot.staff.directory import addresses
 from bot.storage.changes import REFERRAL
 from bot.storage.desk import DeskChange
 from bot.storage.ports import DueTimer, Store
@@ -33,14 +34,8 @@ _LATE = N_("Sensitive report {ref} is past its referral deadline.")
 
 
 def staff_address(member: StaffMember) -> tuple[str, str] | None:
-    """(channel, address) of a staff member's identity: Telegram, else SMS, else console."""
-    if member.telegram_user_id:
-        return "telegram", str(member.telegram_user_id)
-    if member.phone:
-        return "sms", member.phone
-    if member.console_user:
-        return "console", member.console_user
-    return None
+    """(channel, address) to reach a staff member on: their first identity."""
+    return next(addresses(member), None)
 
 
 class ReferralClock:

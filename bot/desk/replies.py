@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.desk.api import DeskError, Event, Page, ReportView
 from bot.desk.commands import HELP_ORDER, USAGE, allowed
-from bot.i18n.catalogue import _
+from bot.i18n.catalogue import N_, _
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -109,6 +109,16 @@ def _listed(values: object) -> str:
     return str(values)
 
 
+# A value the desk did not know, and what it does know: (msgid, detail key).
+_UNKNOWN = {
+    "bad_status": (N_("No status {value}. Statuses: {allowed}."), "status"),
+    "unknown_partner": (N_("No partner {value}. Partners: {allowed}."), "partner"),
+    "unknown_staff": (N_("No staff member {value}. Staff: {allowed}."), "staff"),
+    "unknown_category": (N_("No category {value}. Categories: {allowed}."), "category"),
+    "unknown_area": (N_("No area {value}. Areas: {allowed}."), "area"),
+}
+
+
 def error_line(error: DeskError, command: str) -> str:
     """One line: what is wrong and what would work."""
     d = error.detail
@@ -116,27 +126,15 @@ def error_line(error: DeskError, command: str) -> str:
     kind = error.kind
     if kind == "unknown_ref":
         return _("No report {ref}. /queue lists them.").format(ref=d.get("ref", ""))
-    if kind == "bad_status":
-        return _("No status {status}. Statuses: {allowed}.").format(
-            status=d.get("status", ""), allowed=allowed_)
     if kind == "bad_transition":
         if not d.get("allowed"):
             return _("The report is {status}: its status cannot change.").format(
                 status=d.get("status", ""))
         return _("The report is {status}: it can go to {allowed}.").format(
             status=d.get("status", ""), allowed=allowed_)
-    if kind == "unknown_partner":
-        return _("No partner {partner}. Partners: {allowed}.").format(
-            partner=d.get("partner", ""), allowed=allowed_)
-    if kind == "unknown_staff":
-        return _("No staff member {staff}. Staff: {allowed}.").format(
-            staff=d.get("staff", ""), allowed=allowed_)
-    if kind == "unknown_category":
-        return _("No category {category}. Categories: {allowed}.").format(
-            category=d.get("category", ""), allowed=allowed_)
-    if kind == "unknown_area":
-        return _("No area {area}. Areas: {allowed}.").format(
-            area=d.get("area", ""), allowed=allowed_)
+    if kind in _UNKNOWN:
+        msgid, key = _UNKNOWN[kind]
+        return _(msgid).format(value=d.get(key, ""), allowed=allowed_)
     return usage(command) if command in USAGE else _("That did not work.")
 
 

@@ -74,9 +74,9 @@ class AddressVault:
 
     def __init__(self, key: str, previous: Sequence[str] = (), *, info: bytes = ADDRESS) -> None:
         everyone = [key, *previous]
-        self._current = _Key(key, info)
-        self._keys = {k.tag: k for k in reversed([_Key(s, info) for s in everyone])}
-        self._keys[self._current.tag] = self._current
+        keys = [_Key(s, info) for s in everyone]
+        self._current = keys[0]
+        self._keys = {k.tag: k for k in reversed(keys)}  # the current one wins a shared tag
         self._fernets = MultiFernet([_fernet(s, info) for s in everyone])
 
     def __repr__(self) -> str:
@@ -97,9 +97,7 @@ class AddressVault:
         """``sealed`` under the current key, or None when it is already;
         :class:`VaultError` when no configured key opens it."""
         current, plain = self._open(sealed)
-        if current:
-            return None
-        return self.seal(plain.decode("utf-8", "surrogatepass"))
+        return None if current else self.seal(plain.decode("utf-8"))
 
     def _open(self, sealed: bytes) -> tuple[bool, bytes]:
         """Whether the current key sealed it in the current format, and its text."""

@@ -30,8 +30,9 @@ class StaffIdentity:
     channel: str
 
 
-def _addresses(member: StaffMember) -> Iterator[tuple[str, str]]:
-    """(channel, address) of every identity ``member`` has in config."""
+def addresses(member: StaffMember) -> Iterator[tuple[str, str]]:
+    """(channel, address) of every identity ``member`` has in config, the one to
+    reach them on first: Telegram, then SMS (and WhatsApp), then the console."""
     if member.telegram_user_id is not None:
         yield "telegram", str(member.telegram_user_id)
     if member.phone:
@@ -53,7 +54,7 @@ class StaffDirectory:
         for member in members:
             roles = frozenset(member.roles)
             self._by_name[member.name] = roles
-            for channel, address in _addresses(member):
+            for channel, address in addresses(member):
                 try:
                     identity = identify(channel, address)
                 except Exception:  # no plug-in for the channel, or an address it refuses
