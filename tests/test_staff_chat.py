@@ -15,6 +15,8 @@ from bot.desk.api import Actor, DeskError
 from bot.desk.commands import parse
 from bot.desk.replies import age, error_line
 from bot.staff.directory import StaffDirectory
+from bot.storage.desk import AuditRow
+from bot.storage.sqlite.store import SQLiteStore
 from moderation.pseudonym import Pseudonymiser
 from tests.conftest import RecordingChannel, Resident, make_config
 
@@ -260,3 +262,40 @@ async def test_the_queue_lists_what_waits_unless_a_status_is_asked(
     assert "1-2 of 2." in listed
     assert done in await m.send("/queue rejected")
     assert taken in await m.send("/queue mine") and done not in await m.send("/queue mine")
+
+
+class _NoLoneAudits(SQLiteStore):
+    """A store that counts audit rows written on their own, outside a turn."""
+
+    lone = 0
+
+    async def add_audit(self, row: AuditRow) -> None:
+        type(self).lone += 1
+        await super().add_audit(row)
+
+
+async def test_a_read_in_chat_is_audited_with_the_turn_that_answers_it(tmp_path: Path) -> None:
+    config = make_config(tmp_path, staff=STAFF)
+    store = _NoLoneAudits(tmp_path / "sauti.db")
+    await store.open()
+    app = App(config, store)
+    try:
+        chan = RecordingChannel()
+        app.add_channel(chan)
+        r = await person(app, chan, "+243990000031")
+        ref = await r.report("The bridge on the north road is cracked")
+        await r.send("/queue")
+        m = await person(app, chan, "amina")
+        await m.send("/queue")
+        await m.send(f"/show {ref}")
+        c = await person(app, chan, "chantal")
+        await c.send("/show " + ref)
+        rows = await store.audit_rows(include_sensitive=True)
+        assert [(a.actor, a.action, a.target, a.outcome) for a in rows] == [
+            ("resident", "queue", "", "denied"), ("amina", "queue", "", "ok"),
+            ("amina", "show", ref, "ok"), ("chantal", "show", "", "denied")]
+        assert _NoLoneAudits.lone == 0  # every one rode its turn's commit
+        await app.desk.audit(actor(app, "amina"))  # the CLI's desk writes its own
+        assert _NoLoneAudits.lone == 1
+    finally:
+        await app.close()

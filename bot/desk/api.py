@@ -9,13 +9,14 @@ caller turns into one line (what is wrong, what would work).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.config.model import Role
 from bot.domain.records import Report
+from bot.storage.desk import AuditRow
 
 ALL_ROLES: frozenset[str] = frozenset(("staff", "moderator", "sensitive"))
 
@@ -171,4 +172,9 @@ class Desk(Protocol):
 
     def partners(self) -> Mapping[str, str]:
         """Partner code -> name, as configured."""
+        ...
+
+    def audited_by(self, sink: Callable[[AuditRow], None]) -> Desk:
+        """This desk with reads and refusals audited through ``sink`` (chat: the
+        turn that answers them) instead of a write of their own."""
         ...

@@ -16,6 +16,7 @@ from bot.conversation.turn import Turn
 from bot.desk.api import Actor, Desk, DeskError
 from bot.desk.commands import NOT_YET, Command, allowed, parse
 from bot.desk.replies import changed, error_line, help_lines, queue_page, report_parts, usage
+from bot.domain.effects import Audited
 from bot.i18n.catalogue import _
 from bot.staff.directory import StaffDirectory
 
@@ -35,34 +36,36 @@ class StaffChat:
 
     async def command(self, turn: Turn, arrival: Arrival) -> bool:
         cmd = parse(turn.message.text)
+        desk = self._desk.audited_by(lambda row: turn.effect(Audited(
+            row.actor, row.action, row.target, row.outcome, row.sensitive)))
         staff = self._directory.of_contact(turn.contact_id)
         if staff is None:
-            await self._desk.denied("resident", cmd.name)
+            await desk.denied("resident", cmd.name)
             return False
         actor = Actor(staff.name, staff.roles)
         if cmd.name in NOT_YET:  # not built yet: unknown input, and nothing refused
             return False
         if not allowed(actor.roles, cmd.name):
-            await self._desk.denied(actor.name, cmd.name)
+            await desk.denied(actor.name, cmd.name)
             return False
         try:
-            for part in await self._run(actor, cmd, turn):
+            for part in await self._run(desk, actor, cmd, turn):
                 turn.say(part)
         except DeskError as e:
             if e.kind == "forbidden":
-                await self._desk.denied(actor.name, cmd.name)
+                await desk.denied(actor.name, cmd.name)
                 return False
             turn.say(error_line(e, cmd.name))
         return True
 
-    async def _run(self, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
-        name, ref, desk = cmd.name, cmd.ref, self._desk
+    async def _run(self, desk: Desk, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
+        name, ref = cmd.name, cmd.ref
         if name == "help":
             return ["\n".join(help_lines(actor.roles))]
         if name == "cancel":
             return [_("Nothing to cancel.")]
         if name == "queue":
-            return await self._queue(actor, cmd, turn)
+            return await self._queue(desk, actor, cmd, turn)
         if ref is None:
             return [usage(name)]
         if name == "show" and len(cmd.args) == 1:
@@ -87,7 +90,7 @@ class StaffChat:
             return [changed(await desk.refer(actor, ref, cmd.args[1].lower()))]
         return [usage(name)]
 
-    async def _queue(self, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
+    async def _queue(self, desk: Desk, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
         status: str | None = None
         urgent = mine = False
         page = 1
@@ -106,7 +109,7 @@ class StaffChat:
                 status = word  # the desk says which statuses there are
             else:
                 return [usage("queue")]
-        result = await self._desk.queue(actor, status=status, urgent=urgent, mine=mine,
+        result = await desk.queue(actor, status=status, urgent=urgent, mine=mine,
                                         waiting=True,  # a status asked for wins
                                         offset=(page - 1) * self.page_size,
                                         limit=self.page_size)

@@ -11,6 +11,7 @@ a resident's text.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -28,6 +29,7 @@ from bot.storage.desk import AuditRow, DeskChange, DeskQuery
 from bot.storage.ports import Store
 
 Clock = Callable[[], datetime]
+AuditSink = Callable[[AuditRow], None]
 MODERATOR = "moderator"
 SENSITIVE = "sensitive"
 MAX_TEXT = 2000
@@ -57,6 +59,16 @@ class DeskService:
         self._areas = tuple(a.code for a in config.areas)
         self._sensitive = frozenset(config.moderation.sensitive_categories)
         self._session = timedelta(minutes=config.bot.session_timeout_minutes)
+        self._sink: AuditSink | None = None
+
+    def audited_by(self, sink: AuditSink) -> DeskService:
+        """This desk with its reads and refusals audited through ``sink`` instead
+        of a write of their own: chat hands them to the turn that answers, so the
+        audit row and the answer are stored in one transaction. Changes keep
+        their audit row in their own transaction."""
+        other = copy.copy(self)
+        other._sink = sink
+        return other
 
     # reads -----------------------------------------------------------------
     async def queue(self, actor: Actor, *, status: str | None = None,
@@ -83,8 +95,10 @@ class DeskService:
 
     async def show(self, actor: Actor, ref: str) -> ReportView:
         report = await self._report(actor, ref, "show")
-        await self._change(DeskChange(report.ref, actor.name, "show", self._clock()))
-        return await self._view(report)
+        view = await self._view(report)
+        await self._record(AuditRow(self._clock(), actor.name, "show", report.ref, "ok",
+                                    self.is_sensitive(report)))
+        return view
 
     async def export_reports(self, actor: Actor) -> list[ReportView]:
         await self._require(actor, "export")
@@ -174,8 +188,8 @@ class DeskService:
             moved=ReportStatus.REFERRED)
 
     async def denied(self, actor_name: str, action: str) -> None:
-        await self._store.add_audit(AuditRow(self._clock(), actor_name or "resident",
-                                             action[:40], "", "denied", False))
+        await self._record(AuditRow(self._clock(), actor_name or "resident", action[:40], "",
+                                    "denied", False))
 
     # the steps every action shares -----------------------------------------
     async def _require(self, actor: Actor, action: str) -> None:
@@ -190,8 +204,8 @@ class DeskService:
         if report is None:
             raise DeskError("unknown_ref", ref=wanted[:20])
         if self.is_sensitive(report) and not actor.may(SENSITIVE):
-            await self._store.add_audit(AuditRow(self._clock(), actor.name, action,
-                                                 report.ref, "denied", True))
+            await self._record(AuditRow(self._clock(), actor.name, action, report.ref,
+                                        "denied", True))
             raise DeskError("unknown_ref", ref=wanted[:20])  # as a missing one
         return report
 
@@ -247,8 +261,13 @@ class DeskService:
         return await self._store.desk_change(change)
 
     async def _audit(self, actor: Actor, action: str) -> None:
-        await self._store.add_audit(AuditRow(self._clock(), actor.name, action, "", "ok",
-                                             False))
+        await self._record(AuditRow(self._clock(), actor.name, action, "", "ok", False))
+
+    async def _record(self, row: AuditRow) -> None:
+        if self._sink is not None:
+            self._sink(row)
+        else:
+            await self._store.add_audit(row)
 
     async def _views(self, reports: Sequence[Report]) -> tuple[ReportView, ...]:
         states = await self._store.desk_states([r.ref for r in reports])

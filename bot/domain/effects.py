@@ -25,6 +25,7 @@ class TurnChanges(Protocol):
     def submit_report(self, report: SubmitReport) -> None: ...
     def erase(self) -> None: ...
     def record_satisfaction(self, sealed_ref: str, answer: str) -> None: ...
+    def audit(self, entry: Audited) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,5 +99,21 @@ class RecordSatisfaction:
         changes.record_satisfaction(self.sealed_ref, self.answer)
 
 
+@dataclass(frozen=True, slots=True)
+class Audited:
+    """A read or a refused attempt at the desk in chat, audited with the turn
+    that answers it (one transaction: no answer without its audit row). The
+    actor is a staff name or "resident", never an address; the time is the turn's."""
+
+    actor: str
+    action: str
+    target: str  # a report's reference, "" when none
+    outcome: str  # "ok" or "denied"
+    sensitive: bool
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.audit(self)
+
+
 Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
-          | RecordSatisfaction)
+          | RecordSatisfaction | Audited)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import secrets
 from abc import abstractmethod
 from dataclasses import replace
+from datetime import datetime
 
-from bot.domain.effects import SubmitReport, TurnChanges
+from bot.domain.effects import Audited, SubmitReport, TurnChanges
 from bot.domain.records import Contact, NewOutbound, NewReport, NewTimer, Session, TurnWrite
 from bot.storage.coarse import contact_time, replay_day, report_time, session_time
 from bot.storage.keyed import Keyed
@@ -34,6 +35,7 @@ class TurnChangeSet(TurnChanges):
         self.erased = False
         self.report_timers: list[NewTimer] = []
         self.satisfaction: list[tuple[str, str]] = []  # (ref, answer)
+        self.audits: list[Audited] = []
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -83,6 +85,13 @@ class TurnChangeSet(TurnChanges):
             ref = None
         if ref is not None:
             self.satisfaction.append((ref, answer))
+
+    def audit(self, entry: Audited) -> None:
+        self.audits.append(entry)
+
+    def audit_time(self) -> datetime:
+        """The time the turn's audit rows carry (as coarse as a report's)."""
+        return report_time(self.write.moment)
 
     def session_row(self) -> Session | None:
         """The session to write, its last activity to the next minute."""

@@ -145,6 +145,8 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
             self._file(r)
         for ref, answer in changes.satisfaction:
             self._satisfied(ref, answer)
+        self._audit_rows += [AuditRow(changes.audit_time(), a.actor, a.action, a.target,
+                                      a.outcome, a.sensitive) for a in changes.audits]
         for o in changes.outbound():
             self._enqueue(o)
         return True

@@ -101,6 +101,10 @@ class SQLiteTurnChanges(TurnChangeSet):
         marks += self.kept
         marks += [timer_mark(t) for t in self.timers()]
         marks += [Mark("satisfaction", (answer, ref)) for ref, answer in self.satisfaction]
+        if self.audits:
+            at = ts(self.audit_time())
+            marks += [Mark("audit", (at, a.actor, a.action, a.target, a.outcome,
+                                     int(a.sensitive))) for a in self.audits]
         outbound = self.outbound()
         if outbound:
             queued = ts(datetime.now(UTC))
@@ -154,7 +158,8 @@ class BatchSQL:
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
                    " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
         ("satisfaction", "UPDATE reports SET satisfaction = ? WHERE ref = ?"),
-        # a read or a refusal at the desk (a change writes its own in its transaction)
+        # a read or a refusal at the desk, with the turn that answers it or on its own
+        # (a change writes its own in its transaction)
         ("audit", "INSERT INTO audit (created_at, actor, action, target, outcome, sensitive)"
                   " VALUES (?, ?, ?, ?, ?, ?)"),
         ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"

@@ -44,6 +44,9 @@ _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 # (erased and purged rows leave no copy in free space); waits for a lock held
 # by another process (a backup, an operator's sqlite3) up to 5 s.
 CONNECTION_PRAGMAS = ("secure_delete=ON", "busy_timeout=5000")
+#: the loop's own reader (see :meth:`Connections._quick_read`) waits this long at
+#: most for a lock, where the others wait 5 s: it holds up every conversation
+QUICK_PRAGMAS = ("query_only=ON", "busy_timeout=200")
 WRITER_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL",
                   f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
 OWNER_ONLY = 0o600
@@ -90,6 +93,7 @@ class Connections:
         self._path = Path(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._quick: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._data_version: int | None = None
         self._version_seen_at = float("-inf")  # time.monotonic() of the last look
@@ -133,13 +137,38 @@ class Connections:
             self._reader = await aiosqlite.connect(self._path, isolation_level=None)
             for pragma in CONNECTION_PRAGMAS:
                 await self._reader.execute(f"PRAGMA {pragma}")
+            self._quick = sqlite3.connect(self._path, isolation_level=None)
+            for pragma in QUICK_PRAGMAS:
+                self._quick.execute(f"PRAGMA {pragma}")
 
     async def _disconnect(self) -> None:
         with translated("closing the database"):
+            if self._quick is not None:
+                self._quick.close()
             for conn in (self._reader, self._writer):
                 if conn is not None:
                     await conn.close()
-        self._reader = self._writer = None
+        self._reader = self._writer = self._quick = None
+
+    def _quick_read(self, doing: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a small read (a few rows found by key or a short index range) on
+        the event loop's own thread, without a trip to a connection's thread.
+
+        A trip is a hand-off to the thread and back, and under load the answer
+        waits for the loop to come round to it several times: a moderator's
+        read waited 30 to 60 ms for a query that takes 50 µs (docs/performance.md,
+        "The staff round"). So the desk's bounded reads run here, where they hold
+        up the loop for their own few microseconds only. Nothing unbounded (an
+        export, a scan) belongs here."""
+        conn = self._quick
+        if conn is None:
+            raise StoreError("store is not open")
+        with translated(doing):
+            conn.execute("BEGIN")  # its queries see one snapshot
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
 
     @property
     def _w(self) -> aiosqlite.Connection:

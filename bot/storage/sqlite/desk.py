@@ -28,11 +28,12 @@ from bot.storage.sqlite.connection import (
     every,
     immediate,
     in_thread,
-    one,
     parse_ts,
     translated,
     ts,
 )
+
+MAX_REFS = 500  # refs per query of desk states (SQLite allows 32,766 variables)
 
 
 def audit_params(row: AuditRow) -> tuple[Any, ...]:
@@ -118,6 +119,21 @@ def _state(row: Any, tags: list[Any], events: list[Any]) -> DeskState:
                      tuple(e for e, note in timeline if not note))
 
 
+def _states(c: sqlite3.Connection, wanted: list[str]) -> dict[str, DeskState]:
+    marks = ", ".join("?" * len(wanted))
+    rows = c.execute("SELECT ref, assignee, partner, satisfaction FROM reports"
+                     f" WHERE ref IN ({marks})", wanted).fetchall()
+    tags: dict[str, list[Any]] = {r[0]: [] for r in rows}
+    events: dict[str, list[Any]] = {r[0]: [] for r in rows}
+    for ref, tag in c.execute(f"SELECT ref, tag FROM report_tags WHERE ref IN ({marks})"
+                              " ORDER BY ref, tag", wanted):
+        tags[ref].append((tag,))
+    for e in c.execute("SELECT ref, at, actor, action, detail, note FROM report_events"
+                       f" WHERE ref IN ({marks}) ORDER BY id", wanted):
+        events[e[0]].append(e[1:])
+    return {r[0]: _state(r, tags[r[0]], events[r[0]]) for r in rows}
+
+
 class SQLiteDesk(Connections, DeskStore):
     _keys: Keyed
 
@@ -127,26 +143,15 @@ class SQLiteDesk(Connections, DeskStore):
     async def desk_states(self, refs: Sequence[str]) -> dict[str, DeskState]:
         wanted = list(dict.fromkeys(refs))
 
-        def read(c: sqlite3.Connection) -> list[tuple[Any, list[Any], list[Any]]]:
-            found = []
-            for ref in wanted:
-                row = c.execute("SELECT ref, assignee, partner, satisfaction FROM reports"
-                                " WHERE ref = ?", (ref,)).fetchone()
-                if row is None:
-                    continue
-                tags = c.execute("SELECT tag FROM report_tags WHERE ref = ? ORDER BY tag",
-                                 (ref,)).fetchall()
-                events = c.execute("SELECT at, actor, action, detail, note FROM"
-                                   " report_events WHERE ref = ? ORDER BY id",
-                                   (ref,)).fetchall()
-                found.append((row, tags, events))
+        def read(c: sqlite3.Connection) -> dict[str, DeskState]:
+            found: dict[str, DeskState] = {}
+            for start in range(0, len(wanted), MAX_REFS):
+                found |= _states(c, wanted[start:start + MAX_REFS])
             return found
 
         if not wanted:
             return {}
-        with translated("reading a report's desk"):  # one trip for a whole page
-            found = await in_thread(self._r, read)
-            return {row[0]: _state(row, tags, events) for row, tags, events in found}
+        return self._quick_read("reading a report's desk", read)  # three queries a page
 
     async def desk_queue(self, query: DeskQuery) -> tuple[list[Report], int]:
         where, args = ["1=1"], []
@@ -161,14 +166,15 @@ class SQLiteDesk(Connections, DeskStore):
         if not query.include_sensitive:
             where.append("sensitive = 0")
         matching = " AND ".join(where)
-        total = await one(self._r, f"SELECT count(*) FROM reports WHERE {matching}",
-                          tuple(args))
-        rows = await every(
-            self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE {matching}"
-            " ORDER BY created_at, id LIMIT ? OFFSET ?",
-            (*args, query.limit, query.offset))
-        with translated("reading the queue"):
+
+        def read(c: sqlite3.Connection) -> tuple[list[Report], int]:
+            total = c.execute(f"SELECT count(*) FROM reports WHERE {matching}", args).fetchone()
+            rows = c.execute(f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE {matching}"
+                             " ORDER BY created_at, id LIMIT ? OFFSET ?",
+                             (*args, query.limit, query.offset)).fetchall()
             return [queries.report(r) for r in rows], int(total[0])
+
+        return self._quick_read("reading the queue", read)  # a page, and a count by index
 
     async def desk_change(self, change: DeskChange) -> bool:
         async with self._write_lock:

@@ -28,9 +28,12 @@ class SQLiteReports(Connections, ReportStore):
     _keys: Keyed
 
     async def report_by_ref(self, ref: str) -> Report | None:
-        row = await one(self._r, f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE ref = ?",
-                        (ref,))
-        return queries.report(row) if row else None
+        def read(c: sqlite3.Connection) -> Report | None:
+            row = c.execute(f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE ref = ?",
+                            (ref,)).fetchone()
+            return queries.report(row) if row else None
+
+        return self._quick_read("reading a report", read)  # by its key: microseconds
 
     async def reference_exists(self, ref: str) -> bool:
         return await one(self._r, "SELECT 1 FROM reports WHERE ref = ?", (ref,)) is not None
