@@ -23,6 +23,7 @@ from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import REACH
 from bot.staff.directory import StaffDirectory
+from bot.staff.reach import StaffReach
 from bot.storage import store_for
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
@@ -90,7 +91,11 @@ class App:
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day
         self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
-        self.timers.register(REFERRAL, ReferralClock(store, config, self.vault))
+        self.staff_reach = StaffReach(config.staff, self.pseudonyms, self.identity, store,
+                                      default_language=bot.default_language,
+                                      running=self.channels.__contains__)
+        self.timers.register(REFERRAL, ReferralClock(store, config, self.vault,
+                                                     self.staff_reach))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

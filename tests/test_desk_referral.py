@@ -16,7 +16,7 @@ from bot.desk.api import Actor
 from bot.desk.referral import REFERRAL, ReferralClock
 from bot.outbox.payload import message_of
 from bot.timers import TimerRunner
-from tests.conftest import Resident, make_config
+from tests.conftest import RecordingChannel, Resident, make_config
 
 FILED = datetime(2026, 11, 20, 8, 0, 5, tzinfo=UTC)
 ZAWADI = Actor("Zawadi", frozenset({"moderator", "sensitive"}))
@@ -70,7 +70,7 @@ async def test_sensitive_moderators_are_warned_before_and_at_the_deadline(
     ref = await sensitive_report(resident("s-1"))
     clock = Clock()
     runner = TimerRunner(app.store, clock=clock)
-    runner.register(REFERRAL, ReferralClock(app.store, config, app.vault))
+    runner.register(REFERRAL, ReferralClock(app.store, config, app.vault, app.staff_reach))
     clock.now = FILED + timedelta(minutes=2)
     assert await runner.run_once() == 1  # sets itself to the warning time
     assert await warnings(app) == []
@@ -103,7 +103,7 @@ async def test_a_referral_stops_the_clock(app: App, config: Config, resident) ->
     clock = Clock()
     clock.now = FILED + timedelta(days=2)
     runner = TimerRunner(app.store, clock=clock)
-    runner.register(REFERRAL, ReferralClock(app.store, config, app.vault))
+    runner.register(REFERRAL, ReferralClock(app.store, config, app.vault, app.staff_reach))
     assert await runner.run_once() == 1
     assert await runner.run_once() == 0
     assert await warnings(app) == []
@@ -115,3 +115,34 @@ async def test_only_sensitive_reports_have_a_clock(app: App, resident) -> None:
     await r.send("1")
     ref = await r.report("Water point broken", contact="2")
     assert not await app.store.cancel_timer(REFERRAL, ref)
+
+
+async def test_each_is_warned_in_their_own_language_on_a_channel_that_runs(
+        tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, moderation={"sensitive_referral_hours": 24},
+        staff=[{"name": "Zawadi", "roles": ["moderator", "sensitive"],
+                "telegram_user_id": 4242, "console_user": "zawadi"},
+               {"name": "Baraka", "roles": ["moderator", "sensitive"],
+                "phone": "+243810000009"}])
+    app = await App.open(config)
+    try:
+        chan = RecordingChannel()  # the console runs here; Telegram and SMS do not
+        app.add_channel(chan)
+        zawadi = Resident(app, chan, "zawadi")
+        await zawadi.send("bonjour", at=FILED)
+        await zawadi.send("2", at=FILED)  # Français, in her own conversation
+        ref = await sensitive_report(Resident(app, chan, "s-3"))
+        clock = Clock()
+        runner = TimerRunner(app.store, clock=clock)
+        runner.register(REFERRAL, ReferralClock(app.store, config, app.vault, app.staff_reach))
+        clock.now = FILED + timedelta(minutes=2)
+        await runner.run_once()
+        clock.now = FILED + timedelta(hours=18, minutes=1)
+        assert await runner.run_once() == 1
+        assert await warnings(app) == [
+            ("console", "zawadi",
+             f"Le signalement sensible {ref} doit être transmis d'ici 6 heures."),
+            ("sms", "+243810000009", f"Sensitive report {ref} must be referred within 6 hours.")]
+    finally:
+        await app.close()

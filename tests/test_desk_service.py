@@ -4,6 +4,7 @@ the loop closed with the reporter in their language."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,17 @@ async def test_erased_reporter_is_not_told(app: App, resident,
     await app.desk.set_status(AMINA, ref, "actioned")
     await app.dispatcher.drain()
     assert channel.take("eraser") == [] and await app.store.outbox_depth() == 0
+
+
+@pytest.mark.parametrize(("days", "kept"), [(2, "yes"), (8, None)])
+async def test_the_question_waits_days_for_its_answer_not_forever(
+        app: App, resident, channel: RecordingChannel, days: int, kept: str | None) -> None:
+    r = resident(f"late-{days}")
+    ref = await filed(r)
+    await at_status(app, ref, "closed")
+    await app.dispatcher.drain()
+    assert "Are you satisfied" in channel.take(f"late-{days}")[-1].text
+    later = datetime.now(UTC) + timedelta(days=days)  # far beyond a session's 30 minutes
+    answer = await r.send("1", at=later)
+    assert answer.startswith("Thank you for your answer.") == (kept is not None)
+    assert (await app.desk.show(AMINA, ref)).satisfaction == kept

@@ -41,7 +41,10 @@ class Engine:
         msg = turn.message
         keyword = None if msg.choice or is_staff_command(msg.text) else self._keywords.match(
             msg.folded, channel)
-        expired = last_active is None or msg.received_at - last_active > self._timeout
+        step = turn.state.step
+        lasts = self._steps[step].lasts if step is not None and step in self._steps else None
+        expired = last_active is None or msg.received_at - last_active > max(
+            self._timeout, lasts or self._timeout)
         # a draft dies with its session: a timed-out one is not even read back
         turn.draft = None if expired else self._codec.decode(turn.state.data)
         await self._router.route(turn, Arrival(keyword, is_new, expired, language_hint))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.conversation.draft import Draft
@@ -53,7 +54,10 @@ class Step:
     ``options`` is None for a free-text step. ``handle`` gets the chosen option
     (None on free-text steps, where it reads ``turn.message``, and on choice
     steps with ``media_ok`` answered by a shared location) and returns the
-    name of the next step, which must be one of ``next``.
+    name of the next step, which must be one of ``next``. ``lasts``: how long
+    the step waits for its answer when that is longer than a session (a
+    question the bot asked of its own accord, answered whenever the person
+    next writes); None: as long as a session.
     """
 
     name: str
@@ -62,6 +66,7 @@ class Step:
     next: tuple[str, ...]
     options: OptionSource | None = None
     media_ok: bool = False
+    lasts: timedelta | None = None
 
 
 def static(*options: Option) -> OptionSource:

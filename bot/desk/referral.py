@@ -5,7 +5,8 @@ Each sensitive report leaves a due row (kind ``referral``, key its reference)
 when it is filed (bot.storage.changes), due at once; run, it sets itself to the
 warning time (a quarter of the time before the deadline), then to the
 deadline. At each, the moderators with the "sensitive" role are warned,
-through the outbox to their staff identity, with the reference only. Moving
+through the outbox to their staff identity, in their own language
+(bot.staff.reach), with the reference only. Moving
 the report on (referred, actioned, rejected, closed) deletes the row with the
 change (bot.desk.service); a row that outlives that finds the report moved
 and ends.
@@ -15,40 +16,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.config.model import Config, StaffMember
+from bot.config.model import Config
 from bot.domain.messages import Outbound
 from bot.domain.records import NewOutbound, ReportStatus
 from bot.i18n.catalogue import N_, _, language
 from bot.outbox.payload import outbound_payload
 from bot.privacy.vault import AddressVault
-from bot.staff.directory import addresses
+from bot.staff.reach import StaffReach
 from bot.storage.changes import REFERRAL
 from bot.storage.desk import DeskChange
 from bot.storage.ports import DueTimer, Store
 
-__all__ = ["REFERRAL", "ReferralClock", "staff_address"]
+__all__ = ["REFERRAL", "ReferralClock"]
 OPEN = (ReportStatus.NEW, ReportStatus.IN_REVIEW)
 SYSTEM = "referral-clock"
 _SOON = N_("Sensitive report {ref} must be referred within {hours} hours.")
 _LATE = N_("Sensitive report {ref} is past its referral deadline.")
 
 
-def staff_address(member: StaffMember) -> tuple[str, str] | None:
-    """(channel, address) to reach a staff member on: their first identity."""
-    return next(addresses(member), None)
-
-
 class ReferralClock:
     """The handler of ``referral`` due rows (bot.timers.TimerRunner)."""
 
-    def __init__(self, store: Store, config: Config, vault: AddressVault) -> None:
+    def __init__(self, store: Store, config: Config, vault: AddressVault,
+                 reach: StaffReach) -> None:
         self._store = store
         self._vault = vault
         self._limit = timedelta(hours=config.moderation.sensitive_referral_hours)
-        self._language = config.bot.default_language
-        self._to = [address for s in config.staff
-                    if "sensitive" in s.roles and "moderator" in s.roles
-                    and (address := staff_address(s)) is not None]
+        self._reach = reach
 
     async def __call__(self, timer: DueTimer, now: datetime) -> datetime | None:
         ref = str(timer.payload.get("ref", timer.key))
@@ -68,11 +62,12 @@ class ReferralClock:
 
     async def _warn(self, ref: str, msgid: str, now: datetime, action: str,
                     **values: object) -> None:
-        with language(self._language):
-            text = _(msgid).format(ref=ref, **values)
-        message = Outbound(text, kind="alert", language=self._language)
-        out = [NewOutbound(None, channel, self._vault.seal(address), "alert",
-                           outbound_payload(message, self._vault), priority=1)
-               for channel, address in self._to]
+        out = []
+        for to in await self._reach.with_roles("moderator", "sensitive"):
+            with language(to.language):
+                text = _(msgid).format(ref=ref, **values)
+            message = Outbound(text, kind="alert", language=to.language)
+            out.append(NewOutbound(None, to.channel, self._vault.seal(to.address), "alert",
+                                   outbound_payload(message, self._vault), priority=1))
         await self._store.desk_change(DeskChange(ref, SYSTEM, action, now, event="",
                                                  outbound=out))

@@ -1,7 +1,8 @@
 """The reporter's answer to "are you satisfied?", asked when staff close their
 report (bot.desk.closing). The desk leaves the reporter at this step when it
 queues the question (only if they were not in the middle of something else);
-their next message answers it while the session lasts. The step's draft holds
+their next message answers it, for up to a week (``WAITS``: a reporter on SMS
+may read it days later). The step's draft holds
 the report's reference sealed by the store (nothing in clear joins a person to
 a report), handed back in the effect, and the answer is kept against the
 report, never the person (:class:`~bot.domain.effects.RecordSatisfaction`)."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
@@ -21,6 +23,7 @@ from bot.domain.effects import SEALED_REF, RecordSatisfaction
 from bot.i18n.catalogue import N_, _
 
 STEP = "satisfaction.answer"
+WAITS = timedelta(days=7)
 OPTIONS = (Option("yes", N_("Yes")), Option("partly", N_("Partly")), Option("no", N_("No")))
 QUESTION = N_("Are you satisfied with how your report {ref} was handled?")
 ASKED_AGAIN = N_("Are you satisfied with how your report was handled?")
@@ -55,5 +58,5 @@ def flow(mission: Mission) -> Flow:
         return IDLE
 
     return Flow("satisfaction", entries=(STEP,), drafts=(SatisfactionDraft,), steps=(
-        Step(STEP, prompt, answer, (IDLE,), static(*OPTIONS)),
+        Step(STEP, prompt, answer, (IDLE,), static(*OPTIONS), lasts=WAITS),
     ))
