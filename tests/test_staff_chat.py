@@ -299,3 +299,14 @@ async def test_a_read_in_chat_is_audited_with_the_turn_that_answers_it(tmp_path:
         assert _NoLoneAudits.lone == 1
     finally:
         await app.close()
+
+
+async def test_ack_says_no_alert_waits_until_there_are_alerts(
+        desk_app: App, chan: RecordingChannel) -> None:
+    m = await person(desk_app, chan, "amina")
+    assert await m.send("/ack") == "No urgent alert is waiting to be acknowledged."
+    assert "/ack [REF]" in await m.send("/help")
+    c = await person(desk_app, chan, "chantal")  # staff, not a moderator
+    assert await c.send("/ack") == await c.send("zzz")
+    r = await person(desk_app, chan, "+243990000032", lang="2")
+    assert await r.send("/ack ABC234") == await r.send("zzz")

@@ -66,6 +66,8 @@ class StaffChat:
             return [_("Nothing to cancel.")]
         if name == "queue":
             return await self._queue(desk, actor, cmd, turn)
+        if name == "ack":  # urgent alerts come with issue 13; until then none waits
+            return [_("No urgent alert is waiting to be acknowledged.")]
         if ref is None:
             return [usage(name)]
         if name == "show" and len(cmd.args) == 1:
