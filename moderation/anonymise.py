@@ -31,6 +31,8 @@ from functools import lru_cache
 import phonenumbers
 
 from moderation import _patterns as pat
+from moderation._addresses import find_addresses
+from moderation._ids import find_ids
 from moderation._names import find_names, is_name_like
 from moderation._phones import find_phones
 
@@ -38,7 +40,9 @@ __all__ = ["KINDS", "Anonymiser", "Redacted", "restored"]
 
 # Every kind of finding, highest priority first: when spans overlap they are merged into
 # one placeholder named after the highest-priority kind among them.
-KINDS: tuple[str, ...] = ("link", "email", "location", "phone", "handle", "number", "name")
+KINDS: tuple[str, ...] = (
+    "link", "email", "location", "phone", "handle", "id", "address", "number", "name",
+)
 _PRIORITY = {kind: rank for rank, kind in enumerate(KINDS)}
 _ASCII_DIGITS = "0123456789"
 
@@ -137,6 +141,10 @@ class Anonymiser:
                 spans.extend(_links(norm))
             spans.extend(_introduced_names(norm))
             spans.extend(find_names(norm))
+            if digits >= 1:
+                spans.extend(find_addresses(norm))
+            if digits >= 5:
+                spans.extend(find_ids(norm, [m.span() for m in pat.PROTECTED_RE.finditer(norm)]))
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(_known_names(norm, _name_keys(names)))
