@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from moderation._names import LANGS, _lines, _DATA
+from moderation._names import _DATA, LANGS, _lines
 
 __all__ = ["find_addresses"]
 

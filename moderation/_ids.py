@@ -45,6 +45,8 @@ def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
         start, end = match.span()
         word = match.group()
         if _CAPITALS.fullmatch(word):
+            if (pat.fold(word),) in cue_words("id"):
+                continue  # "ID 1234 5678": the cue, then digits (a number, or an ID below)
             groups = _GROUPS.match(norm, end)
             if groups and sum(map(str.isdigit, groups.group())) >= 5:
                 yield start, groups.end(), "id"

@@ -116,7 +116,10 @@ def find_names(norm: str) -> Iterator[_Span]:
         if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
             word = words[j][2]
             cap = word[:1].isupper()
-            if not stops[j] and (lex[j] or (strength > 1 and cap)):
+            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo").
+            acronym = len(words[j - 1][2]) > 1 and words[j - 1][2].isupper()
+            if (not stops[j] and keys[j] not in firsts
+                    and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
                 i = end

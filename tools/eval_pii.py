@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation import _patterns as pat  # noqa: E402
-from moderation._phones import find_phones  # noqa: E402
-from moderation.anonymise import Anonymiser, _emails  # noqa: E402
+from moderation import _patterns as pat
+from moderation._phones import find_phones
+from moderation.anonymise import Anonymiser, _emails
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "pii.jsonl"
 REGIONS = ("CD", "UG", "KE", "TZ", "RW", "BI", "SS", "SD", "TD", "ML", "MZ", "CO", "BR")
