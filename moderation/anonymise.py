@@ -31,13 +31,18 @@ from functools import lru_cache
 import phonenumbers
 
 from moderation import _patterns as pat
+from moderation._addresses import find_addresses
+from moderation._ids import find_ids
+from moderation._names import find_names, is_name_like
 from moderation._phones import find_phones
 
 __all__ = ["KINDS", "Anonymiser", "Redacted", "restored"]
 
 # Every kind of finding, highest priority first: when spans overlap they are merged into
 # one placeholder named after the highest-priority kind among them.
-KINDS: tuple[str, ...] = ("link", "email", "location", "phone", "handle", "number", "name")
+KINDS: tuple[str, ...] = (
+    "link", "email", "location", "phone", "handle", "id", "address", "number", "name",
+)
 _PRIORITY = {kind: rank for rank, kind in enumerate(KINDS)}
 _ASCII_DIGITS = "0123456789"
 
@@ -135,6 +140,11 @@ class Anonymiser:
             if "://" in norm or pat.URL_HINT_RE.search(norm):
                 spans.extend(_links(norm))
             spans.extend(_introduced_names(norm))
+            spans.extend(find_names(norm))
+            if digits >= 1:
+                spans.extend(find_addresses(norm))
+            if digits >= 5:
+                spans.extend(find_ids(norm, [m.span() for m in pat.PROTECTED_RE.finditer(norm)]))
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(_known_names(norm, _name_keys(names)))
@@ -300,9 +310,10 @@ def _introduced_names(norm: str) -> Iterator[_Span]:
             first, second, third = match.group(1, 2, 3)
             if first is None or stops[first]:
                 continue
-            if second is None or stops[second]:
+            # A title keeps the words after the name: "Mr. Kabila Joseph threatened us".
+            if second is None or stops[second] or not is_name_like(second):
                 last = match.end(1)
-            elif third is None or stops[third]:
+            elif third is None or stops[third] or not is_name_like(third):
                 last = match.end(2)
             else:
                 last = match.end(3)

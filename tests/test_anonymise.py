@@ -75,9 +75,9 @@ def test_phone_next_to_a_date_is_found() -> None:
     ("text", "expected"),
     [
         ("ID 1234 5678 9012", "ID [number]"),
-        ("carte n° 123456789.", "carte n° [number]."),
-        ("ref 1-234-567-890 ok", "ref [number] ok"),
-        ("CD123456789", "CD[number]"),
+        ("carte n° 123456789.", "carte n° [id]."),
+        ("ref 1-234-567-890 ok", "ref [id] ok"),
+        ("CD123456789", "[id]"),
         ("+43 1 234 567 89 00", "[phone]"),
         ("0812345678 123456789", "[phone] [number]"),
     ],
@@ -278,7 +278,7 @@ def test_mixed_multilingual_message_leaks_nothing() -> None:
         assert value not in result.text, value
     for kept in ("12/03/2026", "14:30", "50 000 FC", "3 personnes", "🙏🏽", "Bonjour"):
         assert kept in result.text
-    assert result.kinds == ("email", "handle", "link", "location", "name", "number", "phone")
+    assert result.kinds == ("email", "handle", "id", "link", "location", "name", "number", "phone")
 
 
 def test_kinds_are_sorted_unique_and_known() -> None:

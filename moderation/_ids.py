@@ -1,0 +1,68 @@
+"""ID-document numbers in free text (voter cards, national IDs, passports, refugee and
+ration cards), for :mod:`moderation.anonymise`.
+
+Found without a cue: a word of letters and digits with 5+ digits and a letter, a dash
+or a dot inside ("PC0458213", "CM89012104XKLP", "48213576X", "KAK-0192-7784",
+"386-18032451"), and 1-4 capitals then a space and digit groups ("KSL 884712",
+"CR 0091 274"). With an ID cue word before it (``id`` lines of ``data/cues/<lang>.txt``:
+"cédula", "kitambulisho", "بطاقة" ...), also digits with dots ("94.512.367"). Dates,
+times, amounts with a currency and lists of years are never IDs. Linear: one scan for
+words, possessive runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from moderation import _patterns as pat
+from moderation._names import cue_words
+
+__all__ = ["find_ids"]
+
+_Span = tuple[int, int, str]
+# A word of letters, digits and single inner dashes or dots; then digit groups after a
+# space (taken only after a word of capitals).
+_WORD: Final = re.compile(r"(?<![\w./-])[^\W_](?:[^\W_]++|[.-](?=[^\W_]))*+(?![\w-]|[./]\w)")
+_GROUPS: Final = re.compile(r"(?:[ -]\d{2,}+)++(?![\w-]|[./]\w)")
+_CAPITALS: Final = re.compile(r"[A-Z]{1,4}")
+_DOTTED: Final = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_CUE_WINDOW: Final = 24  # characters before an ID where its cue ends
+
+
+def _has_cue(norm: str, start: int) -> bool:
+    before = norm[max(0, start - _CUE_WINDOW):start]
+    keys = tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(before))
+    cues = cue_words("id")
+    return any(keys[k:] in cues for k in range(max(0, len(keys) - 4), len(keys)))
+
+
+def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
+    """Spans of ID-document numbers in ``norm`` (digits ASCII); ``protected``: spans of
+    dates, times and amounts, which stay."""
+    for match in _WORD.finditer(norm):
+        start, end = match.span()
+        word = match.group()
+        if _CAPITALS.fullmatch(word):
+            if (pat.fold(word),) in cue_words("id"):
+                continue  # "ID 1234 5678": the cue, then digits (a number, or an ID below)
+            groups = _GROUPS.match(norm, end)
+            if groups and sum(map(str.isdigit, groups.group())) >= 5:
+                yield start, groups.end(), "id"
+            continue
+        digits = sum(map(str.isdigit, word))
+        if digits < 5 or any(s < end and start < e for s, e in protected):
+            continue
+        if pat.YEAR_LIST_RE.fullmatch(word):
+            continue
+        if _DOTTED.fullmatch(word):
+            if _has_cue(norm, start):
+                yield start, end, "id"
+            continue
+        if word.isdigit():
+            if digits >= 6 and _has_cue(norm, start):
+                yield start, end, "id"
+            continue
+        if not word.replace(".", "").replace("-", "").isdigit() or "-" in word:
+            yield start, end, "id"

@@ -1,0 +1,149 @@
+"""Names in free text without a model, for :mod:`moderation.anonymise`.
+
+Two sources, both read once from data files next to this module:
+
+* the lexicon of given names and surnames (``data/names/given.txt``, ``surnames.txt``)
+  and its entries that are also everyday words (``data/names/also_words.txt``);
+* per-language cue words (``data/cues/<lang>.txt``, lines ``kind phrase``): ``intro``
+  ("i am", "je suis", "mimi ni", "انا": a lexicon name must follow, so "je suis malade"
+  stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري": a lexicon name
+  or a capitalised word may follow) and ``sign`` ("regards", "wako,").
+
+Found as names: the 1-4 name-like words after a cue (a title keeps the words after the
+name: "Mr. Kabila Joseph threatened us" -> "Mr. [name] threatened us"), and, without a
+cue, two or more lexicon words in a row ("Fatuma Said", "akello grace") unless all are
+also everyday words ("amani" = peace alone stays). The text is read as words once
+(:data:`~moderation._patterns.TOKEN_RE`, linear) and the words scanned in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from moderation import _patterns as pat
+
+__all__ = ["LANGS", "cue_words", "find_names", "is_name_like", "lexicon"]
+
+LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
+_DATA: Final = Path(__file__).resolve().parent / "data"
+_Span = tuple[int, int, str]
+_MAX_NAMES: Final = 4
+# Between a cue and its name: spaces, at most one ",", ":", "-" or "." (after "Mr.").
+_CUE_GAP: Final = re.compile(r"[ \t]*+[.,:\-–]?[ \t]*+")
+# Between the words of one name; between the words of one cue (an apostrophe: "c'est").
+_NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
+_IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
+_STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
+
+
+def _lines(path: Path) -> list[str]:
+    text = path.read_text("utf-8") if path.exists() else ""
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """Folded lexicon names, and those that are also everyday words."""
+    names: set[str] = set()
+    for file in ("given.txt", "surnames.txt"):
+        names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
+    words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
+             if line.count("\t") >= 1}
+    return frozenset(names - pat.STOP_WORDS), frozenset(words)
+
+
+@lru_cache(maxsize=8)
+def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
+    """Folded token tuples of one kind's cues ("id", "street", "house" ...), all languages."""
+    found: set[tuple[str, ...]] = set()
+    for lang in LANGS:
+        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
+            cue_kind, _, phrase = line.partition(" ")
+            if cue_kind == kind:
+                keys = tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(phrase))
+                if keys:
+                    found.add(keys)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _name_cues() -> tuple[dict[tuple[str, ...], int], frozenset[str], int]:
+    cues: dict[tuple[str, ...], int] = {}
+    for kind, strength in _STRENGTH.items():
+        for keys in cue_words(kind):
+            cues[keys] = max(cues.get(keys, 0), strength)
+    return cues, frozenset(k[0] for k in cues), max(map(len, cues), default=1)
+
+
+def _in_lexicon(key: str, names: frozenset[str]) -> bool:
+    if key in names:
+        return True
+    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab".
+    return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
+
+
+def is_name_like(word: str) -> bool:
+    """A capitalised word or a lexicon name (not a function word)."""
+    if pat.is_stop(word):
+        return False
+    return word[:1].isupper() or _in_lexicon(pat.fold(word), lexicon()[0])
+
+
+def find_names(norm: str) -> Iterator[_Span]:
+    """Spans of the names after cues and of the cue-less runs of lexicon names."""
+    names, also = lexicon()
+    cues, firsts, longest = _name_cues()
+    words = [(m.start(), m.end(), m.group()) for m in pat.TOKEN_RE.finditer(norm)]
+    keys = [pat.fold(w) for _, _, w in words]
+    stops = [pat.is_stop(w) for _, _, w in words]
+    lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
+    count = len(words)
+    gap, cue_gap, in_cue = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch, _IN_CUE_GAP.fullmatch
+    i = 0
+    while i < count:
+        strength = 0
+        if keys[i] in firsts:
+            for size in range(min(longest, count - i), 0, -1):
+                cue = tuple(keys[i:i + size])
+                if cue in cues and all(in_cue(norm, words[k][1], words[k + 1][0])
+                                       for k in range(i, i + size - 1)):
+                    strength, j = cues[cue], i + size
+                    break
+        if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
+            word = words[j][2]
+            cap = word[:1].isupper()
+            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo").
+            acronym = len(words[j - 1][2]) > 1 and words[j - 1][2].isupper()
+            if (not stops[j] and keys[j] not in firsts
+                    and (lex[j] or (strength > 1 and cap and not acronym))):
+                end = _run(norm, words, stops, lex, j, cap, gap)
+                yield words[j][0], words[end - 1][1], "name"
+                i = end
+                continue
+        if lex[i]:
+            end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
+            if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
+                yield words[i][0], words[end - 1][1], "name"
+                i = end
+                continue
+        i += 1
+
+
+def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: list[bool],
+         first: int, cap: bool, gap: object, *, lexicon_only: bool = False) -> int:
+    """The end (exclusive word index) of a name starting at ``first``: the next words
+    joined by a space or a hyphen that are lexicon names, or capitalised if the first
+    was (unless ``lexicon_only``)."""
+    end = first + 1
+    fullmatch = _NAME_GAP.fullmatch
+    while end < len(words) and end - first < _MAX_NAMES:
+        if stops[end] or not fullmatch(norm, words[end - 1][1], words[end][0]):
+            break
+        if not (lex[end] or (cap and not lexicon_only and words[end][2][:1].isupper())):
+            break
+        end += 1
+    return end
