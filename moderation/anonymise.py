@@ -2,25 +2,22 @@
 
 What is replaced, by placeholder:
 
-* ``[phone]``    numbers the ``phonenumbers`` matcher (leniency VALID) accepts for any of the
-  mission's regions or the sender's own region, in local or international form, any
-  separators, any script's decimal digits;
-* ``[number]``   other runs of 9+ digits (single space, dot or dash between groups): IDs,
-  foreign phone numbers; what a phone leaves of such a run, if 4 digits or more; and the
-  digit clusters of a message beyond what the phone check reads (:mod:`moderation._phones`:
-  its time is bounded), unchecked;
+* ``[phone]``    numbers ``phonenumbers`` (leniency VALID) accepts for a mission region or
+  the sender's own, local or international, any separators, any script's digits;
+* ``[id]``       ID-document numbers (:mod:`moderation._ids`); ``[address]`` street
+  addresses with a number (:mod:`moderation._addresses`);
+* ``[number]``   other runs of 9+ digits, what a phone leaves of such a run (4+ digits),
+  and digit clusters beyond what the bounded phone check reads (:mod:`moderation._phones`);
 * ``[email]``, ``[link]`` (http/https/www and bare domains), ``[handle]`` (@username);
 * ``[location]`` GPS coordinates (decimal pairs, degrees/minutes/seconds, "lat: ...");
-* ``[name]``     the sender's own names as given by the channel (token by token, case- and
-  accent-insensitive, whole words), and 1-3 words after self-introduction, signature and
-  title phrases in English, French, Swahili, Arabic, Spanish and Portuguese.
+* ``[name]``     the sender's channel-given names (whole words, case- and accent-blind),
+  words after self-introduction, signature, title and kinship cues in six languages, and
+  runs of name-like words from the lexicon (:mod:`moderation._names`).
 
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
 ``[phone]``. Text without findings is returned as the very same string. Every pattern
-runs in time linear in the text (see :mod:`moderation._patterns`), and so does
-redaction: at most about 0.55 ms per KB of the worst text found (docs/performance.md).
+runs in time linear in the text (see :mod:`moderation._patterns`) (docs/performance.md).
 """
-
 from __future__ import annotations
 
 from bisect import bisect_right
