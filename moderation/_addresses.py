@@ -48,8 +48,9 @@ def _address_re() -> re.Pattern[str]:
         rf"|{street}[ ]*+{num}(?:[ ]*+(?:#|{sign})[ ]*+{num})?+)"
     )
     return re.compile(
-        rf"(?<!\w)(?:{house_part}[ ]*+[,،]?+[ ]*+)?+{street_part}"
-        rf"(?:[ ]*+[,،]?+[ ]*+{house_part})?+",
+        rf"(?<!\w)(?:{house_part}[ ]*+[,،]?+[ ]*+{street}[ ]++{name}"
+        rf"|(?:{house_part}[ ]*+[,،]?+[ ]*+)?+{street_part}"
+        rf"(?:[ ]*+[,،]?+[ ]*+{house_part})?+)",
         re.IGNORECASE,
     )
 
