@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations, Handled
+from bot.desk.alerts import URGENT_ALERT, UrgentAlerts
 from bot.desk.chat import StaffChat
 from bot.desk.referral import REFERRAL, ReferralClock
 from bot.desk.service import DeskService
@@ -39,6 +40,7 @@ from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
 from moderation.anonymise import Anonymiser
+from moderation.screening import Screening
 
 
 class App:
@@ -79,11 +81,13 @@ class App:
             timedelta(minutes=bot.session_timeout_minutes),
             desk=self.staff_chat,
         )
+        self.screening = screening_of(config)
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
-            anonymiser=Anonymiser(bot.regions), pseudonyms=self.pseudonyms, vault=self.vault,
+            screening=self.screening, pseudonyms=self.pseudonyms, vault=self.vault,
             replay_tag=self.store_keys.replay_tag, identify=self.identity,
             max_text_chars=bot.max_text_chars, on_outbound=self.dispatcher.wake,
+            on_urgent=self._wake_timers,
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
                                                            forget_keys, INBOUND_DELAY),
         )
@@ -96,6 +100,9 @@ class App:
                                       running=self.channels.__contains__)
         self.timers.register(REFERRAL, ReferralClock(store, config, self.vault,
                                                      self.staff_reach))
+        self.timers.register(URGENT_ALERT, UrgentAlerts(store, config, self.vault,
+                                                        self.staff_reach, self.mission,
+                                                        running=self.channels.__contains__))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)
@@ -126,6 +133,9 @@ class App:
             known = self._plugins[channel] = plugin(channel)
         return known.identity(self.config, address)
 
+    def _wake_timers(self) -> None:
+        self.timers.wake()
+
     def _handle(self, inbound: Inbound) -> Awaitable[Handled]:
         """What channels hand their inbound to (whatever ``conversations`` is then)."""
         return self.conversations.handle(inbound)
@@ -143,6 +153,12 @@ class App:
         self.dispatcher.stop()
         self.timers.stop()
         await self.store.close()
+
+
+def screening_of(config: Config) -> Screening:
+    """The moderation pipeline every resident's text goes through."""
+    return Screening(Anonymiser(config.bot.regions),
+                     abuse_words=config.moderation.abuse_words)
 
 
 def store_keys(config: Config) -> StoreKeys:

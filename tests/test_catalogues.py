@@ -75,6 +75,7 @@ def test_every_prompt_is_translated() -> None:
     from bot.conversation.turn import Message, State, Turn
     from bot.flows.report import ReportDraft
     from moderation.anonymise import Anonymiser
+    from moderation.screening import Screened
 
     anonymiser = Anonymiser(["CD"])
     table = FlowTable()
@@ -82,7 +83,8 @@ def test_every_prompt_is_translated() -> None:
         table.add(flow)
     turn = Turn(State("menu", {}, "en", False),
                 Message("", "", None, (), None, False, datetime.now(UTC)),
-                "k1:c", lookups=None, redactor=anonymiser.redact)  # type: ignore[arg-type]
+                "k1:c", lookups=None,  # type: ignore[arg-type]
+                screener=lambda raw: Screened(anonymiser.redact(raw)))
     turn.draft = ReportDraft(category="threat", area="goma", description=anonymiser.redact("x"))
     for name, step in table.steps.items():
         with language("en"):

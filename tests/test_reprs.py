@@ -22,6 +22,7 @@ from bot.domain.records import (
 )
 from bot.flows.report import ReportDraft
 from moderation.anonymise import restored
+from moderation.screening import Screened
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TEXT = "Kofi Mensah-Testa saw it near the well"  # invented
@@ -41,7 +42,7 @@ def everything() -> list[object]:
     state = State("report.area", {"description": TEXT}, "en", False)
     submit = SubmitReport("ABC234", "threat", "goma", description, (), True)
     turn = Turn(state=state, message=message, contact_id="k1:contact-9", lookups=None,  # type: ignore[arg-type]
-                redactor=lambda raw: description, parts=[TEXT], effects=[submit],
+                screener=lambda raw: Screened(description), parts=[TEXT], effects=[submit],
                 draft=ReportDraft(category="threat", description=description))
     return [
         contact, session, Conversation(contact, session), message, state, turn, submit,

@@ -34,9 +34,10 @@ async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store
     await store.commit_turn(TurnWrite(contact=contact(9), session=None, outbound=[
         NewOutbound("k1:c9", "sms", b"sealed", "advisory", {"text": "cancelled"})]))
     await store.commit_turn(TurnWrite(contact=contact(9), session=None, effects=[Erase()]))
-    claimed = await store.claim_outbound(now, 2, now + timedelta(minutes=1))
-    await store.outbound_sent(claimed[0].id, external_id="SM1", segments=1, now=old)
-    await store.outbound_failed(claimed[1].id, error="21211", now=old)
+    (first,) = await store.claim_outbound(now, 2, now + timedelta(minutes=1))  # one at a time
+    await store.outbound_sent(first.id, external_id="SM1", segments=1, now=old)
+    (second,) = await store.claim_outbound(now, 2, now + timedelta(minutes=1))
+    await store.outbound_failed(second.id, error="21211", now=old)
     # replay keys: a whole day past the window, within the window's day, recent
     for n, (key, seen) in enumerate([("SMold", now - timedelta(days=3)),
                                      ("SMedge", now - timedelta(days=2, hours=1)),

@@ -61,9 +61,11 @@ async def test_a_message_gone_through_forgets_what_it_said_and_to_whom(store: St
         NewOutbound("k1:c1", "sms", b"sealed", "reply", {"sealed": f"said {i}"})
         for i in range(3)]))
     now = datetime.now(UTC)
-    sent, failed, waiting = await store.claim_outbound(now, 10, now + MINUTE)
+    (sent,) = await store.claim_outbound(now, 10, now + MINUTE)  # one a person at a time
     await store.outbound_sent(sent.id, external_id="SMx", segments=2, now=now)
+    (failed,) = await store.claim_outbound(now, 10, now + MINUTE)
     await store.outbound_failed(failed.id, error="21211", now=now)
+    (waiting,) = await store.claim_outbound(now, 10, now + MINUTE)
     await store.outbound_release(waiting.id)
     kept = {row["id"]: row for row in kept_outbox(store)}
     for gone in (sent, failed):

@@ -230,6 +230,8 @@ class ModerationSettings(_Model):
     sensitive_categories: list[str] = Field(default_factory=lambda: ["personnel_conduct"])
     ack_minutes: int = Field(default=10, ge=1, le=24 * 60)
     sensitive_referral_hours: int = Field(default=24, ge=1, le=24 * 60)
+    # words or phrases the mission adds to the abuse lexicons (matched whole, any case)
+    abuse_words: list[str] = Field(default_factory=list, max_length=1000)
 
 
 class Partner(_Model):

@@ -16,7 +16,7 @@ from bot.conversation.flow import IDLE
 from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Message, State, Turn
-from bot.domain.effects import SetLanguage
+from bot.domain.effects import SetLanguage, SubmitReport
 from bot.domain.messages import Inbound, Outbound
 from bot.domain.records import Contact, Conversation, NewTimer
 from bot.i18n.catalogue import _, language
@@ -24,8 +24,8 @@ from bot.observability.metrics import Metrics
 from bot.privacy.vault import AddressVault
 from bot.storage.ports import Store, StoreError
 from bot.text.cleaning import clean, fold
-from moderation.anonymise import Anonymiser, Redacted
 from moderation.pseudonym import Pseudonymiser
+from moderation.screening import Screened, Screening
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,14 @@ class Conversations:
         store: Store,
         engine: Engine,
         mission: Mission,
-        anonymiser: Anonymiser,
+        screening: Screening,
         pseudonyms: Pseudonymiser,
         vault: AddressVault,
         replay_tag: Callable[[str, str], str],
         identify: Callable[[str, str], str],
         max_text_chars: int,
         on_outbound: Callable[[], None] | None = None,
+        on_urgent: Callable[[], None] | None = None,
         metrics: Metrics | None = None,
         after_inbound: Callable[[str, str, datetime], NewTimer | None] | None = None,
     ) -> None:
@@ -67,7 +68,7 @@ class Conversations:
         self._store = store
         self._engine = engine
         self._mission = mission
-        self._anonymiser = anonymiser
+        self._screening = screening
         self._pseudonyms = pseudonyms
         self._vault = vault
         self._replay_tag = replay_tag
@@ -75,6 +76,7 @@ class Conversations:
         self._limit = max_text_chars
         self._locks = store.locks
         self._on_outbound = on_outbound
+        self._on_urgent = on_urgent
 
     def contact_id(self, channel: str, address: str) -> str:
         return self._pseudonyms.contact(channel, self._identify(channel, address))
@@ -123,11 +125,11 @@ class Conversations:
             )
             names = (inbound.profile_name,) if inbound.profile_name else ()
 
-            def redact(raw: str) -> Redacted:
-                return self._anonymiser.redact(raw, known_names=names)
+            def screen(raw: str) -> Screened:
+                return self._screening.screen(raw, state.language, known_names=names)
 
             turn = Turn(state=state, message=message, contact_id=contact_id,
-                        lookups=self._store, redactor=redact)
+                        lookups=self._store, screener=screen)
             try:
                 await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
                                        last_active=session.updated_at if session else None,
@@ -149,6 +151,9 @@ class Conversations:
                 return Handled(Outcome.DUPLICATE)
         if replies and self._on_outbound is not None:
             self._on_outbound()
+        if self._on_urgent is not None and any(
+                isinstance(e, SubmitReport) and e.urgent for e in turn.effects):
+            self._on_urgent()  # its alert is a due row, due now: the timers run it
         log.debug("turn on %s: step %s, %d effects", inbound.channel, turn.state.step,
                   len(turn.effects))
         return Handled(Outcome.HANDLED, replies)
@@ -171,7 +176,7 @@ class Conversations:
         state = failed.state
         state.step, state.data = IDLE, {}
         turn = Turn(state=state, message=failed.message, contact_id=failed.contact_id,
-                    lookups=failed.lookups, redactor=failed.redactor)
+                    lookups=failed.lookups, screener=failed.screener)
         turn.effects = [e for e in failed.effects if isinstance(e, SetLanguage)]
         with language(state.language):
             turn.say(_("Sorry, something went wrong.") + " " + menu_hint())

@@ -158,6 +158,10 @@ class StaffSlot:
 
     async def __call__(self, turn: Turn, arrival: Arrival) -> bool:
         message = turn.message
+        if not message.text and message.choice and is_staff_command(message.choice):
+            # a button under a staff message (an urgent alert's "/ack REF")
+            message = turn.message = replace(message, text=message.choice,
+                                             folded=message.choice.casefold())
         if not is_staff_command(message.text):
             return False
         if self._desk is not None and await self._desk.command(turn, arrival):

@@ -13,6 +13,7 @@ from bot.domain.effects import Effect
 from bot.domain.messages import Choice, Location, MediaKind
 from bot.domain.records import Advisory, Report
 from moderation.anonymise import Redacted
+from moderation.screening import Screened
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +60,12 @@ class Turn:
     message: Message
     contact_id: str = field(repr=False)
     lookups: Lookups = field(repr=False)
-    redactor: Callable[[str], Redacted] = field(repr=False)
+    screener: Callable[[str], Screened] = field(repr=False)
     parts: list[str] = field(default_factory=list, repr=False)
     choices: tuple[Choice, ...] = ()
     effects: list[Effect] = field(default_factory=list)
     draft: Draft | None = field(default=None, repr=False)
-    _redacted: Redacted | None = field(default=None, repr=False)
+    _screened: Screened | None = field(default=None, repr=False)
 
     def say(self, text: str) -> None:
         if text:
@@ -72,9 +73,14 @@ class Turn:
 
     def redacted(self) -> Redacted:
         """The message text with personal data removed (computed once)."""
-        if self._redacted is None:
-            self._redacted = self.redactor(self.message.text)
-        return self._redacted
+        return self.screened().redacted
+
+    def screened(self) -> Screened:
+        """The message text through the moderation pipeline: redacted, and its
+        urgent and abuse verdicts (computed once, only for a turn that keeps text)."""
+        if self._screened is None:
+            self._screened = self.screener(self.message.text)
+        return self._screened
 
     def effect(self, effect: Effect) -> None:
         self.effects.append(effect)

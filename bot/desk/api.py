@@ -21,7 +21,8 @@ from bot.storage.desk import AuditRow
 ALL_ROLES: frozenset[str] = frozenset(("staff", "moderator", "sensitive"))
 
 ErrorKind = Literal["unknown_ref", "bad_status", "bad_transition", "unknown_partner",
-                    "unknown_staff", "unknown_category", "unknown_area", "forbidden", "empty"]
+                    "unknown_staff", "unknown_category", "unknown_area", "forbidden", "empty",
+                    "no_alert"]
 
 Outcome = Literal["ok", "denied"]
 
@@ -64,7 +65,8 @@ class DeskError(Exception):
       unknown_partner: partner, allowed (tuple of codes);
       unknown_staff: staff, allowed (tuple of names);
       unknown_category: category, allowed; unknown_area: area, allowed;
-      forbidden: role (the one missing), action; empty: field ("text", "tags").
+      forbidden: role (the one missing), action; empty: field ("text", "tags");
+      no_alert: ref (when one was named: it has no alert waiting).
     A sensitive report asked for without the "sensitive" role raises
     unknown_ref, exactly as a missing one.
     """
@@ -96,7 +98,7 @@ class ReportView:
     notes: tuple[Event, ...]
     timeline: tuple[Event, ...]
     partner: str | None
-    urgent: bool = False  # always False until issue 13
+    urgent: bool = False  # moderation found urgent risk: first in every queue
     satisfaction: str | None = None
 
     @property
@@ -113,6 +115,17 @@ class Page:
     items: tuple[ReportView, ...]
     total: int
     offset: int
+
+
+@dataclass(frozen=True)
+class Acked:
+    """An urgent alert acknowledged: by whom, after how many seconds; ``before``
+    when someone else had acknowledged it already."""
+
+    ref: str
+    by: str
+    seconds: int
+    before: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,11 @@ class Desk(Protocol):
 
     async def refer(self, actor: Actor, ref: str, partner_code: str) -> ReportView:
         """Refer to a partner: status referred."""
+        ...
+
+    async def ack(self, actor: Actor, ref: str | None = None) -> Acked:
+        """Acknowledge the urgent alert of ``ref`` (None: the latest one waiting
+        that the actor may see); its escalation stops."""
         ...
 
     async def denied(self, actor_name: str, action: str) -> None:

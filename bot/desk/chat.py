@@ -15,7 +15,15 @@ from bot.conversation.router import Arrival
 from bot.conversation.turn import Turn
 from bot.desk.api import Actor, Desk, DeskError
 from bot.desk.commands import NOT_YET, Command, allowed, parse
-from bot.desk.replies import changed, error_line, help_lines, queue_page, report_parts, usage
+from bot.desk.replies import (
+    acked,
+    changed,
+    error_line,
+    help_lines,
+    queue_page,
+    report_parts,
+    usage,
+)
 from bot.domain.effects import Audited
 from bot.i18n.catalogue import _
 from bot.staff.directory import StaffDirectory
@@ -66,8 +74,8 @@ class StaffChat:
             return [_("Nothing to cancel.")]
         if name == "queue":
             return await self._queue(desk, actor, cmd, turn)
-        if name == "ack":  # urgent alerts come with issue 13; until then none waits
-            return [_("No urgent alert is waiting to be acknowledged.")]
+        if name == "ack":
+            return [acked(await desk.ack(actor, ref))] if len(cmd.args) <= 1 else [usage(name)]
         if ref is None:
             return [usage(name)]
         if name == "show" and len(cmd.args) == 1:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.desk.api import DeskError, Event, Page, ReportView
+from bot.desk.api import Acked, DeskError, Event, Page, ReportView
 from bot.desk.commands import HELP_ORDER, USAGE, allowed
 from bot.i18n.catalogue import N_, _
+from moderation.screening import ABUSE_CUE
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -62,6 +63,13 @@ def report_parts(view: ReportView, partners: Mapping[str, str]) -> list[str]:
             _("Status: {status}").format(status=view.status),
             _("Category: {category} · area: {area} · language: {language}").format(
                 category=r.category, area=r.area or "-", language=r.language)]
+    urgent = [c for c in r.cues if not c.startswith(ABUSE_CUE)]
+    abuse = [c.removeprefix(ABUSE_CUE) for c in r.cues if c.startswith(ABUSE_CUE)]
+    if r.urgent:
+        head.append(_("URGENT: {cues}").format(cues=", ".join(urgent) or "-"))
+    if r.abusive:
+        head.append(_("Possible abuse (score {score}): {cues}").format(
+            score=f"{r.abuse_score:.2f}", cues=", ".join(abuse) or "-"))
     if view.assignee:
         head.append(_("Assigned to {name}").format(name=view.assignee))
     if view.tags:
@@ -87,6 +95,18 @@ def changed(view: ReportView) -> str:
     if view.assignee:
         line += " · " + _("assigned to {name}").format(name=view.assignee)
     return line
+
+
+def acked(done: Acked) -> str:
+    """The answer to /ack."""
+    minutes, seconds = divmod(done.seconds, 60)
+    took = (_("{m} min {s} s").format(m=minutes, s=seconds) if minutes
+            else _("{s} s").format(s=seconds))
+    if done.before:
+        return _("{name} acknowledged {ref} already, after {took}.").format(
+            name=done.by, ref=done.ref, took=took)
+    return _("Acknowledged {ref} after {took}. Escalation stopped.").format(
+        ref=done.ref, took=took)
 
 
 def usage(name: str) -> str:
@@ -132,6 +152,10 @@ def error_line(error: DeskError, command: str) -> str:
                 status=d.get("status", ""))
         return _("The report is {status}: it can go to {allowed}.").format(
             status=d.get("status", ""), allowed=allowed_)
+    if kind == "no_alert":
+        if d.get("ref"):
+            return _("Report {ref} has no urgent alert waiting.").format(ref=d["ref"])
+        return _("No urgent alert is waiting to be acknowledged.")
     if kind in _UNKNOWN:
         msgid, key = _UNKNOWN[kind]
         return _(msgid).format(value=d.get(key, ""), allowed=allowed_)

@@ -20,11 +20,20 @@ from typing import TYPE_CHECKING
 
 from bot.config.model import Config
 from bot.desk import closing
-from bot.desk.api import TRANSITIONS, Actor, AuditEntry, Desk, DeskError, Page, ReportView
+from bot.desk.api import (
+    TRANSITIONS,
+    Acked,
+    Actor,
+    AuditEntry,
+    Desk,
+    DeskError,
+    Page,
+    ReportView,
+)
 from bot.desk.views import view_of
 from bot.domain.records import NewOutbound, Report, ReportStatus
 from bot.privacy.vault import AddressVault
-from bot.storage.changes import REFERRAL
+from bot.storage.changes import REFERRAL, URGENT_ALERT
 from bot.storage.desk import AuditRow, DeskChange, DeskQuery
 from bot.storage.ports import Store
 
@@ -83,12 +92,9 @@ class DeskService:
             raise DeskError("unknown_area", area=area, allowed=self._areas)
         query = DeskQuery(status=wanted, category=category, area=area,
                           assignee=actor.name if mine else None,
-                          waiting=waiting and wanted is None,
+                          waiting=waiting and wanted is None, urgent=urgent,
                           include_sensitive=actor.may(SENSITIVE),
                           offset=max(0, offset), limit=max(1, min(limit, MAX_PAGE)))
-        if urgent:  # nothing is urgent until issue 13
-            await self._audit(actor, "queue")
-            return Page((), 0, query.offset)
         reports, total = await self._store.desk_queue(query)
         await self._audit(actor, "queue")
         return Page(await self._views(reports), total, query.offset)
@@ -186,6 +192,31 @@ class DeskService:
             report.ref, actor.name, "refer", self._clock(), expect=report.status,
             status=ReportStatus.REFERRED, partner=code, event=code),
             moved=ReportStatus.REFERRED)
+
+    async def ack(self, actor: Actor, ref: str | None = None) -> Acked:
+        if ref is None:
+            await self._require(actor, "ack")
+            waiting = await self._store.open_alerts(include_sensitive=actor.may(SENSITIVE))
+            if not waiting:
+                raise DeskError("no_alert")
+            ref = waiting[0]
+        report = await self._report(actor, ref, "ack")
+        state = await self._store.desk_state(report.ref)
+        alert = state.alert if state is not None else None
+        if alert is None:
+            raise DeskError("no_alert", ref=report.ref)
+        if alert.acked_by is None:
+            now = self._clock()
+            seconds = max(0, round((now - alert.raised_at).total_seconds()))
+            if await self._change(DeskChange(
+                    report.ref, actor.name, "ack", now, event=str(seconds),
+                    ack_seconds=seconds, cancel=((URGENT_ALERT, report.ref),))):
+                return Acked(report.ref, actor.name, seconds)
+            state = await self._store.desk_state(report.ref)  # someone was quicker
+            alert = state.alert if state is not None else None
+        if alert is None or alert.acked_by is None:
+            raise DeskError("no_alert", ref=report.ref)
+        return Acked(report.ref, alert.acked_by, alert.ack_seconds or 0, before=True)
 
     async def denied(self, actor_name: str, action: str) -> None:
         await self._record(AuditRow(self._clock(), actor_name or "resident", action[:40], "",

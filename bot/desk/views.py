@@ -16,4 +16,4 @@ def view_of(report: Report, state: DeskState | None) -> ReportView:
     return ReportView(report=report, assignee=s.assignee, tags=s.tags,
                       notes=tuple(_event(n) for n in s.notes),
                       timeline=tuple(_event(e) for e in s.timeline),
-                      partner=s.partner, urgent=False, satisfaction=s.satisfaction)
+                      partner=s.partner, urgent=report.urgent, satisfaction=s.satisfaction)

@@ -72,6 +72,11 @@ class SubmitReport:
     description: Redacted = field(repr=False)
     media: tuple[str, ...]
     contactable: bool
+    # what moderation decided of the description (moderation.screening.Screened)
+    urgent: bool = False
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()
 
     def apply(self, changes: TurnChanges) -> None:
         changes.submit_report(self)

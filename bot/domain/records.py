@@ -73,6 +73,10 @@ class NewReport:
     contactable: bool
     reach: bytes | None = field(repr=False)
     sensitive: bool
+    urgent: bool = False
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()  # what moderation's detectors found, by category
 
     def __post_init__(self) -> None:
         if not isinstance(self.description, Redacted):
@@ -96,6 +100,10 @@ class Report:
     sensitive: bool
     status: ReportStatus
     public_reply: str | None = field(repr=False)
+    urgent: bool = False
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

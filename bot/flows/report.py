@@ -15,6 +15,7 @@ from bot.conversation.turn import Turn
 from bot.domain.effects import SubmitReport
 from bot.i18n.catalogue import N_, _
 from moderation.anonymise import Redacted, restored
+from moderation.screening import Screened
 
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 REF_LENGTH = 6
@@ -35,13 +36,24 @@ class ReportDraft(Draft):
     media: tuple[str, ...] = ()
     area: str | None = None
     contactable: bool = False
+    urgent: bool = False  # moderation's verdicts on the description (moderation.screening)
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()
 
     def to_data(self) -> JSONData:
         described = self.description
         return {"category": self.category, "area": self.area, "media": list(self.media),
                 "contactable": self.contactable,
                 "description": None if described is None else described.text,
-                "redactions": [] if described is None else list(described.kinds)}
+                "redactions": [] if described is None else list(described.kinds),
+                "urgent": self.urgent, "abusive": self.abusive,
+                "abuse_score": self.abuse_score, "cues": list(self.cues)}
+
+    def screened(self, screened: Screened) -> None:
+        self.description = screened.redacted
+        self.urgent, self.abusive = screened.urgent, screened.abusive
+        self.abuse_score, self.cues = screened.abuse_score, screened.cues
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
@@ -50,7 +62,11 @@ class ReportDraft(Draft):
                    media=tuple(str(m) for m in data["media"]),
                    contactable=bool(data["contactable"]),
                    description=None if text is None else restored(
-                       str(text), [str(k) for k in data["redactions"]]))
+                       str(text), [str(k) for k in data["redactions"]]),
+                   urgent=bool(data.get("urgent", False)),
+                   abusive=bool(data.get("abusive", False)),
+                   abuse_score=float(data.get("abuse_score", 0.0)),
+                   cues=tuple(str(c) for c in data.get("cues", ())))
 
 
 def flow(mission: Mission) -> Flow:
@@ -72,7 +88,7 @@ def flow(mission: Mission) -> Flow:
     async def description(turn: Turn, picked: Option | None) -> str:
         msg = turn.message
         draft = turn.draft_of(ReportDraft)
-        draft.description = turn.redacted()
+        draft.screened(turn.screened())
         draft.media = tuple(sorted({m.value for m in msg.media}))
         if msg.truncated:
             turn.say(_("Your text was long: only its beginning was kept."))
@@ -112,7 +128,8 @@ def flow(mission: Mission) -> Flow:
         turn.effect(SubmitReport(
             ref=ref, category=draft.category, area=draft.area,
             description=draft.description or restored(""), media=draft.media,
-            contactable=draft.contactable,
+            contactable=draft.contactable, urgent=draft.urgent, abusive=draft.abusive,
+            abuse_score=draft.abuse_score, cues=draft.cues,
         ))
         turn.say(_("Thank you. Your report is sent. Its code is {ref}: keep it to check "
                    "on it.").format(ref=ref))

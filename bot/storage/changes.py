@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from abc import abstractmethod
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.domain.effects import Audited, SubmitReport, TurnChanges
 from bot.domain.records import Contact, NewOutbound, NewReport, NewTimer, Session, TurnWrite
@@ -21,6 +21,7 @@ from bot.storage.coarse import contact_time, replay_day, report_time, session_ti
 from bot.storage.keyed import Keyed
 
 REFERRAL = "referral"  # the due rows of sensitive reports' referral clocks
+URGENT_ALERT = "urgent_alert"  # the due rows of urgent reports' alerts (bot.desk.alerts)
 
 
 class TurnChangeSet(TurnChanges):
@@ -111,13 +112,19 @@ class TurnChangeSet(TurnChanges):
         if sensitive:  # its referral clock (bot.desk.referral), run at once to set itself
             self.report_timers.append(NewTimer(REFERRAL, report.ref, {"ref": report.ref},
                                                report_time(w.moment)))
+        if report.urgent:  # its alert (bot.desk.alerts), due at once; the instant it was
+            # raised is kept, to the second, only in this row (acknowledging ends it)
+            raised = w.moment.astimezone(UTC).replace(microsecond=0)
+            self.report_timers.append(NewTimer(URGENT_ALERT, report.ref, {
+                "ref": report.ref, "raised": raised.isoformat()}, contact_time(w.moment)))
         return NewReport(
             ref=report.ref, created_at=report_time(w.moment), channel=c.channel,
             language=w.language, category=report.category, area=report.area,
             description=report.description, media=report.media,
             contactable=report.contactable,
             reach=reach,
-            sensitive=sensitive)
+            sensitive=sensitive, urgent=report.urgent, abusive=report.abusive,
+            abuse_score=report.abuse_score, cues=report.cues)
 
     def timers(self) -> list[NewTimer]:
         """The due rows the write leaves: the turn's, and its sensitive reports' clocks."""

@@ -19,8 +19,8 @@ from bot.domain.records import NewOutbound, NewTimer, Report, ReportStatus, Sess
 
 IDLE_STEPS = ("menu", "menu.idle")  # bot.conversation.flow's MENU and IDLE
 
-__all__ = ["IDLE_STEPS", "AuditRow", "DeskChange", "DeskEvent", "DeskQuery", "DeskState",
-           "DeskStore"]
+__all__ = ["IDLE_STEPS", "AlertState", "AuditRow", "DeskChange", "DeskEvent", "DeskQuery",
+           "DeskState", "DeskStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,20 @@ class DeskState:
     tags: tuple[str, ...] = ()
     notes: tuple[DeskEvent, ...] = ()
     timeline: tuple[DeskEvent, ...] = ()
+    alert: AlertState | None = None  # an urgent report's alert, once raised
+
+
+@dataclass(frozen=True, slots=True)
+class AlertState:
+    """An urgent report's alert: how far it went, who acknowledged it and after how
+    long. ``raised_at`` is to the second while the alert's due row lives (that is
+    where the instant is kept, until the alert is acknowledged or done), else as
+    coarse as the report's own times."""
+
+    round: int
+    raised_at: datetime
+    acked_by: str | None = None
+    ack_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +74,7 @@ class DeskQuery:
     area: str | None = None
     assignee: str | None = None
     waiting: bool = False  # only reports still to be worked: new or in review
+    urgent: bool = False  # only urgent reports (urgent ones come first in any case)
     include_sensitive: bool = False
     offset: int = 0
     limit: int = 10
@@ -96,6 +111,11 @@ class DeskChange:
     # nothing in clear joins a person to their report
     prompt: Session | None = field(default=None, repr=False)
     stale: datetime | None = None
+    # an urgent alert's round (0: raised), written only when the alert is not
+    # acknowledged and has gone no further; or its acknowledgement (by the actor,
+    # after ``ack_seconds``), only when it is not yet acknowledged: else nothing
+    alert_round: int | None = None
+    ack_seconds: int | None = None
 
 
 class DeskStore(ABC):
@@ -119,7 +139,13 @@ class DeskStore(ABC):
 
     @abstractmethod
     async def desk_change(self, change: DeskChange) -> bool:
-        """False (nothing written) when the report is missing or not as expected."""
+        """False (nothing written) when the report is missing or not as expected
+        (its alert included: see :class:`DeskChange`)."""
+
+    @abstractmethod
+    async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:
+        """The references of urgent reports whose alert nobody acknowledged yet,
+        the latest raised first."""
 
     @abstractmethod
     async def add_audit(self, row: AuditRow) -> None:

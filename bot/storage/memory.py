@@ -37,7 +37,7 @@ from bot.storage.memory_desk import MemoryDesk
 from bot.storage.memory_keys import MemoryKeys
 from bot.storage.memory_reports import MemoryReports
 from bot.storage.memory_rows import _Queued, _Timer
-from bot.storage.ports import DueTimer, Retention, Store, StoreError
+from bot.storage.ports import PENDING_CAP, DueTimer, Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 
 _Key = tuple[str, str]
@@ -148,7 +148,10 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self._audit_rows += [AuditRow(changes.audit_time(), a.actor, a.action, a.target,
                                       a.outcome, a.sensitive) for a in changes.audits]
         for o in changes.outbound():
-            self._enqueue(o)
+            if o.contact_id is None or sum(
+                    1 for q in self._outbox.values() if q.contact_id == o.contact_id
+                    and q.status in ("pending", "sending")) < PENDING_CAP:
+                self._enqueue(o)
         return True
 
     def _erase(self, cid: str) -> None:
@@ -189,13 +192,12 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self, now: datetime, limit: int, lease_until: datetime,
         channels: Sequence[str] | None = None,
     ) -> list[OutboundRecord]:
-        waiting = self._waiting_people(now)
         due = [q for q in self._outbox.values()
                if (channels is None or q.channel in channels)
                and ((q.status == "pending" and q.next_attempt_at <= now)
                     or (q.status == "sending" and q.lease_until is not None
                         and q.lease_until <= now))
-               and not (q.contact_id in waiting and waiting[q.contact_id] < q.id)]
+               and not self._held_back(q, now)]
         due.sort(key=lambda q: (-q.priority, q.id))
         claimed = []
         for q in due[:limit]:
@@ -208,17 +210,22 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
                 contact.opted_out if contact else False))
         return claimed
 
-    def _waiting_people(self, now: datetime) -> dict[str, int]:
-        """Contact -> its first message that holds the rest back: leased, or
-        tried already and not sent yet (SQLite's claim_query, in Python)."""
-        first: dict[str, int] = {}
-        for q in self._outbox.values():
-            if q.contact_id is None or q.contact_id in first:
-                continue  # ids grow with insertion: the first found is the earliest
-            if q.status == "sending" or (q.status == "pending" and (
-                    q.next_attempt_at > now or q.last_error is not None)):
-                first[q.contact_id] = q.id
-        return first
+    def _held_back(self, q: _Queued, now: datetime) -> bool:
+        """Whether another open message of ``q``'s contact goes first (SQLite's
+        claim_query, in Python): one at a time per contact, in claim order."""
+        if q.contact_id is None:
+            return False
+        untried = q.status == "pending" and q.last_error is None
+        return any(
+            (b.status == "sending" and ((b.lease_until is not None and b.lease_until > now)
+                                        or b.id < q.id))
+            or (b.status == "pending" and b.id < q.id
+                and (b.next_attempt_at > now or b.last_error is not None))
+            or (untried and b.status == "pending" and b.next_attempt_at <= now
+                and (b.priority, -b.id) > (q.priority, -q.id))
+            for b in self._outbox.values()
+            if b.contact_id == q.contact_id and b.id != q.id
+            and b.status in ("pending", "sending"))
 
     async def renew_outbound(
         self, ids: Sequence[int], held_until: datetime, lease_until: datetime,

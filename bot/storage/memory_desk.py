@@ -11,9 +11,11 @@ from typing import Any
 
 from bot.domain.effects import SEALED_REF
 from bot.domain.records import Contact, NewOutbound, Report, ReportStatus, Session
+from bot.storage.changes import URGENT_ALERT
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
     IDLE_STEPS,
+    AlertState,
     AuditRow,
     DeskChange,
     DeskEvent,
@@ -58,7 +60,37 @@ class MemoryDesk(DeskStore):
     async def desk_state(self, ref: str) -> DeskState | None:
         if ref not in self._reports:
             return None
-        return self._desk().get(ref, DeskState())
+        state = self._desk().get(ref, DeskState())
+        if state.alert is not None:  # to the second while its due row lives
+            raised = next((t.payload.get("raised") for t in self._due.values()
+                           if (t.kind, t.key) == (URGENT_ALERT, ref)), None)
+            if raised:
+                state = replace(state, alert=replace(
+                    state.alert, raised_at=datetime.fromisoformat(str(raised))))
+        return state
+
+    async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:
+        found = [(s.alert.raised_at, ref) for ref, s in self._desk().items()
+                 if s.alert is not None and s.alert.acked_by is None and ref in self._reports
+                 and (include_sensitive or not self._reports[ref].sensitive)]
+        return [ref for _at, ref in sorted(found, reverse=True)]
+
+    def _alerted(self, change: DeskChange, state: DeskState, at: datetime) -> DeskState | None:
+        """``state`` with the change's alert round or acknowledgement; None when
+        it does not apply (see DeskChange)."""
+        alert = state.alert
+        if change.alert_round == 0:
+            return None if alert is not None else replace(state, alert=AlertState(0, at))
+        if change.alert_round is not None:
+            if alert is None or alert.acked_by is not None or alert.round >= change.alert_round:
+                return None
+            return replace(state, alert=replace(alert, round=change.alert_round))
+        if change.ack_seconds is not None:
+            if alert is None or alert.acked_by is not None:
+                return None
+            return replace(state, alert=replace(alert, acked_by=change.actor,
+                                                ack_seconds=change.ack_seconds))
+        return state
 
     async def desk_queue(self, query: DeskQuery) -> tuple[list[Report], int]:
         desk = self._desk()
@@ -69,8 +101,9 @@ class MemoryDesk(DeskStore):
                  and (query.area is None or r.area == query.area)
                  and (query.assignee is None
                       or desk.get(r.ref, DeskState()).assignee == query.assignee)
+                 and (not query.urgent or r.urgent)
                  and (query.include_sensitive or not r.sensitive)]
-        found.sort(key=lambda r: (r.created_at, r.id))
+        found.sort(key=lambda r: (not r.urgent, r.created_at, r.id))
         return found[query.offset:query.offset + query.limit], len(found)
 
     async def desk_change(self, change: DeskChange) -> bool:
@@ -78,7 +111,10 @@ class MemoryDesk(DeskStore):
         if report is None or (change.expect is not None and report.status is not change.expect):
             return False
         at = report_time(change.at)
-        state = self._desk().get(change.ref, DeskState())
+        alerted = self._alerted(change, self._desk().get(change.ref, DeskState()), at)
+        if alerted is None:
+            return False
+        state = alerted
         if change.status is not None or change.public_reply is not None:
             self._reports[change.ref] = replace(
                 report, updated_at=at, status=change.status or report.status,

@@ -26,7 +26,8 @@ class MemoryReports(ReportStore):
         self._reports[r.ref] = Report(
             self._next_id("reports"), r.ref, r.created_at, r.created_at, r.channel, r.language,
             r.category, r.area, r.description.text, tuple(r.description.kinds), r.media,
-            r.contactable, r.sensitive, ReportStatus.NEW, None)
+            r.contactable, r.sensitive, ReportStatus.NEW, None, r.urgent, r.abusive,
+            r.abuse_score, r.cues)
         if r.reach is not None:
             self._reach[r.ref] = r.reach
 

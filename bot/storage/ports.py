@@ -130,14 +130,21 @@ class AudienceStore(ABC):
     ) -> int: ...
 
 
+PENDING_CAP = 20  # replies waiting for one contact, at most (OutboxStore)
+
+
 class OutboxStore(ABC):
     """The durable outbox: rows claimed under a lease, so any worker can send them.
 
-    One person's messages leave in queue order: a claim never hands out a
-    message while an earlier one of the same contact is leased (being sent, or
-    its sender died) or was tried already and waits to be tried again (its
-    backoff, or its turn). A message never tried may be overtaken by a later one
-    of higher priority (a reply before a broadcast queued earlier)."""
+    One person's messages leave one at a time, in queue order: a claim never
+    hands out a message while another of the same contact is leased (being
+    sent), an earlier one's lease ran out (its sender died: it goes again
+    first) or an earlier one was tried already and waits to be tried again (its
+    backoff, or its turn). A message never tried may be overtaken by a later
+    one of higher priority (a reply before a broadcast queued earlier). So a
+    claim takes at most one message per contact, and a person with a backlog
+    never delays anyone else's replies. A contact has at most
+    :data:`PENDING_CAP` replies waiting: a turn's reply beyond it is not queued."""
 
     @abstractmethod
     async def claim_outbound(

@@ -13,6 +13,7 @@ from bot.domain.records import Conversation, NewTimer, TurnWrite
 from bot.storage.changes import TurnChangeSet
 from bot.storage.coarse import subscription_month
 from bot.storage.keyed import Keyed
+from bot.storage.ports import PENDING_CAP
 from bot.storage.sqlite.connection import ts
 
 # Compact, and without the circular-reference walk: payloads are plain data.
@@ -73,7 +74,8 @@ class SQLiteTurnChanges(TurnChangeSet):
         self.kept.append(Mark("report", (
             r.ref, at, at, r.channel, r.language, r.category, r.area,
             r.description.text, json.dumps(list(r.description.kinds)), json.dumps(list(r.media)),
-            int(r.contactable), r.reach, int(r.sensitive))))
+            int(r.contactable), r.reach, int(r.sensitive), int(r.urgent), int(r.abusive),
+            r.abuse_score, json.dumps(list(r.cues)))))
 
     def rows(self) -> TurnRows:
         w, cid = self.write, self.write.contact.id
@@ -109,7 +111,7 @@ class SQLiteTurnChanges(TurnChangeSet):
         if outbound:
             queued = ts(datetime.now(UTC))
             marks += [Mark("outbox", (queued, o.contact_id, o.channel, o.address_sealed, o.kind,
-                                      o.priority, _json(o.payload), queued))
+                                      o.priority, _json(o.payload), queued, o.contact_id))
                       for o in outbound]
         after = None if self.erased else Conversation(contact or w.contact, session)
         return TurnRows(cid, w.inbound_key, marks, after)
@@ -153,10 +155,14 @@ class BatchSQL:
         ("unsubscribe", "DELETE FROM subscriptions WHERE contact_id = ? AND area = ?"),
         ("report", "INSERT INTO reports (ref, created_at, updated_at, channel, language,"
                    " category, area, description, redactions, media, contactable, reach,"
-                   " sensitive, status) VALUES"
-                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
+                   " sensitive, urgent, abusive, abuse_score, cues, status) VALUES"
+                   " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')"),
+        # a turn's reply, unless its contact has PENDING_CAP waiting already
         ("outbox", "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
-                   " priority, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                   " priority, payload, next_attempt_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?"
+                   " WHERE (SELECT count(*) FROM outbox INDEXED BY outbox_person"
+                   " WHERE contact_id = ? AND status IN ('pending', 'sending'))"
+                   f" < {PENDING_CAP}"),
         ("satisfaction", "UPDATE reports SET satisfaction = ? WHERE ref = ?"),
         # a read or a refusal at the desk, with the turn that answers it or on its own
         # (a change writes its own in its transaction)

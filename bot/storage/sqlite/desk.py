@@ -11,9 +11,11 @@ from typing import Any
 
 from bot.domain.effects import SEALED_REF
 from bot.domain.records import Report
+from bot.storage.changes import URGENT_ALERT
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
     IDLE_STEPS,
+    AlertState,
     AuditRow,
     DeskChange,
     DeskEvent,
@@ -60,6 +62,8 @@ def _apply(change: DeskChange, keys: Keyed) -> Any:
         if row is None or (change.expect is not None and row[0] != change.expect.value):
             return False
         ref = change.ref
+        if not _alerted(c, change, at):
+            return False
         if change.status is not None or change.public_reply is not None:
             c.execute("UPDATE reports SET status = COALESCE(?, status),"
                       " public_reply = COALESCE(?, public_reply), updated_at = ? WHERE ref = ?",
@@ -106,17 +110,40 @@ def _apply(change: DeskChange, keys: Keyed) -> Any:
     return run
 
 
+def _alerted(c: sqlite3.Connection, change: DeskChange, at: str) -> bool:
+    """The change's alert round or acknowledgement, if it has one: whether it applied."""
+    if change.alert_round == 0:
+        return c.execute("INSERT INTO alerts (ref, raised_at, round) VALUES (?, ?, 0)"
+                         " ON CONFLICT (ref) DO NOTHING", (change.ref, at)).rowcount > 0
+    if change.alert_round is not None:
+        return c.execute("UPDATE alerts SET round = ? WHERE ref = ? AND acked_at IS NULL"
+                         " AND round < ?", (change.alert_round, change.ref,
+                                            change.alert_round)).rowcount > 0
+    if change.ack_seconds is not None:
+        return c.execute("UPDATE alerts SET acked_at = ?, acked_by = ?, ack_seconds = ?"
+                         " WHERE ref = ? AND acked_at IS NULL",
+                         (at, change.actor, change.ack_seconds, change.ref)).rowcount > 0
+    return True
+
+
+_ALERTS = ("SELECT a.ref, a.round, a.raised_at, a.acked_by, a.ack_seconds,"
+           " json_extract(d.payload, '$.raised') FROM alerts a LEFT JOIN due d"
+           f" ON d.kind = '{URGENT_ALERT}' AND d.key = a.ref WHERE a.ref IN ")
+
+
 def _present(c: sqlite3.Connection, ids: set[str]) -> set[str]:
     """Those of ``ids`` whose contact exists and has not opted out."""
     return {i for i in ids if c.execute("SELECT 1 FROM contacts WHERE id = ? AND opted_out = 0",
                                         (i,)).fetchone()}
 
 
-def _state(row: Any, tags: list[Any], events: list[Any]) -> DeskState:
+def _state(row: Any, tags: list[Any], events: list[Any], alert: Any) -> DeskState:
     timeline = [(DeskEvent(parse_ts(e[0]), e[1], e[2], e[3]), bool(e[4])) for e in events]
     return DeskState(row[1], row[2], row[3], tuple(t[0] for t in tags),
                      tuple(e for e, note in timeline if note),
-                     tuple(e for e, note in timeline if not note))
+                     tuple(e for e, note in timeline if not note),
+                     None if alert is None else AlertState(
+                         alert[1], parse_ts(alert[5] or alert[2]), alert[3], alert[4]))
 
 
 def _states(c: sqlite3.Connection, wanted: list[str]) -> dict[str, DeskState]:
@@ -131,7 +158,8 @@ def _states(c: sqlite3.Connection, wanted: list[str]) -> dict[str, DeskState]:
     for e in c.execute("SELECT ref, at, actor, action, detail, note FROM report_events"
                        f" WHERE ref IN ({marks}) ORDER BY id", wanted):
         events[e[0]].append(e[1:])
-    return {r[0]: _state(r, tags[r[0]], events[r[0]]) for r in rows}
+    alerts = {a[0]: a for a in c.execute(f"{_ALERTS}({marks})", wanted)}
+    return {r[0]: _state(r, tags[r[0]], events[r[0]], alerts.get(r[0])) for r in rows}
 
 
 class SQLiteDesk(Connections, DeskStore):
@@ -163,6 +191,8 @@ class SQLiteDesk(Connections, DeskStore):
                 args.append(value)
         if query.waiting:
             where.append("status IN ('new', 'in_review')")
+        if query.urgent:
+            where.append("urgent = 1")
         if not query.include_sensitive:
             where.append("sensitive = 0")
         matching = " AND ".join(where)
@@ -170,7 +200,7 @@ class SQLiteDesk(Connections, DeskStore):
         def read(c: sqlite3.Connection) -> tuple[list[Report], int]:
             total = c.execute(f"SELECT count(*) FROM reports WHERE {matching}", args).fetchone()
             rows = c.execute(f"SELECT {queries.REPORT_COLUMNS} FROM reports WHERE {matching}"
-                             " ORDER BY created_at, id LIMIT ? OFFSET ?",
+                             " ORDER BY urgent DESC, created_at, id LIMIT ? OFFSET ?",
                              (*args, query.limit, query.offset)).fetchall()
             return [queries.report(r) for r in rows], int(total[0])
 
@@ -181,6 +211,13 @@ class SQLiteDesk(Connections, DeskStore):
             with translated("a desk change"):
                 done: bool = await in_thread(self._w, immediate(_apply(change, self._keys)))
                 return done
+
+    async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:
+        only = "" if include_sensitive else " AND r.sensitive = 0"
+        rows = await every(self._r, "SELECT a.ref FROM alerts a JOIN reports r ON r.ref = a.ref"
+                           f" WHERE a.acked_at IS NULL{only} ORDER BY a.raised_at DESC,"
+                           " a.rowid DESC", ())
+        return [str(r[0]) for r in rows]
 
     async def add_audit(self, row: AuditRow) -> None:
         await self._write(_AUDIT, audit_params(row))

@@ -21,7 +21,8 @@ DEPTH_QUERY = ("SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending')"
 DELIVERY_QUERY = ("UPDATE outbox SET delivery_status = ?, last_error = COALESCE(?, last_error)"
                   " WHERE channel = ? AND external_id = ?")
 REPORT_COLUMNS = ("id, ref, created_at, updated_at, channel, language, category, area,"
-                  " description, redactions, media, contactable, sensitive, status, public_reply")
+                  " description, redactions, media, contactable, sensitive, status, public_reply,"
+                  " urgent, abusive, abuse_score, cues")
 
 
 def conversations_query(count: int) -> str:
@@ -35,17 +36,25 @@ def claim_query(channels: int | None) -> str:
     pending row sorted), and those whose lease ran out (their sender died
     mid-send); on channels ``:c0``, ``:c1``... when ``channels`` is given.
 
-    A message whose contact has an earlier one leased, or tried already and not
-    sent yet (waiting out its backoff, or due again), is left for later: that
-    one leaves first. Checked per row in the index scan, before the limit, from
-    the ``outbox_person`` index (a person's open messages), so rows held back
-    never crowd out rows that can go."""
+    One message of a contact at a time, the first in claim order: a message
+    waits while another of its contact's is leased (or an earlier one's lease
+    ran out: that one goes again first), while an earlier one was tried and
+    waits to be tried again, and, never tried itself, while one due comes
+    before it in priority then queue order. So a claim is fair: a person with 60 replies
+    waiting takes one place in it, as does everyone else. Checked per row in the index scan,
+    before the limit, from the ``outbox_person`` index (a person's open
+    messages), so rows held back never crowd out rows that can go."""
     only = "" if channels is None else (
         " AND channel IN (" + ", ".join(f":c{n}" for n in range(channels)) + ")")
     free = (" AND (q.contact_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox AS b"
-            " INDEXED BY outbox_person WHERE b.contact_id = q.contact_id AND b.id < q.id"
-            " AND b.status IN ('pending', 'sending') AND (b.status = 'sending'"
-            " OR b.next_attempt_at > :now OR b.last_error IS NOT NULL)))")
+            " INDEXED BY outbox_person WHERE b.contact_id = q.contact_id AND b.id != q.id"
+            " AND b.status IN ('pending', 'sending') AND ("
+            "(b.status = 'sending' AND (b.lease_until > :now OR b.id < q.id))"
+            " OR (b.status = 'pending' AND b.id < q.id"
+            " AND (b.next_attempt_at > :now OR b.last_error IS NOT NULL))"
+            " OR (q.status = 'pending' AND q.last_error IS NULL AND b.status = 'pending'"
+            " AND b.next_attempt_at <= :now AND (b.priority > q.priority"
+            " OR (b.priority = q.priority AND b.id < q.id))))))")
     return (
         "SELECT o.id, o.contact_id, o.channel, o.address_sealed, o.kind, o.payload,"
         " o.attempts, c.last_inbound_at, COALESCE(c.opted_out, 0) FROM ("
@@ -92,4 +101,5 @@ def conversation(row: Any) -> Conversation | None:
 def report(row: Any) -> Report:
     return Report(row[0], row[1], parse_ts(row[2]), parse_ts(row[3]), row[4], row[5], row[6],
                   row[7], row[8], tuple(json.loads(row[9])), tuple(json.loads(row[10])),
-                  bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14])
+                  bool(row[11]), bool(row[12]), ReportStatus(row[13]), row[14],
+                  bool(row[15]), bool(row[16]), float(row[17]), tuple(json.loads(row[18])))

@@ -65,6 +65,8 @@ KEPT: dict[str, str] = {
     "report_tags": "a report's tags: deleted with their report (trigger reports_history_gone)",
     "report_events": "a report's timeline and notes: deleted with their report (trigger"
                      " reports_history_gone)",
+    "alerts": "an urgent report's alert and its acknowledgement: deleted with their report"
+              " (trigger reports_alert_gone)",
 }
 
 

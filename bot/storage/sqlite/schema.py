@@ -200,4 +200,27 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT RAISE(ABORT, 'the audit trail is append-only');
     END;
     """,
+    # 9: moderation's verdicts on a report (issue 13): urgent first in every queue,
+    # abuse a flag and a score; cues name the categories that fired, never words.
+    # An urgent report's alert (bot.desk.alerts): its round, who acknowledged it
+    # and how long that took, deleted with the report.
+    """
+    ALTER TABLE reports ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE reports ADD COLUMN abusive INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE reports ADD COLUMN abuse_score REAL NOT NULL DEFAULT 0;
+    ALTER TABLE reports ADD COLUMN cues TEXT NOT NULL DEFAULT '[]';
+    DROP INDEX reports_queue;
+    CREATE INDEX reports_queue ON reports(urgent DESC, created_at, id);
+    CREATE TABLE alerts (
+        ref TEXT PRIMARY KEY,
+        raised_at TEXT NOT NULL,
+        round INTEGER NOT NULL DEFAULT 0,
+        acked_at TEXT,
+        acked_by TEXT,
+        ack_seconds INTEGER
+    );
+    CREATE TRIGGER reports_alert_gone AFTER DELETE ON reports BEGIN
+        DELETE FROM alerts WHERE ref = OLD.ref;
+    END;
+    """,
 )
