@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.config import Config
 from bot.conversation.engine import Engine
+from bot.conversation.flood import FloodGate
 from bot.conversation.mission import Mission
 from bot.conversation.pipeline import Conversations, Handled
 from bot.desk.alerts import URGENT_ALERT, UrgentAlerts
@@ -80,6 +81,7 @@ class App:
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
             desk=self.staff_chat,
+            flood=FloodGate(bot.flood_burst, bot.flood_per_minute),
         )
         self.screening = screening_of(config)
         self.conversations = Conversations(

@@ -86,7 +86,7 @@ async def test_two_years_of_history_purged_leave_nothing_of_it_in_the_file(
     assert len(purged_months) == 13  # months 0 to 12; 13 to 23 are within the year
     assert removed == {"reports": 13, "outbox": before["outbox"],
                        "replay_keys": before["inbound_seen"] - 2,  # the latecomer's, today
-                       "sessions": 48, "drafts": 24, "audit": 0}
+                       "sessions": 48, "drafts": 24, "audit": 0, "held": 0}
     assert after == {"reports": before["reports"] - 13, "outbox": 0, "inbound_seen": 2,
                      "sessions": 1, "contacts": before["contacts"]}
     assert before["outbox"] > 24 * 13 and before["inbound_seen"] == 24 * 13 + 2
@@ -256,10 +256,10 @@ def test_sauti_purge_prints_what_it_removed(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     printed = dict(line.split(": ") for line in done.stdout.splitlines())
     assert printed == {"reports": "1", "outbox": "0", "replay_keys": "8", "sessions": "1",
-                       "drafts": "0", "audit": "0"}
+                       "drafts": "0", "audit": "0", "held": "0"}
     assert "xylo-corvid" not in done.stdout + done.stderr
     assert counts(config)["reports"] == 0
     again = run(["purge", "--json", "--config", str(toml)], tmp_path)
     assert again.returncode == 0
     assert json.loads(again.stdout) == {"reports": 0, "outbox": 0, "replay_keys": 0,
-                                        "sessions": 0, "drafts": 0, "audit": 0}
+                                        "sessions": 0, "drafts": 0, "audit": 0, "held": 0}

@@ -54,12 +54,14 @@ async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store
     year_and_a_bit = Retention(records=timedelta(days=450), replay_keys=timedelta(days=2),
                                sessions=timedelta(minutes=30))
     assert await store.purge(now, year_and_a_bit) == {
-        "reports": 1, "outbox": 0, "replay_keys": 1, "sessions": 2, "drafts": 1, "audit": 0}
+        "reports": 1, "outbox": 0, "replay_keys": 1, "sessions": 2, "drafts": 1, "audit": 0,
+        "held": 0}
     assert await store.reference_exists("MID555")  # 400 days old: kept 450
     year = Retention(records=timedelta(days=365), replay_keys=timedelta(days=2),
                      sessions=timedelta(minutes=30))
     assert await store.purge(now, year) == {
-        "reports": 1, "outbox": 3, "replay_keys": 0, "sessions": 0, "drafts": 0, "audit": 0}
+        "reports": 1, "outbox": 3, "replay_keys": 0, "sessions": 0, "drafts": 0, "audit": 0,
+        "held": 0}
     assert not await store.reference_exists("OLD222")
     assert not await store.reference_exists("MID555")
     assert await store.reference_exists("OLD333") and await store.reference_exists("NEW444")
@@ -74,7 +76,8 @@ async def test_purge_deletes_what_is_past_its_time_and_nothing_else(store: Store
         assert (convo.session is not None) is session_kept
     assert await store.subscriptions("k1:c1") == ["goma"]
     assert await store.purge(now, year) == {
-        "reports": 0, "outbox": 0, "replay_keys": 0, "sessions": 0, "drafts": 0, "audit": 0}
+        "reports": 0, "outbox": 0, "replay_keys": 0, "sessions": 0, "drafts": 0, "audit": 0,
+        "held": 0}
     # rows added after a purge take ids no kept row holds
     await store.commit_turn(TurnWrite(contact=contact(1), session=None, at=now,
                                       effects=[report("NEW555"), report("NEW666")],

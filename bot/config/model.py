@@ -38,6 +38,10 @@ class BotSettings(_Model):
     # At most 10,000: twice the longest message a channel delivers (Telegram and WhatsApp
     # 4,096, an SMS 1,600), and what redaction reads in a few milliseconds.
     max_text_chars: int = Field(default=4000, ge=100, le=10_000)
+    # flood control per sender (bot.conversation.flood): messages in a burst, and how
+    # many more each minute; a message beyond is held for moderators, not answered
+    flood_burst: int = Field(default=15, ge=1, le=1000)
+    flood_per_minute: int = Field(default=8, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _check(self) -> BotSettings:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.conversation.flood import FLOOD
 from bot.conversation.turn import Turn
 from bot.domain.messages import Outbound
 from bot.domain.records import Contact, NewOutbound, NewTimer, Session, TurnWrite
@@ -29,7 +30,8 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
     touch = is_new or now - contact.last_inbound_at >= CONTACT_TOUCH
     if touch:
         contact = replace(contact, last_inbound_at=now)
-    session = Session(contact.id, state.step, state.data, now) if state.step is not None else None
+    data = state.data if state.flood is None else {**state.data, FLOOD: state.flood}
+    session = Session(contact.id, state.step, data, now) if state.step is not None else None
     write = TurnWrite(contact=contact, session=session, inbound_key=key, effects=turn.effects,
                       at=now, keep_contact=not touch, language=state.language,
                       sensitive=sensitive, timers=timers)

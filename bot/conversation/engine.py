@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.conversation.draft import DraftCodec
+from bot.conversation.flood import FloodGate
 from bot.conversation.flow import Flow, FlowTable
 from bot.conversation.router import Arrival, Router, StaffDesk, is_staff_command, standard_routes
 from bot.conversation.steps import Steps
@@ -23,13 +24,14 @@ from bot.i18n.keywords import KeywordTable
 class Engine:
     def __init__(self, flows: Sequence[Flow], keywords: KeywordTable,
                  detector: LanguageDetector, session_timeout: timedelta,
-                 desk: StaffDesk | None = None) -> None:
+                 desk: StaffDesk | None = None, flood: FloodGate | None = None) -> None:
         table = FlowTable()
         for flow in flows:
             table.add(flow)
         self._steps = Steps(table)
         self._codec = DraftCodec(table.drafts)
-        self._router = Router(standard_routes(self._steps, detector, desk))
+        self._router = Router(standard_routes(self._steps, detector, desk,
+                                              flood or FloodGate()))
         self._keywords = keywords
         self._timeout = session_timeout
 

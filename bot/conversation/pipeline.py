@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from bot.conversation.commit import turn_write
 from bot.conversation.engine import Engine
+from bot.conversation.flood import FLOOD
 from bot.conversation.flow import IDLE
 from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
@@ -122,6 +123,7 @@ class Conversations:
                 language=contact.language if contact.language in self._mission.languages
                 else self._mission.default_language,
                 opted_out=contact.opted_out,
+                flood=session.data.get(FLOOD) if session else None,
             )
             names = (inbound.profile_name,) if inbound.profile_name else ()
 

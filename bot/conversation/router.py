@@ -5,7 +5,8 @@ opted out hears nothing until START (but HELP: how to erase); the global
 keywords (STOP, START, HELP, MENU, LANGUAGE) work at any step; staff commands
 come next (a slot: the desk takes a [[staff]] member's command; a resident's
 "/queue" goes on down like any other text, so it is answered exactly as
-unknown input); then the person's active flow; the main menu catches the rest.
+unknown input); then flood control; then the person's active flow; the main
+menu catches the rest.
 """
 
 from __future__ import annotations
@@ -78,10 +79,12 @@ class Router:
 
 
 def standard_routes(steps: Steps, detector: LanguageDetector,
-                    desk: StaffDesk | None = None) -> list[Route]:
-    """The product's order (see the module's docstring)."""
+                    desk: StaffDesk | None = None, gate: Route | None = None) -> list[Route]:
+    """The product's order (see the module's docstring); ``gate``, flood control
+    (bot.conversation.flood), goes after staff commands."""
     return [FirstContact(steps, detector), OptedOutGate(), GlobalKeywords(steps),
-            StaffSlot(desk), ActiveFlow(steps), MainMenu(steps)]
+            StaffSlot(desk), *([gate] if gate is not None else []), ActiveFlow(steps),
+            MainMenu(steps)]
 
 
 class FirstContact:

@@ -38,6 +38,7 @@ class State:
     data: dict[str, Any] = field(repr=False)
     language: str
     opted_out: bool
+    flood: list[int] | None = None  # the sender's token bucket (bot.conversation.flood)
 
 
 D = TypeVar("D", bound=Draft)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.config.model import Role
-from bot.domain.records import Report
+from bot.domain.records import HeldMessage, Report
 from bot.storage.desk import AuditRow
 
 ALL_ROLES: frozenset[str] = frozenset(("staff", "moderator", "sensitive"))
@@ -118,6 +118,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class HeldPage:
+    """Messages flood control held (bot.conversation.flood), the latest first."""
+
+    items: tuple[HeldMessage, ...]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True)
 class Acked:
     """An urgent alert acknowledged: by whom, after how many seconds; ``before``
     when someone else had acknowledged it already."""
@@ -171,6 +180,10 @@ class Desk(Protocol):
 
     async def refer(self, actor: Actor, ref: str, partner_code: str) -> ReportView:
         """Refer to a partner: status referred."""
+        ...
+
+    async def held(self, actor: Actor, *, offset: int = 0, limit: int = 10) -> HeldPage:
+        """Messages flood control held: redacted, unlinked, exact copies counted."""
         ...
 
     async def ack(self, actor: Actor, ref: str | None = None) -> Acked:

@@ -19,6 +19,7 @@ from bot.desk.replies import (
     acked,
     changed,
     error_line,
+    held_page,
     help_lines,
     queue_page,
     report_parts,
@@ -102,7 +103,7 @@ class StaffChat:
 
     async def _queue(self, desk: Desk, actor: Actor, cmd: Command, turn: Turn) -> list[str]:
         status: str | None = None
-        urgent = mine = False
+        urgent = mine = held = False
         page = 1
         words: list[str] = []
         for arg in cmd.args:
@@ -111,7 +112,9 @@ class StaffChat:
                 page = int(word)
                 continue
             words.append(word)
-            if word == "urgent":
+            if word == "held":
+                held = True
+            elif word == "urgent":
                 urgent = True
             elif word == "mine":
                 mine = True
@@ -119,6 +122,10 @@ class StaffChat:
                 status = word  # the desk says which statuses there are
             else:
                 return [usage("queue")]
+        if held:  # what flood control held, not reports
+            kept = await desk.held(actor, offset=(page - 1) * self.page_size,
+                                   limit=self.page_size)
+            return ["\n".join(held_page(kept, turn.message.received_at, "/queue held"))]
         result = await desk.queue(actor, status=status, urgent=urgent, mine=mine,
                                         waiting=True,  # a status asked for wins
                                         offset=(page - 1) * self.page_size,

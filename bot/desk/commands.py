@@ -29,7 +29,7 @@ ROLE_OF: dict[str, str | None] = {
 #: keeps the command's English words, the description is translated.
 USAGE: dict[str, tuple[str, str]] = {
     "help": ("/help", N_("what I may do here")),
-    "queue": ("/queue [STATUS|urgent|mine] [PAGE]",
+    "queue": ("/queue [STATUS|urgent|mine|held] [PAGE]",
               N_("reports waiting: ref, category, area, age, language")),
     "show": ("/show REF", N_("one report: text, status, timeline")),
     "take": ("/take REF", N_("assign it to me; new becomes in_review")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.desk.api import Acked, DeskError, Event, Page, ReportView
+from bot.desk.api import Acked, DeskError, Event, HeldPage, Page, ReportView
 from bot.desk.commands import HELP_ORDER, USAGE, allowed
 from bot.i18n.catalogue import N_, _
 from moderation.screening import ABUSE_CUE
@@ -26,9 +26,12 @@ def age(since: datetime, now: datetime) -> str:
     return _("{n}d").format(n=seconds // 86400)
 
 
+HELD_EXCERPT = 80
+
+
 def queue_line(view: ReportView, now: datetime) -> str:
     r = view.report
-    mark = "! " if view.urgent else ""
+    mark = ("! " if view.urgent else "") + ("? " if r.abusive else "")
     return " · ".join((f"{mark}{r.ref}", r.category, r.area or "-",
                        age(r.created_at, now), r.language))
 
@@ -48,6 +51,27 @@ def queue_page(page: Page, now: datetime, again: str) -> list[str]:
         size = len(page.items)
         lines.append(_("Next: {command}").format(
             command=f"{again} {page.offset // max(size, 1) + 2}"))
+    return lines
+
+
+def held_page(page: HeldPage, now: datetime, again: str) -> list[str]:
+    """Held messages, one line each: copies, channel, language, age, text."""
+    if not page.items:
+        return [_("No more messages.") if page.offset else _("No messages held.")]
+    lines = []
+    for h in page.items:
+        text = h.text if len(h.text) <= HELD_EXCERPT else h.text[:HELD_EXCERPT].rstrip() + "…"
+        if h.media:
+            text = " ".join([text, *(f"[{m}]" for m in h.media)]).strip()
+        mark = "? " if h.abusive else ""
+        lines.append(" · ".join((f"{mark}{h.copies}×", h.channel, h.language,
+                                 age(h.held_at, now))) + f": {text}")
+    shown = page.offset + len(page.items)
+    lines.append(_("{first}-{last} of {total}.").format(
+        first=page.offset + 1, last=shown, total=page.total))
+    if shown < page.total:
+        lines.append(_("Next: {command}").format(
+            command=f"{again} {page.offset // max(len(page.items), 1) + 2}"))
     return lines
 
 

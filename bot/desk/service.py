@@ -27,6 +27,7 @@ from bot.desk.api import (
     AuditEntry,
     Desk,
     DeskError,
+    HeldPage,
     Page,
     ReportView,
 )
@@ -192,6 +193,14 @@ class DeskService:
             report.ref, actor.name, "refer", self._clock(), expect=report.status,
             status=ReportStatus.REFERRED, partner=code, event=code),
             moved=ReportStatus.REFERRED)
+
+    async def held(self, actor: Actor, *, offset: int = 0, limit: int = 10) -> HeldPage:
+        await self._require(actor, "held")
+        start = max(0, offset)
+        rows, total = await self._store.held_messages(offset=start,
+                                                      limit=max(1, min(limit, MAX_PAGE)))
+        await self._audit(actor, "held")
+        return HeldPage(tuple(rows), total, start)
 
     async def ack(self, actor: Actor, ref: str | None = None) -> Acked:
         if ref is None:

@@ -26,6 +26,7 @@ class TurnChanges(Protocol):
     def erase(self) -> None: ...
     def record_satisfaction(self, sealed_ref: str, answer: str) -> None: ...
     def audit(self, entry: Audited) -> None: ...
+    def hold(self, held: Hold) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,5 +121,20 @@ class Audited:
         changes.audit(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A message flood control held (bot.conversation.flood): kept for moderators,
+    redacted and unlinked from its sender, never answered."""
+
+    text: Redacted = field(repr=False)
+    media: tuple[str, ...] = ()
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.hold(self)
+
+
 Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
-          | RecordSatisfaction | Audited)
+          | RecordSatisfaction | Audited | Hold)

@@ -107,6 +107,23 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldMessage:
+    """A message flood control held: its redacted text, nothing of its sender;
+    exact copies are one row, ``copies`` of them, ``held_at`` the latest's."""
+
+    held_at: datetime
+    channel: str
+    language: str
+    text: str = field(repr=False)
+    redactions: tuple[str, ...]
+    media: tuple[str, ...] = ()
+    abusive: bool = False
+    abuse_score: float = 0.0
+    cues: tuple[str, ...] = ()
+    copies: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Advisory:
     id: int
     created_at: datetime

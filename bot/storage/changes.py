@@ -15,8 +15,16 @@ from abc import abstractmethod
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.effects import Audited, SubmitReport, TurnChanges
-from bot.domain.records import Contact, NewOutbound, NewReport, NewTimer, Session, TurnWrite
+from bot.domain.effects import Audited, Hold, SubmitReport, TurnChanges
+from bot.domain.records import (
+    Contact,
+    HeldMessage,
+    NewOutbound,
+    NewReport,
+    NewTimer,
+    Session,
+    TurnWrite,
+)
 from bot.storage.coarse import contact_time, replay_day, report_time, session_time
 from bot.storage.keyed import Keyed
 
@@ -37,6 +45,7 @@ class TurnChangeSet(TurnChanges):
         self.report_timers: list[NewTimer] = []
         self.satisfaction: list[tuple[str, str]] = []  # (ref, answer)
         self.audits: list[Audited] = []
+        self.held: list[HeldMessage] = []
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -51,6 +60,13 @@ class TurnChangeSet(TurnChanges):
 
     def erase(self) -> None:
         self.erased = True
+
+    def hold(self, held: Hold) -> None:
+        """Kept as the turn's reports are: unlinked, to the minute (+30 s)."""
+        w = self.write
+        self.held.append(HeldMessage(
+            report_time(w.moment), w.contact.channel, w.language, held.text.text,
+            tuple(held.text.kinds), held.media, held.abusive, held.abuse_score, held.cues))
 
     @abstractmethod
     def subscribe(self, area: str) -> None: ...

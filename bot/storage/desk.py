@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.records import NewOutbound, NewTimer, Report, ReportStatus, Session
+from bot.domain.records import HeldMessage, NewOutbound, NewTimer, Report, ReportStatus, Session
 
 IDLE_STEPS = ("menu", "menu.idle")  # bot.conversation.flow's MENU and IDLE
 
@@ -141,6 +141,11 @@ class DeskStore(ABC):
     async def desk_change(self, change: DeskChange) -> bool:
         """False (nothing written) when the report is missing or not as expected
         (its alert included: see :class:`DeskChange`)."""
+
+    @abstractmethod
+    async def held_messages(self, *, offset: int = 0,
+                            limit: int = 10) -> tuple[list[HeldMessage], int]:
+        """Messages flood control held, the latest first, and how many in all."""
 
     @abstractmethod
     async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:

@@ -21,6 +21,7 @@ from bot.domain.records import (
     Advisory,
     Contact,
     Conversation,
+    HeldMessage,
     NewReport,
     NewTimer,
     OutboundRecord,
@@ -73,6 +74,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self._seen: dict[_Key, str] = {}  # (channel, replay tag) -> day
         self._reports: dict[str, Report] = {}
         self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
+        self._held: dict[tuple[str, str], HeldMessage] = {}  # (channel, text) -> row
         self._advisories: list[Advisory] = []
         self._outbox: dict[int, _Queued] = {}
         self._desk_rows: dict[str, DeskState] = {}  # ref -> what the desk added
@@ -147,6 +149,10 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
             self._satisfied(ref, answer)
         self._audit_rows += [AuditRow(changes.audit_time(), a.actor, a.action, a.target,
                                       a.outcome, a.sensitive) for a in changes.audits]
+        for h in changes.held:
+            kept = self._held.pop((h.channel, h.text), None)
+            self._held[(h.channel, h.text)] = h if kept is None else replace(
+                kept, held_at=h.held_at, copies=kept.copies + 1)
         for o in changes.outbound():
             if o.contact_id is None or sum(
                     1 for q in self._outbox.values() if q.contact_id == o.contact_id
@@ -372,5 +378,11 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         for s in sessions:
             del self._sessions[s.contact_id]
         return {"reports": len(reports), "outbox": len(outbox), "replay_keys": len(keys),
-                "sessions": len(sessions), "drafts": sum(bool(s.data) for s in sessions),
-                **self._purge_desk(records, reports)}
+                "sessions": len(sessions), "drafts": sum("draft" in s.data for s in sessions),
+                "held": self._purge_held(records), **self._purge_desk(records, reports)}
+
+    def _purge_held(self, records: datetime) -> int:
+        old = [k for k, h in self._held.items() if h.held_at < records]
+        for k in old:
+            del self._held[k]
+        return len(old)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.effects import SEALED_REF
-from bot.domain.records import Contact, NewOutbound, Report, ReportStatus, Session
+from bot.domain.records import Contact, HeldMessage, NewOutbound, Report, ReportStatus, Session
 from bot.storage.changes import URGENT_ALERT
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
@@ -37,6 +37,7 @@ class MemoryDesk(DeskStore):
     _keys: Keyed
     _desk_rows: dict[str, DeskState]
     _audit_rows: list[AuditRow]
+    _held: dict[tuple[str, str], HeldMessage]
 
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
@@ -68,6 +69,12 @@ class MemoryDesk(DeskStore):
                 state = replace(state, alert=replace(
                     state.alert, raised_at=datetime.fromisoformat(str(raised))))
         return state
+
+    async def held_messages(self, *, offset: int = 0,
+                            limit: int = 10) -> tuple[list[HeldMessage], int]:
+        rows = list(reversed(self._held.values()))  # the latest held last in the dict
+        rows.sort(key=lambda h: h.held_at, reverse=True)
+        return rows[offset:offset + limit], len(rows)
 
     async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:
         found = [(s.alert.raised_at, ref) for ref, s in self._desk().items()

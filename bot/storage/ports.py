@@ -285,7 +285,8 @@ class RetentionStore(ABC):
         sessions idle longer than ``retention.sessions``, with their drafts.
         Returns how many of each kind went (``reports``, ``outbox``,
         ``replay_keys``, ``sessions``, ``drafts``: the sessions that held one;
-        ``audit`` where the backend keeps it). Pending messages, contacts,
+        ``audit`` where the backend keeps it; ``held``: messages flood control
+        held, as old as records). Pending messages, contacts,
         subscriptions, advisories and timers are not touched."""
 
 

@@ -7,7 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from bot.cli.reports.change import update
-from bot.cli.reports.read import list_reports, show
+from bot.cli.reports.read import held, list_reports, show
 from bot.cli.reports.referral import referral
 
 if TYPE_CHECKING:
@@ -25,6 +25,11 @@ def add_parser(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=list_reports)
+    p = actions.add_parser("held", parents=[common],
+                           help="messages flood control held (redacted, unlinked)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=held)
     p = actions.add_parser("show", parents=[common], help="one report, its timeline and notes")
     p.add_argument("ref")
     p.add_argument("--json", action="store_true")

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.cli.command import actor_of, require_database, with_app
-from bot.cli.deskout import check_filters, stamp, view_json, zone
+from bot.cli.deskout import check_filters, local, stamp, view_json, zone
 from bot.config import Config
 from bot.desk.api import ReportView
+from bot.domain.records import HeldMessage
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -92,6 +93,39 @@ async def show(args: argparse.Namespace, config: Config) -> int:
             print(json.dumps(view_json(view, tz), ensure_ascii=False))
         else:
             print("\n".join(render(view, tz)))
+        return 0
+
+    return await with_app(config, body)
+
+
+async def held(args: argparse.Namespace, config: Config) -> int:
+    """``sauti reports held``: what flood control held, the latest first."""
+    require_database(config)
+    actor = actor_of(args, config)
+    tz = zone(config)
+
+    async def body(app: App) -> int:
+        rows: list[HeldMessage] = []
+        while len(rows) < max(0, args.limit):
+            page = await app.desk.held(actor, offset=len(rows),
+                                       limit=min(PAGE, args.limit - len(rows)))
+            rows += page.items
+            if not page.items or len(rows) >= page.total:
+                break
+        if args.json:
+            print(json.dumps([{
+                "held_at": local(h.held_at, tz).isoformat(timespec="minutes"),
+                "channel": h.channel, "language": h.language, "text": h.text,
+                "redactions": list(h.redactions), "media": list(h.media),
+                "abusive": h.abusive, "abuse_score": h.abuse_score, "cues": list(h.cues),
+                "copies": h.copies} for h in rows], ensure_ascii=False))
+            return 0
+        for h in rows:
+            flags = " abuse?" if h.abusive else ""
+            print(f"{stamp(h.held_at, tz)}  {h.copies:>3}x  {h.channel:<9} {h.language:<3}"
+                  f"{flags}  {h.text}")
+        if not rows:
+            print("no messages held")
         return 0
 
     return await with_app(config, body)

@@ -103,6 +103,10 @@ class SQLiteTurnChanges(TurnChangeSet):
         marks += self.kept
         marks += [timer_mark(t) for t in self.timers()]
         marks += [Mark("satisfaction", (answer, ref)) for ref, answer in self.satisfaction]
+        marks += [Mark("held", (ts(h.held_at), h.channel, h.language, h.text,
+                                json.dumps(list(h.redactions)), json.dumps(list(h.media)),
+                                int(h.abusive), h.abuse_score, json.dumps(list(h.cues))))
+                  for h in self.held]
         if self.audits:
             at = ts(self.audit_time())
             marks += [Mark("audit", (at, a.actor, a.action, a.target, a.outcome,
@@ -166,6 +170,11 @@ class BatchSQL:
         ("satisfaction", "UPDATE reports SET satisfaction = ? WHERE ref = ?"),
         # a read or a refusal at the desk, with the turn that answers it or on its own
         # (a change writes its own in its transaction)
+        # a message flood control held: exact copies on a channel are one row
+        ("held", "INSERT INTO held (held_at, channel, language, text, redactions, media,"
+                 " abusive, abuse_score, cues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                 " ON CONFLICT (channel, text) DO UPDATE SET copies = copies + 1,"
+                 " held_at = excluded.held_at"),
         ("audit", "INSERT INTO audit (created_at, actor, action, target, outcome, sensitive)"
                   " VALUES (?, ?, ?, ?, ?, ?)"),
         ("timer", "INSERT INTO due (kind, key, payload, due_at) VALUES (?, ?, ?, ?)"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.effects import SEALED_REF
-from bot.domain.records import Report
+from bot.domain.records import HeldMessage, Report
 from bot.storage.changes import URGENT_ALERT
 from bot.storage.coarse import report_time, session_time
 from bot.storage.desk import (
@@ -211,6 +211,20 @@ class SQLiteDesk(Connections, DeskStore):
             with translated("a desk change"):
                 done: bool = await in_thread(self._w, immediate(_apply(change, self._keys)))
                 return done
+
+    async def held_messages(self, *, offset: int = 0,
+                            limit: int = 10) -> tuple[list[HeldMessage], int]:
+        def read(c: sqlite3.Connection) -> tuple[list[HeldMessage], int]:
+            total = c.execute("SELECT count(*) FROM held").fetchone()
+            rows = c.execute("SELECT held_at, channel, language, text, redactions, media,"
+                             " abusive, abuse_score, cues, copies FROM held"
+                             " ORDER BY held_at DESC, id DESC LIMIT ? OFFSET ?",
+                             (limit, offset)).fetchall()
+            return [HeldMessage(parse_ts(r[0]), r[1], r[2], r[3], tuple(json.loads(r[4])),
+                                tuple(json.loads(r[5])), bool(r[6]), float(r[7]),
+                                tuple(json.loads(r[8])), int(r[9])) for r in rows], int(total[0])
+
+        return self._quick_read("reading held messages", read)
 
     async def open_alerts(self, *, include_sensitive: bool = False) -> list[str]:
         only = "" if include_sensitive else " AND r.sensitive = 0"

@@ -50,8 +50,10 @@ RULES: tuple[Rule, ...] = (
     Rule("outbox", "outbox", "status IN ('sent', 'failed', 'cancelled') AND created_at < ?",
          "records"),
     Rule("audit", "audit", "created_at < ?", "records"),
+    Rule("held", "held", "held_at < ?", "records"),
     Rule("replay_keys", "inbound_seen", "seen_at < ?", "replay_keys", to_the_day=True),
-    Rule("sessions", "sessions", "updated_at < ?", "sessions", also=("drafts", "data <> '{}'")),
+    Rule("sessions", "sessions", "updated_at < ?", "sessions",
+         also=("drafts", "json_extract(data, '$.draft') IS NOT NULL")),
 )
 
 # Tables retention leaves alone, and why.

@@ -223,4 +223,23 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM alerts WHERE ref = OLD.ref;
     END;
     """,
+    # 10: messages flood control held (bot.conversation.flood), for moderators:
+    # redacted, nothing of their sender, exact copies on a channel one row
+    """
+    CREATE TABLE held (
+        id INTEGER PRIMARY KEY,
+        held_at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        language TEXT NOT NULL,
+        text TEXT NOT NULL,
+        redactions TEXT NOT NULL,
+        media TEXT NOT NULL,
+        abusive INTEGER NOT NULL DEFAULT 0,
+        abuse_score REAL NOT NULL DEFAULT 0,
+        cues TEXT NOT NULL DEFAULT '[]',
+        copies INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (channel, text)
+    );
+    CREATE INDEX held_time ON held(held_at);
+    """,
 )
