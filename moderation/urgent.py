@@ -1,0 +1,264 @@
+"""Urgent-risk detection (issue 13): does a message report violence that needs a human now?
+
+Pure and synchronous: the lexicons (``data/urgent/<lang>.txt``) are read once, when the
+module is imported; :func:`assess_urgent` then only reads its text.
+
+The text is folded once (NFKD, accents and Arabic diacritics dropped, case folded,
+أ إ آ ٱ → ا, ة → ه, ى → ي, tatweel dropped, a letter repeated in a row kept once: "heeelp",
+"shooting" and "shoting" fold alike), cut into clauses at punctuation and read as words;
+each word is looked up once in the lexicons' tables (the answer is cached), and lexicon
+phrases are matched word by word from the word they start with. Every step is linear in
+the text: no regular expression backtracks, and a phrase has at most a few words.
+
+A cue (a hit of a category section) is dropped when
+
+* a ``[figurative]`` phrase overlaps it ("feu rouge", "killing it", "shoot a video");
+* it is weak (``?``) and the message has a ``[context]`` word ("heat", "match", "lol");
+* a ``[negation]`` ends at most three words before it in its clause ("no shooting",
+  "hakuna risasi", "personne n'a été enlevé");
+* its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour") and no
+  ``[present]`` one ("now", "still");
+* the message has a ``[retract]`` phrase ("it was only a rumour").
+
+Which lexicons run: all six, whatever ``language`` says. Residents mix languages ("ils
+tirent sasa hivi", "bandits armés wako"), a missed alarm costs far more than a moderator's
+glance, and the lexicons' cue words rarely collide across languages. Entries that do
+collide (English and Spanish "no" is Portuguese "in the"; Spanish "mató" is Portuguese
+"mato", bush) are marked ``!`` and run only when ``language`` is their file's, or unknown.
+
+Lexicon format: ``[section]`` lines, ``#`` comments, ``@macro = a|b|c`` definitions, and
+one entry a line: words separated by spaces, each word ``a|b`` alternatives written as
+``stem`` (the whole word), ``stem*`` (the word starts with it), ``*stem*`` (it occurs in
+the word after at most six letters: Arabic clitics, Swahili verb prefixes) or ``*stem``
+(the same, at the word's end), or ``@macro``; a ``~`` word skips zero to two words; a
+trailing ``?`` marks the entry weak, ``!`` local to its language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Final
+
+__all__ = ["CATEGORIES", "LANGS", "UrgentVerdict", "assess_urgent"]
+
+LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
+CATEGORIES: Final = ("abduction", "armed_presence", "attack", "fire", "killing",
+                     "sexual_violence", "shooting", "threat")
+_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "retract")
+_MAX_OFFSET: Final = 6      # letters before a *stem* inside a word
+_MAX_GAP: Final = 2         # words a "~" may skip
+_NEGATION_REACH: Final = 3  # words (of two letters or more) between a negation and its cue
+_CACHE_MAX: Final = 50_000
+_CACHED_WORD_MAX: Final = 40
+
+_ARABIC: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي",
+                                "ؤ": "و", "ئ": "ي", "ـ": None, "’": "'"})
+_DIGITS: Final = {cp: str(unicodedata.decimal(chr(cp)))
+                  for cp in range(0x660, 0x6FA) if chr(cp).isdecimal()}
+_MARKS_RE: Final = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]+")
+_REPEAT_RE: Final = re.compile(r"([^\W\d_])\1+")
+_CLAUSE_RE: Final = re.compile(r"[^.,;:!?\n،؛؟]++")
+_TOKEN_RE: Final = re.compile(r"\[[a-z_]{1,20}+\]|[^\W_]++")
+_APOSTROPHE_RE: Final = re.compile(r"['’-]")
+_YEAR_RE: Final = re.compile(r"(?:19[5-9]|20[0-4])\d")
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentVerdict:
+    """Whether a message needs a human now, and the categories of the cues that fired."""
+
+    urgent: bool
+    cues: tuple[str, ...]
+
+
+def fold_text(text: str) -> str:
+    """Case-, accent-, diacritic- and letter-variant-insensitive form of a whole text."""
+    out = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _REPEAT_RE.sub(r"\1", out.translate(_ARABIC).translate(_DIGITS))
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    section: str
+    units: tuple[tuple[frozenset[int], bool], ...]  # (alternatives' ids, "~" before)
+    weak: bool
+    lang: str | None  # set when the entry is local to its language
+
+
+class _Lexicon:
+    """Every file's entries, their word specs in lookup tables by kind."""
+
+    def __init__(self) -> None:
+        self.specs: dict[tuple[str, str], int] = {}
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.inner: dict[str, list[int]] = {}
+        self.suffix: dict[str, list[int]] = {}
+        self.starts: dict[int, list[_Entry]] = {}
+        self.cache: dict[str, frozenset[int]] = {}
+        for lang in LANGS:
+            path = resources.files("moderation").joinpath("data", "urgent", f"{lang}.txt")
+            self._read(path.read_text("utf-8"), lang)
+        self.prefix_sizes = sorted({len(k) for k in self.prefix})
+        self.inner_sizes = sorted({len(k) for k in self.inner})
+        self.suffix_sizes = sorted({len(k) for k in self.suffix})
+
+    def _spec(self, word: str) -> int:
+        kind = ("inner" if word.endswith("*") else "suffix") if word.startswith("*") else (
+            "prefix" if word.endswith("*") else "exact")
+        key = fold_text(word.strip("*"))
+        if "*" in key or not key:
+            raise ValueError(f"urgent lexicon: '*' only at a word's start or end: {word!r}")
+        if (kind, key) not in self.specs:
+            self.specs[kind, key] = len(self.specs)
+            getattr(self, kind).setdefault(key, []).append(self.specs[kind, key])
+        return self.specs[kind, key]
+
+    def _read(self, text: str, lang: str) -> None:
+        section, macros = "", dict[str, str]()
+        for raw in text.splitlines():
+            line = raw.partition("#")[0].strip()
+            if not line:
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1].strip()
+                if section not in CATEGORIES + _MODIFIERS:
+                    raise ValueError(f"urgent/{lang}.txt: unknown section {line}")
+                continue
+            if line.startswith("@"):
+                name, _, value = line.partition("=")
+                macros[name.strip()] = value.strip()
+                continue
+            if not section:
+                raise ValueError(f"urgent/{lang}.txt: entry before any section: {line}")
+            weak, local = False, False
+            while line[-1] in "?!":
+                weak, local = weak or line[-1] == "?", local or line[-1] == "!"
+                line = line[:-1].rstrip()
+            units: list[tuple[frozenset[int], bool]] = []
+            gap = False
+            for word in _APOSTROPHE_RE.sub(" ", line).split():
+                if word == "~":
+                    gap = True
+                    continue
+                alts = "|".join(macros.get(a, a) for a in word.split("|"))
+                units.append((frozenset(self._spec(a) for a in alts.split("|") if a), gap))
+                gap = False
+            entry = _Entry(section, tuple(units), weak, lang if local else None)
+            for spec in units[0][0]:
+                self.starts.setdefault(spec, []).append(entry)
+
+    def word_specs(self, word: str) -> frozenset[int]:
+        """The ids of the specs a folded word matches (cached; bounded work per word)."""
+        found = self.cache.get(word)
+        if found is not None:
+            return found
+        ids: list[int] = list(self.exact.get(word, ()))
+        size = len(word)
+        for k in self.prefix_sizes:
+            if k > size:
+                break
+            ids += self.prefix.get(word[:k], ())
+        for k in self.inner_sizes:
+            for start in range(min(_MAX_OFFSET, size - k) + 1):
+                ids += self.inner.get(word[start:start + k], ())
+        for k in self.suffix_sizes:
+            if size - _MAX_OFFSET <= k <= size:
+                ids += self.suffix.get(word[size - k:], ())
+        found = frozenset(ids)
+        if size <= _CACHED_WORD_MAX:
+            if len(self.cache) >= _CACHE_MAX:
+                self.cache.clear()
+            self.cache[word] = found
+        return found
+
+
+_LEXICON: Final = _Lexicon()
+_Hit = tuple[_Entry, int, int]  # entry, first word, word after the last
+
+
+def _match_from(units: tuple[tuple[frozenset[int], bool], ...], u: int, i: int,
+                words: list[frozenset[int]]) -> int:
+    """Index after the last word if ``units[u:]`` match from word ``i``, else -1."""
+    if u == len(units):
+        return i
+    alts, gap = units[u]
+    for j in range(i, min(len(words), i + (_MAX_GAP if gap else 0) + 1)):
+        if alts & words[j]:
+            end = _match_from(units, u + 1, j + 1, words)
+            if end >= 0:
+                return end
+    return -1
+
+
+def _hits(words: list[frozenset[int]], language: str | None) -> list[_Hit]:
+    hits: list[_Hit] = []
+    starts = _LEXICON.starts
+    for i, specs in enumerate(words):
+        for spec in specs:
+            for entry in starts.get(spec, ()):
+                if entry.lang is not None and language is not None and entry.lang != language:
+                    continue
+                end = _match_from(entry.units, 1, i + 1, words)
+                if end >= 0:
+                    hits.append((entry, i, end))
+    return hits
+
+
+def _clause_cues(tokens: list[str], hits: list[_Hit], context: bool) -> set[str]:
+    by: dict[str, list[_Hit]] = {}
+    for hit in hits:
+        by.setdefault(hit[0].section, []).append(hit)
+    past = bool(by.get("past")) or any(_YEAR_RE.fullmatch(t) for t in tokens)
+    if past and not by.get("present"):
+        return set()
+    long_words = [0]
+    for token in tokens:
+        long_words.append(long_words[-1] + (len(token) > 1))
+    figurative = [False] * (len(tokens) + 1)
+    for _, start, end in by.get("figurative", []):
+        figurative[start:end] = [True] * (end - start)
+    last_negation = [-1] * (len(tokens) + 1)  # the end of the last negation at or before
+    for _, _, end in by.get("negation", []):
+        last_negation[end] = end
+    for i in range(1, len(last_negation)):
+        last_negation[i] = max(last_negation[i], last_negation[i - 1])
+    cues: set[str] = set()
+    for entry, start, end in hits:
+        if entry.section not in CATEGORIES or (entry.weak and context):
+            continue
+        if any(figurative[start:end]):
+            continue
+        n = last_negation[start]
+        if n >= 0 and long_words[start] - long_words[n] <= _NEGATION_REACH:
+            continue
+        cues.add(entry.section)
+    return cues
+
+
+def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
+    """Urgent if a cue of a category fires and is neither negated, past, figurative nor
+    retracted; ``language`` (en fr sw ar pt es, else unknown) only enables local entries."""
+    lang = language if language in LANGS else None
+    folded = fold_text(text)
+    clauses: list[tuple[list[str], list[_Hit]]] = []
+    context = retract = False
+    for clause in _CLAUSE_RE.findall(folded):
+        tokens = _TOKEN_RE.findall(clause)
+        if not tokens:
+            continue
+        hits = _hits([_LEXICON.word_specs(t) for t in tokens], lang)
+        for entry, _, _ in hits:
+            context = context or entry.section == "context"
+            retract = retract or entry.section == "retract"
+        clauses.append((tokens, hits))
+    if retract:
+        return UrgentVerdict(False, ())
+    cues: set[str] = set()
+    for tokens, hits in clauses:
+        if any(entry.section in CATEGORIES for entry, _, _ in hits):
+            cues |= _clause_cues(tokens, hits, context)
+    return UrgentVerdict(bool(cues), tuple(sorted(cues)))
