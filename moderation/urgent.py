@@ -20,6 +20,8 @@ A cue (a hit of a category section) is dropped when
   ``[present]`` one ("now", "still");
 * the message has a ``[retract]`` phrase ("it was only a rumour").
 
+Clauses end at punctuation and at ``[break]`` words ("but", "mais", "lakini", "لكن").
+
 Which lexicons run: all six, whatever ``language`` says. Residents mix languages ("ils
 tirent sasa hivi", "bandits armés wako"), a missed alarm costs far more than a moderator's
 glance, and the lexicons' cue words rarely collide across languages. Entries that do
@@ -47,17 +49,18 @@ __all__ = ["CATEGORIES", "LANGS", "UrgentVerdict", "assess_urgent"]
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 CATEGORIES: Final = ("abduction", "armed_presence", "attack", "fire", "killing",
                      "sexual_violence", "shooting", "threat")
-_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "retract")
+_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "retract", "break")
 _MAX_OFFSET: Final = 6      # letters before a *stem* inside a word
 _MAX_GAP: Final = 2         # words a "~" may skip
 _NEGATION_REACH: Final = 3  # words (of two letters or more) between a negation and its cue
 _CACHE_MAX: Final = 50_000
 _CACHED_WORD_MAX: Final = 40
 
+# Arabic letter variants, tatweel, and Arabic-Indic digits (years: "٢٠١٩").
 _ARABIC: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي",
-                                "ؤ": "و", "ئ": "ي", "ـ": None, "’": "'"})
-_DIGITS: Final = {cp: str(unicodedata.decimal(chr(cp)))
-                  for cp in range(0x660, 0x6FA) if chr(cp).isdecimal()}
+                                "ؤ": "و", "ئ": "ي", "ـ": None, "’": "'"}
+                               | {chr(cp): str(unicodedata.decimal(chr(cp)))
+                                  for cp in range(0x660, 0x6FA) if chr(cp).isdecimal()})
 _MARKS_RE: Final = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]+")
 _REPEAT_RE: Final = re.compile(r"([^\W\d_])\1+")
 _CLAUSE_RE: Final = re.compile(r"[^.,;:!?\n،؛؟]++")
@@ -77,7 +80,7 @@ class UrgentVerdict:
 def fold_text(text: str) -> str:
     """Case-, accent-, diacritic- and letter-variant-insensitive form of a whole text."""
     out = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text)).casefold()
-    return _REPEAT_RE.sub(r"\1", out.translate(_ARABIC).translate(_DIGITS))
+    return _REPEAT_RE.sub(r"\1", out.translate(_ARABIC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +102,25 @@ class _Lexicon:
         self.suffix: dict[str, list[int]] = {}
         self.starts: dict[int, list[_Entry]] = {}
         self.cache: dict[str, frozenset[int]] = {}
+        self.breaks: set[str] = set()  # words that end a clause ("but", "mais", "lakini")
         for lang in LANGS:
             path = resources.files("moderation").joinpath("data", "urgent", f"{lang}.txt")
             self._read(path.read_text("utf-8"), lang)
-        self.prefix_sizes = sorted({len(k) for k in self.prefix})
-        self.inner_sizes = sorted({len(k) for k in self.inner})
-        self.suffix_sizes = sorted({len(k) for k in self.suffix})
+        # Sizes of the stems by their first (last, for suffixes) two letters: most places
+        # in a word start no stem, and cost one lookup.
+        self.sizes: dict[str, dict[str, list[int]]] = {}
+        for kind in ("prefix", "inner", "suffix"):
+            index: dict[str, set[int]] = {}
+            for key in getattr(self, kind):
+                index.setdefault(key[-2:] if kind == "suffix" else key[:2], set()).add(len(key))
+            self.sizes[kind] = {two: sorted(sizes) for two, sizes in index.items()}
 
     def _spec(self, word: str) -> int:
         kind = ("inner" if word.endswith("*") else "suffix") if word.startswith("*") else (
             "prefix" if word.endswith("*") else "exact")
         key = fold_text(word.strip("*"))
-        if "*" in key or not key:
-            raise ValueError(f"urgent lexicon: '*' only at a word's start or end: {word!r}")
+        if "*" in key or len(key) < (1 if kind == "exact" else 2):
+            raise ValueError(f"urgent lexicon: '*' only ends a 2+ letter stem: {word!r}")
         if (kind, key) not in self.specs:
             self.specs[kind, key] = len(self.specs)
             getattr(self, kind).setdefault(key, []).append(self.specs[kind, key])
@@ -128,12 +137,17 @@ class _Lexicon:
                 if section not in CATEGORIES + _MODIFIERS:
                     raise ValueError(f"urgent/{lang}.txt: unknown section {line}")
                 continue
-            if line.startswith("@"):
+            if line.startswith("@") and "=" in line:
                 name, _, value = line.partition("=")
                 macros[name.strip()] = value.strip()
                 continue
             if not section:
                 raise ValueError(f"urgent/{lang}.txt: entry before any section: {line}")
+            if section == "break":
+                if " " in line:
+                    raise ValueError(f"urgent/{lang}.txt: a [break] is one word: {line}")
+                self.breaks.add(fold_text(line))
+                continue
             weak, local = False, False
             while line[-1] in "?!":
                 weak, local = weak or line[-1] == "?", local or line[-1] == "!"
@@ -158,14 +172,17 @@ class _Lexicon:
             return found
         ids: list[int] = list(self.exact.get(word, ()))
         size = len(word)
-        for k in self.prefix_sizes:
+        for k in self.sizes["prefix"].get(word[:2], ()):
             if k > size:
                 break
             ids += self.prefix.get(word[:k], ())
-        for k in self.inner_sizes:
-            for start in range(min(_MAX_OFFSET, size - k) + 1):
+        inner = self.sizes["inner"]
+        for start in range(min(_MAX_OFFSET, size - 2) + 1):
+            for k in inner.get(word[start:start + 2], ()):
+                if start + k > size:
+                    break
                 ids += self.inner.get(word[start:start + k], ())
-        for k in self.suffix_sizes:
+        for k in self.sizes["suffix"].get(word[-2:], ()):
             if size - _MAX_OFFSET <= k <= size:
                 ids += self.suffix.get(word[size - k:], ())
         found = frozenset(ids)
@@ -202,7 +219,7 @@ def _hits(words: list[frozenset[int]], language: str | None) -> list[_Hit]:
             for entry in starts.get(spec, ()):
                 if entry.lang is not None and language is not None and entry.lang != language:
                     continue
-                end = _match_from(entry.units, 1, i + 1, words)
+                end = i + 1 if len(entry.units) == 1 else _match_from(entry.units, 1, i + 1, words)
                 if end >= 0:
                     hits.append((entry, i, end))
     return hits
@@ -239,6 +256,24 @@ def _clause_cues(tokens: list[str], hits: list[_Hit], context: bool) -> set[str]
     return cues
 
 
+def _clauses(folded: str) -> list[list[str]]:
+    """The words of each clause: cut at punctuation and at [break] words."""
+    out: list[list[str]] = []
+    breaks = _LEXICON.breaks
+    for clause in _CLAUSE_RE.findall(folded):
+        words: list[str] = []
+        for token in _TOKEN_RE.findall(clause):
+            if token in breaks:
+                if words:
+                    out.append(words)
+                words = []
+            else:
+                words.append(token)
+        if words:
+            out.append(words)
+    return out
+
+
 def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     """Urgent if a cue of a category fires and is neither negated, past, figurative nor
     retracted; ``language`` (en fr sw ar pt es, else unknown) only enables local entries."""
@@ -246,10 +281,7 @@ def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     folded = fold_text(text)
     clauses: list[tuple[list[str], list[_Hit]]] = []
     context = retract = False
-    for clause in _CLAUSE_RE.findall(folded):
-        tokens = _TOKEN_RE.findall(clause)
-        if not tokens:
-            continue
+    for tokens in _clauses(folded):
         hits = _hits([_LEXICON.word_specs(t) for t in tokens], lang)
         for entry, _, _ in hits:
             context = context or entry.section == "context"

@@ -157,6 +157,20 @@ def test_present_outweighs_a_past_marker_in_its_clause() -> None:
     assert assess_urgent("last year they burned the market and now they are shooting", "en").urgent
 
 
+def test_a_break_word_ends_the_past_clause() -> None:
+    assert not assess_urgent("in 2016 rebels attacked here but now it is calm", "en").urgent
+    assert not assess_urgent("ano passado atacaram mas agora tudo calmo", "pt").urgent
+    assert assess_urgent("hakuna risasi jana lakini leo wanapiga risasi", "sw").urgent
+
+
+def test_sms_spellings_and_swahili_negated_verbs() -> None:
+    assert assess_urgent("atak on the camp", "en").urgent
+    assert assess_urgent("armd men near the tap", "en").urgent
+    assert assess_urgent("my husband was taken by soldiers", "en").cues == ("abduction",)
+    assert not assess_urgent("hawakupiga risasi usiku", "sw").urgent
+    assert not assess_urgent("he took my daughter to the clinic", "en").urgent
+
+
 def test_empty_and_odd_input() -> None:
     assert assess_urgent("") == UrgentVerdict(False, ())
     assert assess_urgent("!!! ,,, ???") == UrgentVerdict(False, ())
