@@ -13,7 +13,8 @@ the text: no regular expression backtracks, and a phrase has at most a few words
 A cue (a hit of a category section) is dropped when
 
 * a ``[figurative]`` phrase overlaps it ("feu rouge", "killing it", "shoot a video");
-* it is weak (``?``) and the message has a ``[context]`` word ("heat", "match", "lol");
+* it is weak (``?``) and its clause has a ``[context]`` word ("heat", "match", "pastor")
+  or the message a ``[joke]`` one ("lol", "mdr", "haha", "kkk", "ههه");
 * a ``[negation]`` ends at most three words before it in its clause ("no shooting",
   "hakuna risasi", "personne n'a été enlevé");
 * its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour") and no
@@ -49,7 +50,8 @@ __all__ = ["CATEGORIES", "LANGS", "UrgentVerdict", "assess_urgent"]
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 CATEGORIES: Final = ("abduction", "armed_presence", "attack", "fire", "killing",
                      "sexual_violence", "shooting", "threat")
-_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "retract", "break")
+_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "joke", "retract",
+                     "break")
 _MAX_OFFSET: Final = 6      # letters before a *stem* inside a word
 _MAX_GAP: Final = 2         # words a "~" may skip
 _NEGATION_REACH: Final = 3  # words (of two letters or more) between a negation and its cue
@@ -225,7 +227,7 @@ def _hits(words: list[frozenset[int]], language: str | None) -> list[_Hit]:
     return hits
 
 
-def _clause_cues(tokens: list[str], hits: list[_Hit], context: bool) -> set[str]:
+def _clause_cues(tokens: list[str], hits: list[_Hit], joke: bool) -> set[str]:
     by: dict[str, list[_Hit]] = {}
     for hit in hits:
         by.setdefault(hit[0].section, []).append(hit)
@@ -235,6 +237,7 @@ def _clause_cues(tokens: list[str], hits: list[_Hit], context: bool) -> set[str]
     long_words = [0]
     for token in tokens:
         long_words.append(long_words[-1] + (len(token) > 1))
+    context = joke or bool(by.get("context"))
     figurative = [False] * (len(tokens) + 1)
     for _, start, end in by.get("figurative", []):
         figurative[start:end] = [True] * (end - start)
@@ -280,11 +283,11 @@ def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     lang = language if language in LANGS else None
     folded = fold_text(text)
     clauses: list[tuple[list[str], list[_Hit]]] = []
-    context = retract = False
+    joke = retract = False
     for tokens in _clauses(folded):
         hits = _hits([_LEXICON.word_specs(t) for t in tokens], lang)
         for entry, _, _ in hits:
-            context = context or entry.section == "context"
+            joke = joke or entry.section == "joke"
             retract = retract or entry.section == "retract"
         clauses.append((tokens, hits))
     if retract:
@@ -292,5 +295,5 @@ def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     cues: set[str] = set()
     for tokens, hits in clauses:
         if any(entry.section in CATEGORIES for entry, _, _ in hits):
-            cues |= _clause_cues(tokens, hits, context)
+            cues |= _clause_cues(tokens, hits, joke)
     return UrgentVerdict(bool(cues), tuple(sorted(cues)))

@@ -171,6 +171,14 @@ def test_sms_spellings_and_swahili_negated_verbs() -> None:
     assert not assess_urgent("he took my daughter to the clinic", "en").urgent
 
 
+def test_context_words_reach_their_clause_and_laughter_the_message() -> None:
+    # "teacher" in another clause does not silence the fire; in the same clause it does.
+    assert assess_urgent("fire at the school, the teacher is still inside", "en").urgent
+    assert not assess_urgent("the teacher is killing us with homework", "en").urgent
+    assert not assess_urgent("mwalimu anatuua, haha", "sw").urgent
+    assert not assess_urgent("o jogo estava fogo, kkk", "pt").urgent
+
+
 def test_empty_and_odd_input() -> None:
     assert assess_urgent("") == UrgentVerdict(False, ())
     assert assess_urgent("!!! ,,, ???") == UrgentVerdict(False, ())
