@@ -5,10 +5,10 @@ module is imported; :func:`assess_urgent` then only reads its text.
 
 The text is folded once (NFKD, accents and Arabic diacritics dropped, case folded,
 أ إ آ ٱ → ا, ة → ه, ى → ي, tatweel dropped, a letter repeated in a row kept once: "heeelp",
-"shooting" and "shoting" fold alike), cut into clauses at punctuation and read as words;
-each word is looked up once in the lexicons' tables (the answer is cached), and lexicon
-phrases are matched word by word from the word they start with. Every step is linear in
-the text: no regular expression backtracks, and a phrase has at most a few words.
+"shooting" and "shoting" fold alike), read as words and cut into clauses at punctuation
+and ``[break]`` words ("but", "mais", "lakini", "لكن"); each word is looked up once in the
+lexicons' tables (cached), and phrases are matched word by word from their first word.
+Every step is linear in the text: no regular expression backtracks, phrases are short.
 
 A cue (a hit of a category section) is dropped when
 
@@ -20,8 +20,6 @@ A cue (a hit of a category section) is dropped when
 * its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour") and no
   ``[present]`` one ("now", "still");
 * the message has a ``[retract]`` phrase ("it was only a rumour").
-
-Clauses end at punctuation and at ``[break]`` words ("but", "mais", "lakini", "لكن").
 
 Which lexicons run: all six, whatever ``language`` says. Residents mix languages ("ils
 tirent sasa hivi", "bandits armés wako"), a missed alarm costs far more than a moderator's
@@ -45,13 +43,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
-__all__ = ["CATEGORIES", "LANGS", "UrgentVerdict", "assess_urgent"]
+__all__ = ["CATEGORIES", "LANGS", "UrgentVerdict", "assess_urgent", "fold_text"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 CATEGORIES: Final = ("abduction", "armed_presence", "attack", "fire", "killing",
                      "sexual_violence", "shooting", "threat")
-_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "joke", "retract",
-                     "break")
+_MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "joke",
+                     "retract", "break")
 _MAX_OFFSET: Final = 6      # letters before a *stem* inside a word
 _MAX_GAP: Final = 2         # words a "~" may skip
 _NEGATION_REACH: Final = 3  # words (of two letters or more) between a negation and its cue
@@ -65,8 +63,8 @@ _ARABIC: Final = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", 
                                   for cp in range(0x660, 0x6FA) if chr(cp).isdecimal()})
 _MARKS_RE: Final = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]+")
 _REPEAT_RE: Final = re.compile(r"([^\W\d_])\1+")
-_CLAUSE_RE: Final = re.compile(r"[^.,;:!?\n،؛؟]++")
-_TOKEN_RE: Final = re.compile(r"\[[a-z_]{1,20}+\]|[^\W_]++")
+_PUNCTUATION: Final = ".,;:!?\n،؛؟"  # each ends a clause
+_TOKEN_RE: Final = re.compile(rf"\[[a-z_]{{1,20}}+\]|[^\W_]++|[{_PUNCTUATION}]")
 _APOSTROPHE_RE: Final = re.compile(r"['’-]")
 _YEAR_RE: Final = re.compile(r"(?:19[5-9]|20[0-4])\d")
 
@@ -79,10 +77,15 @@ class UrgentVerdict:
     cues: tuple[str, ...]
 
 
+def _fold_letters(text: str) -> str:
+    if not text.isascii():
+        text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text)).translate(_ARABIC)
+    return text.casefold()
+
+
 def fold_text(text: str) -> str:
     """Case-, accent-, diacritic- and letter-variant-insensitive form of a whole text."""
-    out = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text)).casefold()
-    return _REPEAT_RE.sub(r"\1", out.translate(_ARABIC))
+    return _REPEAT_RE.sub(r"\1", _fold_letters(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,18 +96,21 @@ class _Entry:
     lang: str | None  # set when the entry is local to its language
 
 
+# A word's spec ids, the entries that start with one of them, and flags.
+_Word = tuple[frozenset[int], tuple[_Entry, ...], int]
+_BREAK, _YEAR, _LONG = 1, 2, 4  # ends a clause; a year; two letters or more
+
+
 class _Lexicon:
     """Every file's entries, their word specs in lookup tables by kind."""
 
     def __init__(self) -> None:
         self.specs: dict[tuple[str, str], int] = {}
-        self.exact: dict[str, list[int]] = {}
-        self.prefix: dict[str, list[int]] = {}
-        self.inner: dict[str, list[int]] = {}
-        self.suffix: dict[str, list[int]] = {}
+        self.table: dict[str, dict[str, list[int]]] = {
+            kind: {} for kind in ("exact", "prefix", "inner", "suffix")}
         self.starts: dict[int, list[_Entry]] = {}
-        self.cache: dict[str, frozenset[int]] = {}
-        self.breaks: set[str] = set()  # words that end a clause ("but", "mais", "lakini")
+        self.cache: dict[str, _Word] = {}
+        self.breaks = set(_PUNCTUATION)  # and the words that end a clause ("but", "mais")
         for lang in LANGS:
             path = resources.files("moderation").joinpath("data", "urgent", f"{lang}.txt")
             self._read(path.read_text("utf-8"), lang)
@@ -113,7 +119,7 @@ class _Lexicon:
         self.sizes: dict[str, dict[str, list[int]]] = {}
         for kind in ("prefix", "inner", "suffix"):
             index: dict[str, set[int]] = {}
-            for key in getattr(self, kind):
+            for key in self.table[kind]:
                 index.setdefault(key[-2:] if kind == "suffix" else key[:2], set()).add(len(key))
             self.sizes[kind] = {two: sorted(sizes) for two, sizes in index.items()}
 
@@ -125,7 +131,7 @@ class _Lexicon:
             raise ValueError(f"urgent lexicon: '*' only ends a 2+ letter stem: {word!r}")
         if (kind, key) not in self.specs:
             self.specs[kind, key] = len(self.specs)
-            getattr(self, kind).setdefault(key, []).append(self.specs[kind, key])
+            self.table[kind].setdefault(key, []).append(self.specs[kind, key])
         return self.specs[kind, key]
 
     def _read(self, text: str, lang: str) -> None:
@@ -167,31 +173,35 @@ class _Lexicon:
             for spec in units[0][0]:
                 self.starts.setdefault(spec, []).append(entry)
 
-    def word_specs(self, word: str) -> frozenset[int]:
-        """The ids of the specs a folded word matches (cached; bounded work per word)."""
-        found = self.cache.get(word)
+    def word(self, token: str) -> _Word:
+        """What the lexicons know of a word (cached; bounded work per word)."""
+        found = self.cache.get(token)
         if found is not None:
             return found
-        ids: list[int] = list(self.exact.get(word, ()))
+        word = _REPEAT_RE.sub(r"\1", token)
+        ids: list[int] = list(self.table["exact"].get(word, ()))
         size = len(word)
         for k in self.sizes["prefix"].get(word[:2], ()):
             if k > size:
                 break
-            ids += self.prefix.get(word[:k], ())
+            ids += self.table["prefix"].get(word[:k], ())
         inner = self.sizes["inner"]
         for start in range(min(_MAX_OFFSET, size - 2) + 1):
             for k in inner.get(word[start:start + 2], ()):
                 if start + k > size:
                     break
-                ids += self.inner.get(word[start:start + k], ())
+                ids += self.table["inner"].get(word[start:start + k], ())
         for k in self.sizes["suffix"].get(word[-2:], ()):
             if size - _MAX_OFFSET <= k <= size:
-                ids += self.suffix.get(word[size - k:], ())
-        found = frozenset(ids)
+                ids += self.table["suffix"].get(word[size - k:], ())
+        specs = frozenset(ids)
+        flags = ((word in self.breaks) * _BREAK | bool(_YEAR_RE.fullmatch(word)) * _YEAR
+                 | (size > 1) * _LONG)
+        found = specs, tuple({e: None for i in specs for e in self.starts.get(i, ())}), flags
         if size <= _CACHED_WORD_MAX:
             if len(self.cache) >= _CACHE_MAX:
                 self.cache.clear()
-            self.cache[word] = found
+            self.cache[token] = found
         return found
 
 
@@ -206,51 +216,50 @@ def _match_from(units: tuple[tuple[frozenset[int], bool], ...], u: int, i: int,
         return i
     alts, gap = units[u]
     for j in range(i, min(len(words), i + (_MAX_GAP if gap else 0) + 1)):
-        if alts & words[j]:
+        if not alts.isdisjoint(words[j]):
             end = _match_from(units, u + 1, j + 1, words)
             if end >= 0:
                 return end
     return -1
 
 
-def _hits(words: list[frozenset[int]], language: str | None) -> list[_Hit]:
+def _hits(clause: list[_Word], language: str | None) -> list[_Hit]:
+    words = [specs for specs, _, _ in clause]
     hits: list[_Hit] = []
-    starts = _LEXICON.starts
-    for i, specs in enumerate(words):
-        for spec in specs:
-            for entry in starts.get(spec, ()):
-                if entry.lang is not None and language is not None and entry.lang != language:
-                    continue
-                end = i + 1 if len(entry.units) == 1 else _match_from(entry.units, 1, i + 1, words)
-                if end >= 0:
-                    hits.append((entry, i, end))
+    for i, (_, entries, _) in enumerate(clause):
+        for entry in entries:
+            if entry.lang is not None and language is not None and entry.lang != language:
+                continue
+            end = i + 1 if len(entry.units) == 1 else _match_from(entry.units, 1, i + 1, words)
+            if end >= 0:
+                hits.append((entry, i, end))
     return hits
 
 
-def _clause_cues(tokens: list[str], hits: list[_Hit], joke: bool) -> set[str]:
+def _clause_cues(clause: list[_Word], hits: list[_Hit], joke: bool) -> set[str]:
     by: dict[str, list[_Hit]] = {}
     for hit in hits:
         by.setdefault(hit[0].section, []).append(hit)
-    past = bool(by.get("past")) or any(_YEAR_RE.fullmatch(t) for t in tokens)
+    past = "past" in by or any(flags & _YEAR for _, _, flags in clause)
     if past and not by.get("present"):
         return set()
-    long_words = [0]
-    for token in tokens:
-        long_words.append(long_words[-1] + (len(token) > 1))
     context = joke or bool(by.get("context"))
-    figurative = [False] * (len(tokens) + 1)
-    for _, start, end in by.get("figurative", []):
+    figurative = [False] * (len(clause) + 1)
+    for _, start, end in by.get("figurative", ()):
         figurative[start:end] = [True] * (end - start)
-    last_negation = [-1] * (len(tokens) + 1)  # the end of the last negation at or before
-    for _, _, end in by.get("negation", []):
-        last_negation[end] = end
-    for i in range(1, len(last_negation)):
-        last_negation[i] = max(last_negation[i], last_negation[i - 1])
+    last_negation = [-1] * (len(clause) + 1)  # the end of the last negation at or before
+    long_words = [0]  # words of two letters or more before each word
+    if "negation" in by:
+        for _, _, end in by["negation"]:
+            last_negation[end] = end
+        for i, (_, _, flags) in enumerate(clause, 1):
+            last_negation[i] = max(last_negation[i], last_negation[i - 1])
+            long_words.append(long_words[-1] + (flags & _LONG > 0))
     cues: set[str] = set()
     for entry, start, end in hits:
         if entry.section not in CATEGORIES or (entry.weak and context):
             continue
-        if any(figurative[start:end]):
+        if figurative[start] or any(figurative[start:end]):
             continue
         n = last_negation[start]
         if n >= 0 and long_words[start] - long_words[n] <= _NEGATION_REACH:
@@ -259,21 +268,20 @@ def _clause_cues(tokens: list[str], hits: list[_Hit], joke: bool) -> set[str]:
     return cues
 
 
-def _clauses(folded: str) -> list[list[str]]:
+def _clauses(folded: str) -> list[list[_Word]]:
     """The words of each clause: cut at punctuation and at [break] words."""
-    out: list[list[str]] = []
-    breaks = _LEXICON.breaks
-    for clause in _CLAUSE_RE.findall(folded):
-        words: list[str] = []
-        for token in _TOKEN_RE.findall(clause):
-            if token in breaks:
-                if words:
-                    out.append(words)
-                words = []
-            else:
-                words.append(token)
-        if words:
-            out.append(words)
+    out: list[list[_Word]] = []
+    clause: list[_Word] = []
+    for token in _TOKEN_RE.findall(folded):
+        word = _LEXICON.word(token)
+        if word[2] & _BREAK:
+            if clause:
+                out.append(clause)
+            clause = []
+        else:
+            clause.append(word)
+    if clause:
+        out.append(clause)
     return out
 
 
@@ -281,19 +289,12 @@ def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     """Urgent if a cue of a category fires and is neither negated, past, figurative nor
     retracted; ``language`` (en fr sw ar pt es, else unknown) only enables local entries."""
     lang = language if language in LANGS else None
-    folded = fold_text(text)
-    clauses: list[tuple[list[str], list[_Hit]]] = []
-    joke = retract = False
-    for tokens in _clauses(folded):
-        hits = _hits([_LEXICON.word_specs(t) for t in tokens], lang)
-        for entry, _, _ in hits:
-            joke = joke or entry.section == "joke"
-            retract = retract or entry.section == "retract"
-        clauses.append((tokens, hits))
-    if retract:
+    clauses = [(clause, _hits(clause, lang)) for clause in _clauses(_fold_letters(text))]
+    sections = {entry.section for _, hits in clauses for entry, _, _ in hits}
+    if "retract" in sections or sections.isdisjoint(CATEGORIES):
         return UrgentVerdict(False, ())
     cues: set[str] = set()
-    for tokens, hits in clauses:
+    for clause, hits in clauses:
         if any(entry.section in CATEGORIES for entry, _, _ in hits):
-            cues |= _clause_cues(tokens, hits, joke)
+            cues |= _clause_cues(clause, hits, "joke" in sections)
     return UrgentVerdict(bool(cues), tuple(sorted(cues)))
