@@ -15,10 +15,9 @@ A cue (a hit of a category section) is dropped when
 * a ``[figurative]`` phrase overlaps it ("feu rouge", "killing it", "shoot a video");
 * it is weak (``?``) and its clause has a ``[context]`` word ("heat", "match", "pastor")
   or the message a ``[joke]`` one ("lol", "mdr", "haha", "kkk", "ههه");
-* a ``[negation]`` ends at most three words before it in its clause ("no shooting",
-  "hakuna risasi", "personne n'a été enlevé");
-* its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour") and no
-  ``[present]`` one ("now", "still");
+* a ``[negation]`` ends at most two words before it, or before the cues it overlaps, in
+  its clause ("no shooting", "hakuna risasi", "personne n'a été enlevé", "pas de coups de feu");
+* its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour"), no ``[present]``;
 * the message has a ``[retract]`` phrase ("it was only a rumour").
 
 Which lexicons run: all six, whatever ``language`` says. Residents mix languages ("ils
@@ -52,7 +51,7 @@ _MODIFIERS: Final = ("negation", "past", "present", "figurative", "context", "jo
                      "retract", "break")
 _MAX_OFFSET: Final = 6      # letters before a *stem* inside a word
 _MAX_GAP: Final = 2         # words a "~" may skip
-_NEGATION_REACH: Final = 3  # words (of two letters or more) between a negation and its cue
+_NEGATION_REACH: Final = 2  # words (of two letters or more) between a negation and its cue
 _CACHE_MAX: Final = 50_000
 _CACHED_WORD_MAX: Final = 40
 
@@ -241,7 +240,7 @@ def _clause_cues(clause: list[_Word], hits: list[_Hit], joke: bool) -> set[str]:
     for hit in hits:
         by.setdefault(hit[0].section, []).append(hit)
     past = "past" in by or any(flags & _YEAR for _, _, flags in clause)
-    if past and not by.get("present"):
+    if past and "present" not in by:
         return set()
     context = joke or bool(by.get("context"))
     figurative = [False] * (len(clause) + 1)
@@ -256,13 +255,14 @@ def _clause_cues(clause: list[_Word], hits: list[_Hit], joke: bool) -> set[str]:
             last_negation[i] = max(last_negation[i], last_negation[i - 1])
             long_words.append(long_words[-1] + (flags & _LONG > 0))
     cues: set[str] = set()
-    for entry, start, end in hits:
-        if entry.section not in CATEGORIES or (entry.weak and context):
+    group, reach = 0, -1  # the start of the run of overlapping cues ("coups de [feu]")
+    for entry, start, end in hits:  # in the order of their starts
+        if entry.section not in CATEGORIES:
             continue
-        if figurative[start] or any(figurative[start:end]):
-            continue
-        n = last_negation[start]
-        if n >= 0 and long_words[start] - long_words[n] <= _NEGATION_REACH:
+        group, reach = (group if start < reach else start), max(reach, end)
+        n = last_negation[group]
+        if (entry.weak and context) or any(figurative[start:end]) or (
+                n >= 0 and long_words[group] - long_words[n] <= _NEGATION_REACH):
             continue
         cues.add(entry.section)
     return cues

@@ -153,6 +153,13 @@ def test_local_entries_only_in_their_language() -> None:
     assert assess_urgent("shooting today", None).urgent
 
 
+def test_negation_reaches_two_words_and_the_cues_it_overlaps() -> None:
+    assert assess_urgent("we are not safe they are shooting", "en").urgent
+    assert not assess_urgent("pas de coups de feu hier soir", "fr").urgent
+    assert not assess_urgent("ما في زول اتخطف", "ar").urgent
+    assert assess_urgent("they have surrounded us", "en").urgent
+
+
 def test_present_outweighs_a_past_marker_in_its_clause() -> None:
     assert assess_urgent("last year they burned the market and now they are shooting", "en").urgent
 
