@@ -160,6 +160,18 @@ def test_negation_reaches_two_words_and_the_cues_it_overlaps() -> None:
     assert assess_urgent("they have surrounded us", "en").urgent
 
 
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "the situation is stable now"), ("en", "a lot of people came for the food"),
+    ("en", "my bicycle tire is flat"), ("en", "he got his polio shot today"),
+    ("en", "my facebook was hacked"), ("es", "la bomba de agua no sirve"),
+    ("pt", "como te chamas"), ("es", "como te llamas"), ("ar", "الولد مسكين عيان"),
+    ("ar", "الوضع فيه هدوء"), ("ar", "عندي حرقان"), ("pt", "fugimos para a mata"),
+    ("en", "don jose needs a blanket"), ("en", "i burnt the rice"),
+])
+def test_words_that_only_look_like_cues(lang: str, text: str) -> None:
+    assert not assess_urgent(text, lang).urgent, text
+
+
 def test_present_outweighs_a_past_marker_in_its_clause() -> None:
     assert assess_urgent("last year they burned the market and now they are shooting", "en").urgent
 
