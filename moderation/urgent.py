@@ -249,8 +249,8 @@ def _clause_cues(clause: list[_Word], hits: list[_Hit], joke: bool) -> set[str]:
     last_negation = [-1] * (len(clause) + 1)  # the end of the last negation at or before
     long_words = [0]  # words of two letters or more before each word
     if "negation" in by:
-        for _, _, end in by["negation"]:
-            last_negation[end] = end
+        for _, start, end in by["negation"]:  # a cue may start inside one: "hawaja-vamia"
+            last_negation[start:end + 1] = range(start, end + 1)
         for i, (_, _, flags) in enumerate(clause, 1):
             last_negation[i] = max(last_negation[i], last_negation[i - 1])
             long_words.append(long_words[-1] + (flags & _LONG > 0))

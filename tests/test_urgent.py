@@ -158,6 +158,9 @@ def test_negation_reaches_two_words_and_the_cues_it_overlaps() -> None:
     assert not assess_urgent("pas de coups de feu hier soir", "fr").urgent
     assert not assess_urgent("ما في زول اتخطف", "ar").urgent
     assert assess_urgent("they have surrounded us", "en").urgent
+    # A Swahili verb negated by its own prefix.
+    assert not assess_urgent("hawajavamia bado", "sw").urgent
+    assert not assess_urgent("they didn't shoot anyone", "en").urgent
 
 
 @pytest.mark.parametrize(("lang", "text"), [
