@@ -163,6 +163,25 @@ def test_negation_reaches_two_words_and_the_cues_it_overlaps() -> None:
     assert not assess_urgent("they didn't shoot anyone", "en").urgent
 
 
+def test_old_rumours_and_figurative_uses_in_every_language() -> None:
+    for lang, text in [("fr", "l'année dernière il y a eu un incendie"),
+                       ("sw", "mwaka jana kulikuwa na moto"), ("ar", "السنة الفاتت كان في حريق"),
+                       ("pt", "no ano passado houve um incendio"),
+                       ("es", "el año pasado hubo un incendio"), ("fr", "ce n'etait qu'une rumeur"),
+                       ("ar", "طلعت اشاعة"), ("pt", "era so um boato"), ("sw", "ilikuwa uvumi tu"),
+                       ("en", "my father had a heart attack"), ("es", "me mata de la risa"),
+                       ("en", "they say a long time ago there was shooting here")]:
+        assert not assess_urgent(text, lang).urgent, text
+
+
+def test_swahili_kill_after_its_prefixes() -> None:
+    for text in ("wametuua", "waasi wamewaua wanakijiji", "walimuua mzee"):
+        assert assess_urgent(text, "sw").cues == ("killing",) or "killing" in assess_urgent(
+            text, "sw").cues, text
+    for text in ("maua mazuri sokoni", "nimeiona mvua", "tunajua"):
+        assert not assess_urgent(text, "sw").urgent, text
+
+
 @pytest.mark.parametrize(("lang", "text"), [
     ("en", "the situation is stable now"), ("en", "a lot of people came for the food"),
     ("en", "my bicycle tire is flat"), ("en", "he got his polio shot today"),
