@@ -288,7 +288,7 @@ def _clauses(folded: str) -> list[list[_Word]]:
 def assess_urgent(text: str, language: str | None = None) -> UrgentVerdict:
     """Urgent if a cue of a category fires and is neither negated, past, figurative nor
     retracted; ``language`` (en fr sw ar pt es, else unknown) only enables local entries."""
-    lang = language if language in LANGS else None
+    lang = code if (code := (language or "")[:2].casefold()) in LANGS else None  # "fr-CD"
     clauses = [(clause, _hits(clause, lang)) for clause in _clauses(_fold_letters(text))]
     sections = {entry.section for _, hits in clauses for entry, _, _ in hits}
     if "retract" in sections or sections.isdisjoint(CATEGORIES):

@@ -122,6 +122,9 @@ def test_placeholders_from_the_anonymiser() -> None:
     assert assess_urgent("[name] was kidnapped near [address], call [phone]", "en").urgent
     assert assess_urgent("[name] ametekwa karibu na [address]", "sw").urgent
     assert not assess_urgent("please call [name] on [phone] about the blankets", "en").urgent
+    assert assess_urgent("rebels took [name] from the tent", "en").cues == ("abduction",
+                                                                           "armed_presence")
+    assert assess_urgent("wamemchukua [name] kwa nguvu", "sw").cues == ("abduction",)
 
 
 def test_folding_case_accents_repeats_and_arabic_variants() -> None:
@@ -148,6 +151,8 @@ def test_local_entries_only_in_their_language() -> None:
     # Portuguese "no" is "in the", not English or Spanish "no".
     assert assess_urgent("tiros no mercado, ataque no bairro", "pt").urgent
     assert not assess_urgent("no ataque hoy", "es").urgent
+    assert not assess_urgent("no ataque hoy", "es-CO").urgent
+    assert assess_urgent("tiros no mercado", "PT").urgent
     # Unknown language: every entry runs.
     assert not assess_urgent("no shooting today", "xx").urgent
     assert assess_urgent("shooting today", None).urgent
@@ -176,8 +181,7 @@ def test_old_rumours_and_figurative_uses_in_every_language() -> None:
 
 def test_swahili_kill_after_its_prefixes() -> None:
     for text in ("wametuua", "waasi wamewaua wanakijiji", "walimuua mzee"):
-        assert assess_urgent(text, "sw").cues == ("killing",) or "killing" in assess_urgent(
-            text, "sw").cues, text
+        assert "killing" in assess_urgent(text, "sw").cues, text
     for text in ("maua mazuri sokoni", "nimeiona mvua", "tunajua"):
         assert not assess_urgent(text, "sw").urgent, text
 
