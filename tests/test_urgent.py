@@ -261,11 +261,23 @@ def test_one_long_word_and_many_clauses_take_linear_time() -> None:
         assert large / small < 20, (unit, small, large)
 
 
-@pytest.mark.parametrize("split", ["tune"])
+# Reached on 2026-12-03: tune recall 1.000, false alarms 0.000 (every language);
+# held-out recall 0.983, false alarms 0.056 (per language: recall >= 0.90, false alarms
+# <= 0.222). The floors leave a small margin; the targets are 0.95 and 0.10.
+FLOORS = {  # split: (messages, recall, false alarms, per-language recall, false alarms)
+    "tune": (228, 0.98, 0.03, 0.95, 0.06),
+    "heldout": (114, 0.95, 0.08, 0.90, 0.23),
+}
+
+
+@pytest.mark.parametrize("split", sorted(FLOORS))
 def test_figures_on_the_evaluation_set_hold(split: str) -> None:
+    n, recall, false_alarm, lang_recall, lang_false_alarm = FLOORS[split]
     figures = urgent_figures(split)
-    assert figures["n"] == 228
-    assert figures["recall"] >= 0.95, figures
-    assert figures["false_alarm"] <= 0.10, figures
+    assert figures["n"] == n
+    assert figures["recall"] >= recall, figures
+    assert figures["false_alarm"] <= false_alarm, figures
+    assert set(figures["per_language"]) == {"ar", "en", "es", "fr", "pt", "sw"}
     for lang, f in figures["per_language"].items():
-        assert f["recall"] >= 0.9 and f["false_alarm"] <= 0.15, (lang, f)
+        assert f["recall"] >= lang_recall and f["false_alarm"] <= lang_false_alarm, (lang, f)
+    assert urgent_figures("all")["n"] == 342
