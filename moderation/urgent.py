@@ -1,14 +1,11 @@
 """Urgent-risk detection (issue 13): does a message report violence that needs a human now?
 
-Pure and synchronous: the lexicons (``data/urgent/<lang>.txt``) are read once, when the
-module is imported; :func:`assess_urgent` then only reads its text.
-
-The text is folded once (NFKD, accents and Arabic diacritics dropped, case folded,
-أ إ آ ٱ → ا, ة → ه, ى → ي, tatweel dropped, a letter repeated in a row kept once: "heeelp",
-"shooting" and "shoting" fold alike), read as words and cut into clauses at punctuation
-and ``[break]`` words ("but", "mais", "lakini", "لكن"); each word is looked up once in the
-lexicons' tables (cached), and phrases are matched word by word from their first word.
-Every step is linear in the text: no regular expression backtracks, phrases are short.
+Pure; the lexicons (``data/urgent/<lang>.txt``) are read once, on import. The text is
+folded (NFKD, accents and Arabic diacritics dropped, case folded, أ إ آ ٱ → ا, ة → ه,
+ى → ي, no tatweel, a letter repeated in a row kept once: "heeelp", "shoting"), read as
+words cut into clauses at punctuation and ``[break]`` words ("but", "mais", "لكن"); each
+word is looked up once in the lexicons' tables (cached), phrases matched from their first
+word. All linear in the text: no regular expression backtracks, phrases are short.
 
 A cue (a hit of a category section) is dropped when
 
@@ -18,7 +15,7 @@ A cue (a hit of a category section) is dropped when
 * a ``[negation]`` ends at most two words before it, or before the cues it overlaps, in
   its clause ("no shooting", "hakuna risasi", "personne n'a été enlevé", "pas de coups de feu");
 * its clause has a ``[past]`` phrase or a year ("long ago", "2019", "rumour"), no ``[present]``;
-* the message has a ``[retract]`` phrase ("it was only a rumour").
+  or the message has a ``[retract]`` phrase ("it was only a rumour").
 
 Which lexicons run: all six, whatever ``language`` says. Residents mix languages ("ils
 tirent sasa hivi", "bandits armés wako"), a missed alarm costs far more than a moderator's
@@ -66,6 +63,7 @@ _PUNCTUATION: Final = ".,;:!?\n،؛؟"  # each ends a clause
 _TOKEN_RE: Final = re.compile(rf"\[[a-z_]{{1,20}}+\]|[^\W_]++|[{_PUNCTUATION}]")
 _APOSTROPHE_RE: Final = re.compile(r"['’-]")
 _YEAR_RE: Final = re.compile(r"(?:19[5-9]|20[0-4])\d")
+_Units = tuple[tuple[frozenset[int], bool], ...]  # per word: its alternatives, "~" before
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +88,7 @@ def fold_text(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     section: str
-    units: tuple[tuple[frozenset[int], bool], ...]  # (alternatives' ids, "~" before)
+    units: _Units
     weak: bool
     lang: str | None  # set when the entry is local to its language
 
@@ -208,8 +206,7 @@ _LEXICON: Final = _Lexicon()
 _Hit = tuple[_Entry, int, int]  # entry, first word, word after the last
 
 
-def _match_from(units: tuple[tuple[frozenset[int], bool], ...], u: int, i: int,
-                words: list[frozenset[int]]) -> int:
+def _match_from(units: _Units, u: int, i: int, words: list[frozenset[int]]) -> int:
     """Index after the last word if ``units[u:]`` match from word ``i``, else -1."""
     if u == len(units):
         return i
@@ -223,13 +220,15 @@ def _match_from(units: tuple[tuple[frozenset[int], bool], ...], u: int, i: int,
 
 
 def _hits(clause: list[_Word], language: str | None) -> list[_Hit]:
-    words = [specs for specs, _, _ in clause]
+    words = [specs for specs, _, _ in clause] + [frozenset()]  # the last matches nothing
     hits: list[_Hit] = []
     for i, (_, entries, _) in enumerate(clause):
         for entry in entries:
-            if entry.lang is not None and language is not None and entry.lang != language:
+            units = entry.units
+            if (entry.lang is not None and language is not None and entry.lang != language) or (
+                    len(units) > 1 and not units[1][1] and units[1][0].isdisjoint(words[i + 1])):
                 continue
-            end = i + 1 if len(entry.units) == 1 else _match_from(entry.units, 1, i + 1, words)
+            end = i + 1 if len(units) == 1 else _match_from(units, 1, i + 1, words)
             if end >= 0:
                 hits.append((entry, i, end))
     return hits
@@ -272,8 +271,9 @@ def _clauses(folded: str) -> list[list[_Word]]:
     """The words of each clause: cut at punctuation and at [break] words."""
     out: list[list[_Word]] = []
     clause: list[_Word] = []
+    cached = _LEXICON.cache.get
     for token in _TOKEN_RE.findall(folded):
-        word = _LEXICON.word(token)
+        word = cached(token) or _LEXICON.word(token)
         if word[2] & _BREAK:
             if clause:
                 out.append(clause)
