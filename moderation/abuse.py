@@ -1,0 +1,277 @@
+"""Abuse and spam cues in a report, as a flag and a score for moderators (issue 13).
+
+A verdict never drops or hides a report: it is shown beside it. A graphic report of
+violence or sexual violence is not abuse; abuse is an insult, slur, threat or obscene
+trolling aimed at the bot, the staff, the mission or a group; spam is an ad, a scam, a
+chain message, links only, keyboard mashing or one character repeated.
+
+Lexicons are data, ``data/abuse/<lang>.txt``, read once at import. Sections:
+
+* ``[insult]`` ``[obscene]`` ``[slur]`` ``[threat]`` ``[spam]``: cue words and phrases;
+* ``[group]`` and ``[dehuman]``: a group's name with a dehumanising word ("are
+  cockroaches") together make a slur;
+* ``[target]``: words addressing the bot or its people ("you", "bot", "vous", "يا"),
+  which make an insult or an obscenity count more;
+* ``[report]``: words of a report of violence or of reported speech ("raped", "called
+  us", "walinita"), which make insults and slurs count much less;
+* ``[safe]``: words that look abusive but are report vocabulary; never a cue.
+
+A line is one entry: a word or phrase, ``stem*`` (any word starting so), ``*part*``
+(any text containing it), optionally ``= weight`` (0..1; else the section's). ``#``
+starts a comment. Every language's entries apply to every message (people mix
+languages). Entries and text are folded alike: case, accents, Arabic diacritics and
+letter variants, leetspeak digits ("1d10t") and repeated letters ("stuuupid").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from typing import Final
+
+__all__ = ["LANGS", "THRESHOLD", "AbuseVerdict", "assess_abuse", "fold_text"]
+
+LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
+THRESHOLD: Final = 0.5
+_WEIGHTS: Final = {
+    "insult": 0.6, "obscene": 0.35, "slur": 0.9, "threat": 0.8, "spam": 0.6,
+    "group": 0.0, "dehuman": 0.0, "target": 0.0, "report": 0.0, "safe": 0.0,
+}
+_ABUSE: Final = frozenset({"insult", "obscene", "slur", "threat", "extra"})
+_EXTRA_WEIGHT: Final = 0.6
+_GROUP_SLUR: Final = 0.85     # a group's name and a dehumanising word together
+_TARGET_BOOST: Final = 0.3    # share of what is left to 1.0 that a target adds
+_REPORT_DAMPING: Final = 0.4  # abuse score kept in a report of violence
+_LINK_ONLY: Final = 0.75
+_MASHING: Final = 0.7
+_REPEATED: Final = 0.7
+
+_MARKS_RE: Final = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_FOLD: Final = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ـ": None, "ؤ": "و",
+    "ئ": "ي", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+    "’": "'", "ß": "ss",
+})
+_SQUEEZE_RE: Final = re.compile(r"([^\W\d_])\1{2,}")  # 3+: "stuuupid", not "kuua"
+_TOKEN_RE: Final = re.compile(r"[^\W_]+")
+_PLACEHOLDER_RE: Final = re.compile(r"\[(?:link|url|phone|email|handle|name|id|address"
+                                    r"|number|location)\]")
+_LINK_RE: Final = re.compile(r"\[(?:link|url)\]|(?:https?://|www\.)\S++")
+_RUN_RE: Final = re.compile(r"(\S)\1{5,}+")
+_WORD_CHAR_RE: Final = re.compile(r"[^\W_]")
+_ARABIC_PREFIXES: Final = ("وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+_VOWELS: Final = frozenset("aeiouy")
+_ROWS: Final = (
+    "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn",
+    "asdfghjkln", "ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرلاىةوزظ", "1234567890",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AbuseVerdict:
+    """What moderators see beside a report: a flag, a score and the kinds of cue found."""
+
+    abusive: bool
+    score: float            # 0.0 .. 1.0, shown to moderators
+    cues: tuple[str, ...]   # e.g. ("insult",), ("spam",), ("slur",); sorted, unique
+
+
+def _fold_letters(text: str) -> str:
+    if not text.isascii():
+        text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
+    return text.casefold().translate(_FOLD)
+
+
+def fold_text(text: str) -> str:
+    """Lowercase, accents and Arabic diacritics off, Arabic letter variants and leetspeak
+    digits mapped, runs of one letter squeezed to one ("stuuupid" -> "stupid")."""
+    return _SQUEEZE_RE.sub(r"\1", _fold_letters(text))
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    words: dict[str, tuple[tuple[str, float], ...]]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]
+    stems: dict[str, tuple[str, float]]
+    stem_heads: frozenset[str]
+    stem_lengths: tuple[int, ...]
+    parts: tuple[tuple[str, str, float], ...]
+    safe: frozenset[str]
+
+
+def _entries(lines: Iterable[str]) -> Iterable[tuple[str, str, float]]:
+    section = ""
+    for raw in lines:
+        line = raw.partition("#")[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            if section not in _WEIGHTS:
+                raise ValueError(f"unknown abuse lexicon section {line!r}")
+            continue
+        phrase, _, weight = line.partition("=")
+        if not section:
+            raise ValueError(f"abuse lexicon entry {line!r} before any section")
+        yield section, phrase.strip(), float(weight) if weight.strip() else _WEIGHTS[section]
+
+
+def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
+    words: dict[str, list[tuple[str, float]]] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    stems: dict[str, tuple[str, float]] = {}
+    parts: list[tuple[str, str, float]] = []
+    safe: set[str] = set()
+    for section, phrase, weight in entries:
+        if phrase.startswith("*") and phrase.endswith("*") and len(phrase) > 2:
+            parts.append((fold_text(phrase[1:-1]), section, weight))
+            continue
+        stem = phrase.endswith("*")
+        keys = tuple(_TOKEN_RE.findall(fold_text(phrase.rstrip("*"))))
+        if not keys:
+            continue
+        if section == "safe":
+            safe.update(keys)
+        elif stem and len(keys) == 1 and len(keys[0]) >= 3:
+            stems[keys[0]] = (section, weight)
+        elif len(keys) == 1:
+            words.setdefault(keys[0], []).append((section, weight))
+        else:
+            phrases.setdefault(keys[0], []).append((keys, section, weight))
+    return _Lexicon(
+        {k: tuple(v) for k, v in words.items()},
+        {k: tuple(v) for k, v in phrases.items()},
+        stems, frozenset(s[:3] for s in stems), tuple(sorted({len(s) for s in stems})),
+        tuple(parts), frozenset(safe))
+
+
+def _load() -> _Lexicon:
+    folder = resources.files("moderation").joinpath("data", "abuse")
+    lines: list[str] = []
+    for lang in LANGS:
+        lines.extend(folder.joinpath(f"{lang}.txt").read_text("utf-8").splitlines())
+    return _build(_entries(lines))
+
+
+_LEXICON: Final = _load()
+
+
+@lru_cache(maxsize=64)
+def _extra_lexicon(extra: tuple[str, ...]) -> _Lexicon:
+    return _build(("extra", word.rstrip("*"), _EXTRA_WEIGHT) for word in extra)
+
+
+def _adjacent() -> frozenset[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for row in _ROWS:
+        row = _fold_letters(row)
+        for i, a in enumerate(row):
+            for b in row[i + 1:i + 3]:
+                pairs.update(((a, b), (b, a)))
+    return frozenset(pairs)
+
+
+_ADJACENT: Final = _adjacent()
+
+
+def _variants(token: str) -> list[str]:
+    """An Arabic word without its article or one-letter conjunction ("والكلاب")."""
+    out = [token]
+    if "\u0600" <= token[0] <= "\u06ff":
+        for prefix in _ARABIC_PREFIXES:
+            if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+                out.append(token[len(prefix):])
+    return out
+
+
+def _hits(lex: _Lexicon, norm: str, tokens: list[str], keys: set[str],
+          found: dict[str, list[float]]) -> None:
+    for key in keys & lex.words.keys():
+        if key not in _LEXICON.safe:
+            for section, weight in lex.words[key]:
+                found.setdefault(section, []).append(weight)
+    if lex.stems:
+        for key in keys:
+            if key[:3] in lex.stem_heads and key not in _LEXICON.safe:
+                for size in lex.stem_lengths:
+                    hit = lex.stems.get(key[:size]) if size <= len(key) else None
+                    if hit:
+                        found.setdefault(hit[0], []).append(hit[1])
+                        break
+    if keys & lex.phrases.keys():
+        count = len(tokens)
+        for i, token in enumerate(tokens):
+            for words, section, weight in lex.phrases.get(token, ()):
+                if tuple(tokens[i:i + len(words)]) == words and i + len(words) <= count:
+                    found.setdefault(section, []).append(weight)
+    for part, section, weight in lex.parts:
+        if part in norm:
+            found.setdefault(section, []).append(weight)
+
+
+def _is_mashing(token: str) -> bool:
+    if len(token) < 5:
+        return False
+    if token.isascii() and token.isalpha() and not _VOWELS.intersection(token):
+        return True
+    near = sum((a, b) in _ADJACENT for a, b in pairwise(token))
+    return near >= 0.75 * (len(token) - 1)
+
+
+def _spam_shapes(text: str, letters_text: str) -> list[float]:
+    """Links only, one character repeated, keyboard mashing (on text not squeezed)."""
+    shapes: list[float] = []
+    rest = _PLACEHOLDER_RE.sub(" ", _LINK_RE.sub(" ", text))
+    if _LINK_RE.search(text) and not _WORD_CHAR_RE.search(rest):
+        shapes.append(_LINK_ONLY)
+    if _RUN_RE.search(letters_text) and len(_WORD_CHAR_RE.findall(
+            _RUN_RE.sub("", letters_text))) < 3:
+        shapes.append(_REPEATED)
+    tokens = _TOKEN_RE.findall(letters_text)
+    letters = sum(len(t) for t in tokens)
+    if letters >= 5 and sum(len(t) for t in tokens if _is_mashing(t)) >= 0.6 * letters:
+        shapes.append(_MASHING)
+    return shapes
+
+
+def _combine(weights: Iterable[float]) -> float:
+    left = 1.0
+    for weight in weights:
+        left *= 1.0 - min(max(weight, 0.0), 1.0)
+    return 1.0 - left
+
+
+def assess_abuse(text: str, language: str | None = None,
+                 extra: Sequence[str] = ()) -> AbuseVerdict:
+    """Flag, score and cues of abuse or spam in ``text`` (usually already anonymised).
+
+    ``language`` is accepted for callers' symmetry; every lexicon applies to every
+    message, as residents mix languages. ``extra`` are a mission's own words or
+    phrases (config ``moderation.abuse_words``), matched folded and whole-word."""
+    del language
+    letters_text = _fold_letters(_PLACEHOLDER_RE.sub(" ", text))
+    norm = _SQUEEZE_RE.sub(r"\1", letters_text)
+    tokens = _TOKEN_RE.findall(norm)
+    keys = {v for t in tokens for v in _variants(t)} if not norm.isascii() else set(tokens)
+    found: dict[str, list[float]] = {}
+    _hits(_LEXICON, norm, tokens, keys, found)
+    if extra:
+        _hits(_extra_lexicon(tuple(extra)), norm, tokens, keys, found)
+    if "group" in found and "dehuman" in found:
+        found.setdefault("slur", []).append(_GROUP_SLUR)
+    abuse = _combine(w for cue in _ABUSE for w in found.get(cue, ()))
+    if abuse and "target" in found:
+        abuse += _TARGET_BOOST * (1.0 - abuse)
+    if "report" in found:
+        abuse *= _REPORT_DAMPING
+    spam = _combine([*found.get("spam", ()), *_spam_shapes(text, letters_text)])
+    score = round(_combine((abuse, spam)), 3)
+    cues = {cue for cue in _ABUSE if cue in found}
+    if spam:
+        cues.add("spam")
+    return AbuseVerdict(score >= THRESHOLD, score, tuple(sorted(cues)))
