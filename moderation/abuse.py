@@ -5,22 +5,18 @@ violence or sexual violence is not abuse; abuse is an insult, slur, threat or ob
 trolling aimed at the bot, the staff, the mission or a group; spam is an ad, a scam, a
 chain message, links only, keyboard mashing or one character repeated.
 
-Lexicons are data, ``data/abuse/<lang>.txt``, read once at import. Sections:
-
-* ``[insult]`` ``[obscene]`` ``[slur]`` ``[threat]`` ``[spam]``: cue words and phrases;
-* ``[group]`` and ``[dehuman]``: a group's name with a dehumanising word ("are
-  cockroaches") together make a slur;
-* ``[target]``: words addressing the bot or its people ("you", "bot", "vous", "يا"),
-  which make an insult or an obscenity count more;
-* ``[report]``: words of a report of violence or of reported speech ("raped", "called
-  us", "walinita"), which make insults and slurs count much less;
-* ``[safe]``: words that look abusive but are report vocabulary; never a cue.
-
-A line is one entry: a word or phrase, ``stem*`` (any word starting so), ``*part*``
-(any text containing it), optionally ``= weight`` (0..1; else the section's). ``#``
-starts a comment. Every language's entries apply to every message (people mix
-languages). Entries and text are folded alike: case, accents, Arabic diacritics and
-letter variants, leetspeak digits ("1d10t") and repeated letters ("stuuupid").
+Lexicons are data, ``data/abuse/<lang>.txt``, read once at import, in sections:
+``[insult]`` ``[obscene]`` ``[slur]`` ``[threat]`` ``[spam]`` (cues); ``[group]`` and
+``[dehuman]`` (a group's name and a dehumanising word together make a slur: "are
+cockroaches"); ``[target]`` ("you", "bot", "vous", "يا": an insult aimed counts more);
+``[report]`` (words of a violence report or of reported speech, "raped", "called us":
+insults quoted there count much less); ``[safe]`` (report words that look abusive,
+"kaka", "kubaka": never a cue, not even a mission's). A line is a word or phrase,
+``stem*`` or ``*part*`` (any text containing it), then optionally ``= weight`` (0..1,
+else the section's); ``#`` starts a comment. Every language's entries apply to every
+message (people mix languages). Entries and text are folded alike: case, accents,
+Arabic diacritics and letter variants, leetspeak ("1d10t", "f*ck", "sh!t"), letters
+spelt out ("f u c k") or repeated 3+ times ("stuuupid"). Time is linear in the text.
 """
 
 from __future__ import annotations
@@ -38,15 +34,15 @@ __all__ = ["LANGS", "THRESHOLD", "AbuseVerdict", "assess_abuse", "fold_text"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 THRESHOLD: Final = 0.5
-_WEIGHTS: Final = {
-    "insult": 0.6, "obscene": 0.35, "slur": 0.9, "threat": 0.8, "spam": 0.6,
-    "group": 0.0, "dehuman": 0.0, "target": 0.0, "report": 0.0, "safe": 0.0,
-}
+_WEIGHTS: Final = {"insult": 0.6, "obscene": 0.35, "slur": 0.9, "threat": 0.8, "spam": 0.6,
+                   "group": 0, "dehuman": 0, "target": 0, "report": 0, "safe": 0}
 _ABUSE: Final = frozenset({"insult", "obscene", "slur", "threat", "extra"})
 _EXTRA_WEIGHT: Final = 0.6
 _GROUP_SLUR: Final = 0.85     # a group's name and a dehumanising word together
+_TARGET_DEHUMAN: Final = 0.5  # a dehumanising word and a target
 _TARGET_BOOST: Final = 0.3    # share of what is left to 1.0 that a target adds
 _REPORT_DAMPING: Final = 0.4  # abuse score kept in a report of violence
+_SPAM_LINK: Final = 0.25
 _LINK_ONLY: Final = 0.75
 _MASHING: Final = 0.7
 _REPEATED: Final = 0.7
@@ -58,13 +54,19 @@ _FOLD: Final = str.maketrans({
     "’": "'", "ß": "ss",
 })
 _SQUEEZE_RE: Final = re.compile(r"([^\W\d_])\1{2,}")  # 3+: "stuuupid", not "kuua"
+# Masked letters ("f*ck", "f**k" -> "fxck", "fxxk"; "sh!t", "$hit") and letters spelt
+# out one by one ("f u c k", "i.d.i.o.t"), undone before folding.
+_MASKABLE_RE: Final = re.compile(r"[*#!$]|(?<![^\W_])[a-z][ .\-_][a-z][ .\-_][a-z]")
+_MASK_RE: Final = re.compile(
+    r"(?<=[^\W\d_])[*#]++(?=[^\W\d_])|(?<![^\W_])(?:[a-z][ .\-_]){3,}[a-z](?![^\W_])"
+    r"|(?<=[^\W\d_])!(?=[^\W\d_])|(?<![^\W_])\$(?=[^\W\d_])")
 _TOKEN_RE: Final = re.compile(r"[^\W_]+")
 _PLACEHOLDER_RE: Final = re.compile(r"\[(?:link|url|phone|email|handle|name|id|address"
                                     r"|number|location)\]")
 _LINK_RE: Final = re.compile(r"\[(?:link|url)\]|(?:https?://|www\.)\S++")
 _RUN_RE: Final = re.compile(r"(\S)\1{5,}+")
 _WORD_CHAR_RE: Final = re.compile(r"[^\W_]")
-_ARABIC_PREFIXES: Final = ("وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
+_ARABIC_PREFIXES: Final = ("وال", "بال", "فال", "يا", "لل", "ال", "و", "ف", "ب", "ل")
 _VOWELS: Final = frozenset("aeiouy")
 _ROWS: Final = (
     "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn",
@@ -81,10 +83,20 @@ class AbuseVerdict:
     cues: tuple[str, ...]   # e.g. ("insult",), ("spam",), ("slur",); sorted, unique
 
 
+def _unmask(match: re.Match[str]) -> str:
+    found = match.group()
+    if found[0] in "*#!$":
+        return "x" * len(found) if found[0] in "*#" else "i" if found == "!" else "s"
+    return found.replace(" ", "").replace(".", "").replace("-", "").replace("_", "")
+
+
 def _fold_letters(text: str) -> str:
     if not text.isascii():
         text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
-    return text.casefold().translate(_FOLD)
+    text = text.casefold()
+    if _MASKABLE_RE.search(text):
+        text = _MASK_RE.sub(_unmask, text)
+    return text.translate(_FOLD)
 
 
 def fold_text(text: str) -> str:
@@ -96,7 +108,7 @@ def fold_text(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     words: dict[str, tuple[tuple[str, float], ...]]
-    phrases: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]
+    phrases: dict[str, tuple[tuple[str, str, float], ...]]  # first word: (" a b ", ...)
     stems: dict[str, tuple[str, float]]
     stem_heads: frozenset[str]
     stem_lengths: tuple[int, ...]
@@ -106,24 +118,21 @@ class _Lexicon:
 
 def _entries(lines: Iterable[str]) -> Iterable[tuple[str, str, float]]:
     section = ""
-    for raw in lines:
-        line = raw.partition("#")[0].strip()
-        if not line:
-            continue
+    for line in (raw.partition("#")[0].strip() for raw in lines):
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1].strip()
             if section not in _WEIGHTS:
                 raise ValueError(f"unknown abuse lexicon section {line!r}")
-            continue
-        phrase, _, weight = line.partition("=")
-        if not section:
-            raise ValueError(f"abuse lexicon entry {line!r} before any section")
-        yield section, phrase.strip(), float(weight) if weight.strip() else _WEIGHTS[section]
+        elif line:
+            if not section:
+                raise ValueError(f"abuse lexicon entry {line!r} before any section")
+            phrase, _, weight = line.partition("=")
+            yield section, phrase.strip(), float(weight) if weight.strip() else _WEIGHTS[section]
 
 
 def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
     words: dict[str, list[tuple[str, float]]] = {}
-    phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    phrases: dict[str, list[tuple[str, str, float]]] = {}
     stems: dict[str, tuple[str, float]] = {}
     parts: list[tuple[str, str, float]] = []
     safe: set[str] = set()
@@ -142,7 +151,7 @@ def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
         elif len(keys) == 1:
             words.setdefault(keys[0], []).append((section, weight))
         else:
-            phrases.setdefault(keys[0], []).append((keys, section, weight))
+            phrases.setdefault(keys[0], []).append((f" {' '.join(keys)} ", section, weight))
     return _Lexicon(
         {k: tuple(v) for k, v in words.items()},
         {k: tuple(v) for k, v in phrases.items()},
@@ -150,15 +159,10 @@ def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
         tuple(parts), frozenset(safe))
 
 
-def _load() -> _Lexicon:
-    folder = resources.files("moderation").joinpath("data", "abuse")
-    lines: list[str] = []
-    for lang in LANGS:
-        lines.extend(folder.joinpath(f"{lang}.txt").read_text("utf-8").splitlines())
-    return _build(_entries(lines))
-
-
-_LEXICON: Final = _load()
+_FOLDER: Final = resources.files("moderation").joinpath("data", "abuse")
+_LEXICON: Final = _build(_entries(
+    line for lang in LANGS for line in _FOLDER.joinpath(f"{lang}.txt").read_text("utf-8")
+    .splitlines()))
 
 
 @lru_cache(maxsize=64)
@@ -166,17 +170,10 @@ def _extra_lexicon(extra: tuple[str, ...]) -> _Lexicon:
     return _build(("extra", word.rstrip("*"), _EXTRA_WEIGHT) for word in extra)
 
 
-def _adjacent() -> frozenset[tuple[str, str]]:
-    pairs: set[tuple[str, str]] = set()
-    for row in _ROWS:
-        row = _fold_letters(row)
-        for i, a in enumerate(row):
-            for b in row[i + 1:i + 3]:
-                pairs.update(((a, b), (b, a)))
-    return frozenset(pairs)
-
-
-_ADJACENT: Final = _adjacent()
+# Keys one or two apart on a keyboard row, both ways.
+_ADJACENT: Final = frozenset(
+    pair for row in map(_fold_letters, _ROWS) for i, a in enumerate(row)
+    for b in row[i + 1:i + 3] for pair in ((a, b), (b, a)))
 
 
 def _variants(token: str) -> list[str]:
@@ -186,6 +183,8 @@ def _variants(token: str) -> list[str]:
         for prefix in _ARABIC_PREFIXES:
             if token.startswith(prefix) and len(token) - len(prefix) >= 2:
                 out.append(token[len(prefix):])
+                if prefix == "يا":  # "ياغبي": the vocative, written joined
+                    out.append(prefix)
     return out
 
 
@@ -203,11 +202,12 @@ def _hits(lex: _Lexicon, norm: str, tokens: list[str], keys: set[str],
                     if hit:
                         found.setdefault(hit[0], []).append(hit[1])
                         break
-    if keys & lex.phrases.keys():
-        count = len(tokens)
-        for i, token in enumerate(tokens):
-            for words, section, weight in lex.phrases.get(token, ()):
-                if tuple(tokens[i:i + len(words)]) == words and i + len(words) <= count:
+    firsts = keys & lex.phrases.keys()
+    if firsts:
+        joined = f" {' '.join(tokens)} "
+        for first in firsts:
+            for phrase, section, weight in lex.phrases[first]:
+                if phrase in joined:
                     found.setdefault(section, []).append(weight)
     for part, section, weight in lex.parts:
         if part in norm:
@@ -215,12 +215,18 @@ def _hits(lex: _Lexicon, norm: str, tokens: list[str], keys: set[str],
 
 
 def _is_mashing(token: str) -> bool:
+    """Five letters or more, no vowel (Latin) or 3/4 of neighbours near on a keyboard."""
     if len(token) < 5:
         return False
     if token.isascii() and token.isalpha() and not _VOWELS.intersection(token):
         return True
-    near = sum((a, b) in _ADJACENT for a, b in pairwise(token))
-    return near >= 0.75 * (len(token) - 1)
+    misses = 0.25 * (len(token) - 1)
+    for pair in pairwise(token):
+        if pair not in _ADJACENT:
+            misses -= 1
+            if misses < 0:
+                return False
+    return True
 
 
 def _spam_shapes(text: str, letters_text: str) -> list[float]:
@@ -233,13 +239,22 @@ def _spam_shapes(text: str, letters_text: str) -> list[float]:
             _RUN_RE.sub("", letters_text))) < 3:
         shapes.append(_REPEATED)
     tokens = _TOKEN_RE.findall(letters_text)
-    letters = sum(len(t) for t in tokens)
-    if letters >= 5 and sum(len(t) for t in tokens if _is_mashing(t)) >= 0.6 * letters:
-        shapes.append(_MASHING)
+    letters = sum(map(len, tokens))
+    if letters >= 5:
+        # Mashed if 60% of the letters are in mashed words: stop at 40% in others.
+        allowed = 0.4 * letters
+        for token in tokens:
+            if not _is_mashing(token):
+                allowed -= len(token)
+                if allowed < 0:
+                    break
+        else:
+            shapes.append(_MASHING)
     return shapes
 
 
 def _combine(weights: Iterable[float]) -> float:
+    """1 - the product of (1 - w): two weak cues make more than one, never above 1."""
     left = 1.0
     for weight in weights:
         left *= 1.0 - min(max(weight, 0.0), 1.0)
@@ -262,14 +277,20 @@ def assess_abuse(text: str, language: str | None = None,
     _hits(_LEXICON, norm, tokens, keys, found)
     if extra:
         _hits(_extra_lexicon(tuple(extra)), norm, tokens, keys, found)
-    if "group" in found and "dehuman" in found:
-        found.setdefault("slur", []).append(_GROUP_SLUR)
+    if "dehuman" in found:
+        if "group" in found:
+            found.setdefault("slur", []).append(_GROUP_SLUR)
+        elif "target" in found:  # "ustedes son unas ratas", "انتو كلاب"
+            found.setdefault("insult", []).append(_TARGET_DEHUMAN)
     abuse = _combine(w for cue in _ABUSE for w in found.get(cue, ()))
     if abuse and "target" in found:
         abuse += _TARGET_BOOST * (1.0 - abuse)
     if "report" in found:
         abuse *= _REPORT_DAMPING
-    spam = _combine([*found.get("spam", ()), *_spam_shapes(text, letters_text)])
+    shapes = _spam_shapes(text, letters_text)
+    spam = _combine([*found.get("spam", ()), *shapes])
+    if "spam" in found and _LINK_RE.search(text):  # an ad or a scam, and its link
+        spam += _SPAM_LINK * (1.0 - spam)
     score = round(_combine((abuse, spam)), 3)
     cues = {cue for cue in _ABUSE if cue in found}
     if spam:

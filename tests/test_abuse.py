@@ -119,6 +119,35 @@ def test_not_spam(text: str) -> None:
     assert not assess_abuse(text).abusive, assess_abuse(text)
 
 
+@pytest.mark.parametrize("text", [
+    "fuk u bot", "f u c k you", "sh!t bot", "youuuu iiidiooot", "ياحمار", "ya 7mar enta",
+    "ustedes son unas ratas", "انتو كلاب", "hijos de puta todos ustedes", "vsf bot lixo",
+    "mbwa wewe", "on va vous buter si vous revenez", "i will kill you all if you come back",
+    "go back to rwanda you filthy tutsi snakes", "WIN FREE AIRTIME send your PIN to [phone]",
+    "nimekutumia pesa kimakosa naomba urudishe [phone]",
+])
+def test_hard_abuse(text: str) -> None:
+    assert assess_abuse(text).abusive, assess_abuse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "stop sending me these stupid questions, i just want food",
+    "the commander is a bastard, he ordered soldiers to beat us",
+    "my cousin called me an idiot for reporting", "you won't believe it, 5 days and no help",
+    "putain ils ont encore tiré cette nuit", "roubaram o nosso burro e as cabras",
+    "la perra mordio a mi hijo, necesita vacuna", "they said they will kill us if we talk to you",
+    "العرب جو وقتلوا الناس زي الكلاب", "the thieves came at night, can you help us",
+    "ele fala que voces vao ajudar", "je t'ai ecrit sur telegram hier, toujours rien",
+    "soldiers called us cockroaches and burned our village, we are tutsi",
+    "rats are eating our food in the store, help",
+    "he said i will kill you then he shot my brother",
+    "vous êtes nuls, aucune aide depuis mars", "we need condoms and sex education at the school",
+    "pls pls pls pls help us", "????", "ok", "1",
+])
+def test_hard_negatives(text: str) -> None:
+    assert not assess_abuse(text).abusive, assess_abuse(text)
+
+
 def _seconds(text: str, rounds: int = 5) -> float:
     best = float("inf")
     for _ in range(rounds):
