@@ -176,16 +176,19 @@ _ADJACENT: Final = frozenset(
     for b in row[i + 1:i + 3] for pair in ((a, b), (b, a)))
 
 
-def _variants(token: str) -> list[str]:
-    """An Arabic word without its article or one-letter conjunction ("والكلاب")."""
-    out = [token]
-    if "\u0600" <= token[0] <= "\u06ff":
-        for prefix in _ARABIC_PREFIXES:
-            if token.startswith(prefix) and len(token) - len(prefix) >= 2:
-                out.append(token[len(prefix):])
-                if prefix == "يا":  # "ياغبي": the vocative, written joined
-                    out.append(prefix)
-    return out
+def _keys(tokens: list[str], ascii_only: bool) -> set[str]:
+    """The words, and each Arabic word without its article or a one-letter conjunction
+    ("والكلاب" -> "كلاب") or a joined vocative ("ياغبي" -> "يا", "غبي")."""
+    keys = set(tokens)
+    if not ascii_only:
+        for token in keys.copy():
+            if "\u0600" <= token[0] <= "\u06ff":
+                for prefix in _ARABIC_PREFIXES:
+                    if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+                        keys.add(token[len(prefix):])
+                        if prefix == "يا":
+                            keys.add(prefix)
+    return keys
 
 
 def _hits(lex: _Lexicon, norm: str, tokens: list[str], keys: set[str],
@@ -229,16 +232,15 @@ def _is_mashing(token: str) -> bool:
     return True
 
 
-def _spam_shapes(text: str, letters_text: str) -> list[float]:
-    """Links only, one character repeated, keyboard mashing (on text not squeezed)."""
+def _spam_shapes(text: str, letters_text: str, tokens: list[str]) -> list[float]:
+    """Links only, one character repeated (in the text not squeezed), keyboard mashing."""
     shapes: list[float] = []
-    rest = _PLACEHOLDER_RE.sub(" ", _LINK_RE.sub(" ", text))
-    if _LINK_RE.search(text) and not _WORD_CHAR_RE.search(rest):
-        shapes.append(_LINK_ONLY)
+    if ("[" in text or "://" in text or "www." in text) and _LINK_RE.search(text):
+        if not _WORD_CHAR_RE.search(_PLACEHOLDER_RE.sub(" ", _LINK_RE.sub(" ", text))):
+            shapes.append(_LINK_ONLY)
     if _RUN_RE.search(letters_text) and len(_WORD_CHAR_RE.findall(
             _RUN_RE.sub("", letters_text))) < 3:
         shapes.append(_REPEATED)
-    tokens = _TOKEN_RE.findall(letters_text)
     letters = sum(map(len, tokens))
     if letters >= 5:
         # Mashed if 60% of the letters are in mashed words: stop at 40% in others.
@@ -272,7 +274,7 @@ def assess_abuse(text: str, language: str | None = None,
     letters_text = _fold_letters(_PLACEHOLDER_RE.sub(" ", text))
     norm = _SQUEEZE_RE.sub(r"\1", letters_text)
     tokens = _TOKEN_RE.findall(norm)
-    keys = {v for t in tokens for v in _variants(t)} if not norm.isascii() else set(tokens)
+    keys = _keys(tokens, norm.isascii())
     found: dict[str, list[float]] = {}
     _hits(_LEXICON, norm, tokens, keys, found)
     if extra:
@@ -287,7 +289,7 @@ def assess_abuse(text: str, language: str | None = None,
         abuse += _TARGET_BOOST * (1.0 - abuse)
     if "report" in found:
         abuse *= _REPORT_DAMPING
-    shapes = _spam_shapes(text, letters_text)
+    shapes = _spam_shapes(text, letters_text, tokens)
     spam = _combine([*found.get("spam", ()), *shapes])
     if "spam" in found and _LINK_RE.search(text):  # an ad or a scam, and its link
         spam += _SPAM_LINK * (1.0 - spam)
