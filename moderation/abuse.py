@@ -42,10 +42,7 @@ _GROUP_SLUR: Final = 0.85     # a group's name and a dehumanising word together
 _TARGET_DEHUMAN: Final = 0.5  # a dehumanising word and a target
 _TARGET_BOOST: Final = 0.3    # share of what is left to 1.0 that a target adds
 _REPORT_DAMPING: Final = 0.4  # abuse score kept in a report of violence
-_SPAM_LINK: Final = 0.25
-_LINK_ONLY: Final = 0.75
-_MASHING: Final = 0.7
-_REPEATED: Final = 0.7
+_SHAPE: Final = {"with link": 0.25, "links only": 0.75, "mashing": 0.7, "repeated": 0.7}
 
 _MARKS_RE: Final = re.compile("[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _FOLD: Final = str.maketrans({
@@ -68,10 +65,8 @@ _RUN_RE: Final = re.compile(r"(\S)\1{5,}+")
 _WORD_CHAR_RE: Final = re.compile(r"[^\W_]")
 _ARABIC_PREFIXES: Final = ("وال", "بال", "فال", "يا", "لل", "ال", "و", "ف", "ب", "ل")
 _VOWELS: Final = frozenset("aeiouy")
-_ROWS: Final = (
-    "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn",
-    "asdfghjkln", "ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرلاىةوزظ", "1234567890",
-)
+_ROWS: Final = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn",
+                "asdfghjkln", "ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرلاىةوزظ", "1234567890")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,11 +232,16 @@ def _spam_shapes(text: str, letters_text: str, tokens: list[str]) -> list[float]
     shapes: list[float] = []
     if ("[" in text or "://" in text or "www." in text) and _LINK_RE.search(text):
         if not _WORD_CHAR_RE.search(_PLACEHOLDER_RE.sub(" ", _LINK_RE.sub(" ", text))):
-            shapes.append(_LINK_ONLY)
+            shapes.append(_SHAPE["links only"])
     if _RUN_RE.search(letters_text) and len(_WORD_CHAR_RE.findall(
             _RUN_RE.sub("", letters_text))) < 3:
-        shapes.append(_REPEATED)
+        shapes.append(_SHAPE["repeated"])
     letters = sum(map(len, tokens))
+    compact = "".join(tokens)  # one short unit repeated: "jajaja", "lol lol lol"
+    for size in (2, 3) if letters >= 12 else ():
+        if compact[size:] == compact[:-size] and compact[:size] not in _LEXICON.safe:
+            shapes.append(_SHAPE["repeated"])
+            break
     if letters >= 5:
         # Mashed if 60% of the letters are in mashed words: stop at 40% in others.
         allowed = 0.4 * letters
@@ -251,7 +251,7 @@ def _spam_shapes(text: str, letters_text: str, tokens: list[str]) -> list[float]
                 if allowed < 0:
                     break
         else:
-            shapes.append(_MASHING)
+            shapes.append(_SHAPE["mashing"])
     return shapes
 
 
@@ -292,7 +292,7 @@ def assess_abuse(text: str, language: str | None = None,
     shapes = _spam_shapes(text, letters_text, tokens)
     spam = _combine([*found.get("spam", ()), *shapes])
     if "spam" in found and _LINK_RE.search(text):  # an ad or a scam, and its link
-        spam += _SPAM_LINK * (1.0 - spam)
+        spam += _SHAPE["with link"] * (1.0 - spam)
     score = round(_combine((abuse, spam)), 3)
     cues = {cue for cue in _ABUSE if cue in found}
     if spam:
