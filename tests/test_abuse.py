@@ -134,7 +134,8 @@ def test_not_spam(text: str) -> None:
     "go back to rwanda you filthy tutsi snakes", "WIN FREE AIRTIME send your PIN to [phone]",
     "nimekutumia pesa kimakosa naomba urudishe [phone]", "jajajajajajajajajaja",
     "lol lol lol lol lol lol lol", "kill yourself", "يا وسخين يا ولاد الكلب",
-    "voces sao uns merdas",
+    "voces sao uns merdas", "your staff are pigs who eat our food", "fermez vos gueules",
+    "ustedes son basura", "hey sexy, send me your photo",
 ])
 def test_hard_abuse(text: str) -> None:
     assert assess_abuse(text).abusive, assess_abuse(text)
@@ -155,6 +156,7 @@ def test_hard_abuse(text: str) -> None:
     "pls pls pls pls help us", "????", "ok", "1", "sos sos sos sos sos sos",
     "pls pls pls pls pls pls", "help help help help help",
     "hawa washenzi wa m23 wamechoma kijiji chetu", "الكلاب دي اكلت الغنم بتاعنا",
+    "la basura no la recogen hace un mes, ustedes no vienen", "they stole our pigs and goats",
 ])
 def test_hard_negatives(text: str) -> None:
     assert not assess_abuse(text).abusive, assess_abuse(text)
