@@ -7,16 +7,16 @@ chain message, links only, keyboard mashing or one character repeated.
 
 Lexicons are data, ``data/abuse/<lang>.txt``, read once at import, in sections:
 ``[insult]`` ``[obscene]`` ``[slur]`` ``[threat]`` ``[spam]`` (cues); ``[group]`` and
-``[dehuman]`` (a group's name and a dehumanising word together make a slur: "are
-cockroaches"); ``[target]`` ("you", "bot", "vous", "يا": an insult aimed counts more);
-``[report]`` (words of a violence report or of reported speech, "raped", "called us":
-insults quoted there count much less); ``[safe]`` (report words that look abusive,
-"kaka", "kubaka": never a cue, not even a mission's). A line is a word or phrase,
-``stem*`` or ``*part*`` (any text containing it), then optionally ``= weight`` (0..1,
-else the section's); ``#`` starts a comment. Every language's entries apply to every
-message (people mix languages). Entries and text are folded alike: case, accents,
-Arabic diacritics and letter variants, leetspeak ("1d10t", "f*ck", "sh!t"), letters
-spelt out ("f u c k") or repeated 3+ times ("stuuupid"). Time is linear in the text.
+``[dehuman]`` (a group's name with a dehumanising word makes a slur, "are cockroaches");
+``[target]`` ("you", "bot": an insult aimed counts more, a dehumanising word becomes one;
+a weak target, "يا = 0.5", only does the former); ``[report]`` (violence report or
+reported speech, "raped", "called us": insults quoted there count much less); ``[safe]``
+(report words that look abusive, "kaka", "kubaka": never a cue, not even a mission's).
+A line is a word or phrase, ``stem*`` or ``*part*`` (any text containing it), then
+optionally ``= weight`` (0..1, else the section's); ``#`` starts a comment. Every
+language's entries apply to every message (people mix languages). Entries and text are
+folded alike: case, accents, Arabic diacritics and letter variants, leetspeak ("1d10t",
+"f*ck", "sh!t"), letters spelt out ("f u c k") or repeated 3+ times ("stuuupid").
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["LANGS", "THRESHOLD", "AbuseVerdict", "assess_abuse", "fold_text"]
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 THRESHOLD: Final = 0.5
 _WEIGHTS: Final = {"insult": 0.6, "obscene": 0.35, "slur": 0.9, "threat": 0.8, "spam": 0.6,
-                   "group": 0, "dehuman": 0, "target": 0, "report": 0, "safe": 0}
+                   "group": 0, "dehuman": 0, "target": 1, "report": 0, "safe": 0}
 _ABUSE: Final = frozenset({"insult", "obscene", "slur", "threat", "extra"})
 _EXTRA_WEIGHT: Final = 0.6
 _GROUP_SLUR: Final = 0.85     # a group's name and a dehumanising word together
@@ -282,7 +282,7 @@ def assess_abuse(text: str, language: str | None = None,
     if "dehuman" in found:
         if "group" in found:
             found.setdefault("slur", []).append(_GROUP_SLUR)
-        elif "target" in found:  # "ustedes son unas ratas", "انتو كلاب"
+        elif max(found.get("target", (0,))) >= 1:  # "ustedes son unas ratas", "انتو كلاب"
             found.setdefault("insult", []).append(_TARGET_DEHUMAN)
     abuse = _combine(w for cue in _ABUSE for w in found.get(cue, ()))
     if abuse and "target" in found:

@@ -135,7 +135,8 @@ def test_not_spam(text: str) -> None:
     "nimekutumia pesa kimakosa naomba urudishe [phone]", "jajajajajajajajajaja",
     "lol lol lol lol lol lol lol", "kill yourself", "يا وسخين يا ولاد الكلب",
     "voces sao uns merdas", "your staff are pigs who eat our food", "fermez vos gueules",
-    "ustedes son basura", "hey sexy, send me your photo",
+    "ustedes son basura", "hey sexy, send me your photo", "انت كلب", "يا حيوانات",
+    "screw you and your survey", "sale race de chiens", "gana plata facil desde el celular [link]",
 ])
 def test_hard_abuse(text: str) -> None:
     assert assess_abuse(text).abusive, assess_abuse(text)
@@ -157,6 +158,7 @@ def test_hard_abuse(text: str) -> None:
     "pls pls pls pls pls pls", "help help help help help",
     "hawa washenzi wa m23 wamechoma kijiji chetu", "الكلاب دي اكلت الغنم بتاعنا",
     "la basura no la recogen hace un mes, ustedes no vienen", "they stole our pigs and goats",
+    "الكلب عض ولدي يا جماعة", "queimaram a sua casa, os cães fugiram",
 ])
 def test_hard_negatives(text: str) -> None:
     assert not assess_abuse(text).abusive, assess_abuse(text)
