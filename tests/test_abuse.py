@@ -137,6 +137,8 @@ def test_not_spam(text: str) -> None:
     "voces sao uns merdas", "your staff are pigs who eat our food", "fermez vos gueules",
     "ustedes son basura", "hey sexy, send me your photo", "انت كلب", "يا حيوانات",
     "screw you and your survey", "sale race de chiens", "gana plata facil desde el celular [link]",
+    "this bot is a piece of crap", "sales cons de l'ONG", "يلعن ابوكم كلكم",
+    "ganate un bono de 200 mil, envia tus datos a [phone]",
 ])
 def test_hard_abuse(text: str) -> None:
     assert assess_abuse(text).abusive, assess_abuse(text)
@@ -159,6 +161,9 @@ def test_hard_abuse(text: str) -> None:
     "hawa washenzi wa m23 wamechoma kijiji chetu", "الكلاب دي اكلت الغنم بتاعنا",
     "la basura no la recogen hace un mes, ustedes no vienen", "they stole our pigs and goats",
     "الكلب عض ولدي يا جماعة", "queimaram a sua casa, os cães fugiram",
+    "c'est la merde ici, plus rien à manger", "que porra de vida, nem agua temos",
+    "esa vaina de la guerra nos tiene jodidos", "hell no we are not leaving our land",
+    "the pros and cons of the new water point",
 ])
 def test_hard_negatives(text: str) -> None:
     assert not assess_abuse(text).abusive, assess_abuse(text)
