@@ -85,8 +85,8 @@ def _fold_letters(text: str) -> str:
     if not text.isascii():
         text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
     text = text.casefold()
-    for (pattern, letter), symbol in zip(_MASKS, ("*", "!", "$"), strict=True):
-        if symbol in text or (symbol == "*" and "#" in text):
+    if "*" in text or "#" in text or "!" in text or "$" in text:
+        for pattern, letter in _MASKS:
             text = pattern.sub(letter, text)
     if _SPACED_HINT_RE.search(text):
         text = _SPACED_RE.sub(lambda m: re.sub(r"[ .\-_]", "", m.group()), text)
@@ -102,7 +102,7 @@ def fold_text(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     words: dict[str, tuple[tuple[str, float], ...]]
-    phrases: dict[str, tuple[tuple[str, str, float], ...]]  # first word: (" a b ", ...)
+    phrases: dict[tuple[str, str], tuple[tuple[str, str, float], ...]]  # (a, b): " a b c "
     stems: dict[str, tuple[str, float]]
     stem_heads: frozenset[str]
     stem_lengths: tuple[int, ...]
@@ -126,7 +126,7 @@ def _entries(lines: Iterable[str]) -> Iterable[tuple[str, str, float]]:
 
 def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
     words: dict[str, list[tuple[str, float]]] = {}
-    phrases: dict[str, list[tuple[str, str, float]]] = {}
+    phrases: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
     stems: dict[str, tuple[str, float]] = {}
     parts: list[tuple[str, str, float]] = []
     safe: set[str] = set()
@@ -145,7 +145,7 @@ def _build(entries: Iterable[tuple[str, str, float]]) -> _Lexicon:
         elif len(keys) == 1:
             words.setdefault(keys[0], []).append((section, weight))
         else:
-            phrases.setdefault(keys[0], []).append((f" {' '.join(keys)} ", section, weight))
+            phrases.setdefault(keys[:2], []).append((f" {' '.join(keys)} ", section, weight))
     return _Lexicon(
         {k: tuple(v) for k, v in words.items()},
         {k: tuple(v) for k, v in phrases.items()},
@@ -189,19 +189,19 @@ def _hits(lex: _Lexicon, norm: str, tokens: list[str], keys: set[str],
         if key not in _LEXICON.safe:
             for section, weight in lex.words[key]:
                 found.setdefault(section, []).append(weight)
-    if lex.stems:
-        for key in keys:
-            if key[:3] in lex.stem_heads and key not in _LEXICON.safe:
-                for size in lex.stem_lengths:
-                    hit = lex.stems.get(key[:size]) if size <= len(key) else None
-                    if hit:
-                        found.setdefault(hit[0], []).append(hit[1])
-                        break
-    firsts = keys & lex.phrases.keys()
-    if firsts:
+    heads = {key[:3] for key in keys} & lex.stem_heads
+    for key in keys if heads else ():
+        if key[:3] in heads and key not in _LEXICON.safe:
+            for size in lex.stem_lengths:
+                hit = lex.stems.get(key[:size]) if size <= len(key) else None
+                if hit:
+                    found.setdefault(hit[0], []).append(hit[1])
+                    break
+    pairs = set(pairwise(tokens)) & lex.phrases.keys()
+    if pairs:
         joined = f" {' '.join(tokens)} "
-        for first in firsts:
-            for phrase, section, weight in lex.phrases[first]:
+        for pair in pairs:
+            for phrase, section, weight in lex.phrases[pair]:
                 if phrase in joined:
                     found.setdefault(section, []).append(weight)
     for part, section, weight in lex.parts:
@@ -243,7 +243,7 @@ def _spam_shapes(text: str, letters_text: str, tokens: list[str]) -> list[float]
         # Mashed if 60% of the letters are in mashed words: stop at 40% in others.
         allowed = 0.4 * letters
         for token in tokens:
-            if not _is_mashing(token):
+            if len(token) < 5 or not _is_mashing(token):
                 allowed -= len(token)
                 if allowed < 0:
                     break
