@@ -40,8 +40,10 @@ from bot.timers.forget import (
 from bot.transport.channel import Channel
 from bot.transport.context import ChannelContext
 from bot.transport.registry import ChannelPlugin, plugin
+from moderation.abuse import assess_abuse
 from moderation.anonymise import Anonymiser
 from moderation.screening import Screening
+from moderation.urgent import assess_urgent
 
 
 class App:
@@ -102,9 +104,9 @@ class App:
                                       running=self.channels.__contains__)
         self.timers.register(REFERRAL, ReferralClock(store, config, self.vault,
                                                      self.staff_reach))
-        self.timers.register(URGENT_ALERT, UrgentAlerts(store, config, self.vault,
-                                                        self.staff_reach, self.mission,
-                                                        running=self.channels.__contains__))
+        self.alert_handler = UrgentAlerts(store, config, self.vault, self.staff_reach,
+                                          self.mission, running=self.channels.__contains__)
+        self.timers.register(URGENT_ALERT, self.alert_handler)
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)
@@ -159,7 +161,7 @@ class App:
 
 def screening_of(config: Config) -> Screening:
     """The moderation pipeline every resident's text goes through."""
-    return Screening(Anonymiser(config.bot.regions),
+    return Screening(Anonymiser(config.bot.regions), urgent=assess_urgent, abuse=assess_abuse,
                      abuse_words=config.moderation.abuse_words)
 
 

@@ -56,7 +56,7 @@ class RecordingDesk:
         return True
 
 
-async def test_the_staff_slot_comes_after_keywords_and_the_gate_before_the_flow(
+async def test_the_staff_slot_comes_first_and_before_the_flow(
         app: App, channel: RecordingChannel) -> None:
     desk = RecordingDesk()
     config = app.config
@@ -73,8 +73,9 @@ async def test_the_staff_slot_comes_after_keywords_and_the_gate_before_the_flow(
     assert await r.send("/queue") == "desk"  # before the active flow's free text
     assert "What would you like to do?" in await r.send("MENU")  # keywords first
     assert "no more messages" in await r.send("STOP")
-    assert await r.send("/queue") == ""  # the gate holds even for the desk
-    assert desk.offered == ["/queue", "/queue"]
+    assert await r.send("/queue") == "desk"  # staff's commands work even opted out
+    assert await r.send("hello") == ""  # ... and nothing else does
+    assert desk.offered == ["/queue", "/queue", "/queue"]
 
 
 def test_a_staff_command_is_a_slash_and_a_command_name() -> None:

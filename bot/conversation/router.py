@@ -1,12 +1,12 @@
 """Ordered routing of one turn: the first route that takes the message answers it.
 
-The order is the product's rules: a first message is greeted; someone who
+The order is the product's rules: a [[staff]] member's command is the desk's,
+even as their first message (a moderator's first tap may be on an urgent
+alert's button); a resident's "/queue" goes on down like any other text, so it
+is answered exactly as unknown input. A first message is greeted; someone who
 opted out hears nothing until START (but HELP: how to erase); the global
-keywords (STOP, START, HELP, MENU, LANGUAGE) work at any step; staff commands
-come next (a slot: the desk takes a [[staff]] member's command; a resident's
-"/queue" goes on down like any other text, so it is answered exactly as
-unknown input); then flood control; then the person's active flow; the main
-menu catches the rest.
+keywords (STOP, START, HELP, MENU, LANGUAGE) work at any step; then flood
+control; then the person's active flow; the main menu catches the rest.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def standard_routes(steps: Steps, detector: LanguageDetector,
                     desk: StaffDesk | None = None, gate: Route | None = None) -> list[Route]:
     """The product's order (see the module's docstring); ``gate``, flood control
     (bot.conversation.flood), goes after staff commands."""
-    return [FirstContact(steps, detector), OptedOutGate(), GlobalKeywords(steps),
-            StaffSlot(desk), *([gate] if gate is not None else []), ActiveFlow(steps),
+    return [StaffSlot(desk), FirstContact(steps, detector), OptedOutGate(),
+            GlobalKeywords(steps), *([gate] if gate is not None else []), ActiveFlow(steps),
             MainMenu(steps)]
 
 
