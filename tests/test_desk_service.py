@@ -32,10 +32,10 @@ def config(tmp_path: Path) -> Config:
 
 
 async def filed(r: Resident, *, category: str = "1", contact: str = "1",
-                lang: str = "1") -> str:
+                lang: str = "1", text: str = "Armed men near the school") -> str:
     await r.send("hello")
     await r.send(lang)
-    return await r.report("Armed men near the school", category=category, contact=contact)
+    return await r.report(text, category=category, contact=contact)
 
 
 async def at_status(app: App, ref: str, status: str) -> None:
@@ -111,7 +111,8 @@ async def test_take_tag_note_assign_refer(app: App, resident) -> None:
 
 
 async def test_queue_pages_oldest_first_and_filters(app: App, resident) -> None:
-    refs = [await filed(resident(f"q{n}"), contact="2") for n in range(3)]
+    refs = [await filed(resident(f"q{n}"), contact="2", text="The school roof leaks again")
+            for n in range(3)]
     page = await app.desk.queue(AMINA, limit=2)
     assert [v.ref for v in page.items] == refs[:2] and page.total == 3
     page = await app.desk.queue(AMINA, offset=2, limit=2)

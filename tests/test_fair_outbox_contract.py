@@ -5,6 +5,7 @@ contact has at most PENDING_CAP replies waiting."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.domain.records import NewOutbound, TurnWrite
 from bot.storage.ports import PENDING_CAP, Store
@@ -70,3 +71,29 @@ async def test_a_contact_has_at_most_the_cap_of_replies_waiting(store: Store) ->
     assert await store.outbox_depth() == PENDING_CAP + 1  # r1..r19, "refused", "other"
     await queue(store, 1, "over")
     assert await store.outbox_depth() == PENDING_CAP + 1  # the cap again: not queued
+
+
+async def test_a_backlog_of_one_person_never_delays_anothers_reply(tmp_path: Path) -> None:
+    """Through the real dispatcher: 20 replies wait for one person (a flood's
+    worth, the cap) when another person's one reply is queued; the second
+    person's reply leaves second, not twenty-first (the claim used to hand out
+    the whole backlog first, and the other reply waited behind it)."""
+    from bot.app import App
+    from tests.conftest import make_config
+    from tests.test_outbox import SlowChannel
+    from tests.test_outbox import queue as enqueue
+
+    app = await App.open(make_config(tmp_path, outbox={"concurrency": 4}))
+    channel = SlowChannel(per_second=200.0)
+    app.add_channel(channel)
+    try:
+        await enqueue(app, [("+243810000901", f"flood-{i}") for i in range(PENDING_CAP)])
+        await enqueue(app, [("+243810000902", "your reply")])
+        await app.dispatcher.drain()
+    finally:
+        await app.close()
+    order = [text for _address, text, _at in channel.sent]
+    assert len(order) == PENDING_CAP + 1
+    assert order.index("your reply") <= 1, order
+    assert [t for t in order if t.startswith("flood")] == [f"flood-{i}"
+                                                           for i in range(PENDING_CAP)]

@@ -10,6 +10,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +52,7 @@ class Rig:
     app: App
     service: Service
     sms: Bot
+    stopped: bool = False
 
     def alerts_to(self, chat: int) -> list[dict[str, Any]]:
         return [m for m in self.tg.sent_messages(chat) if "URGENT" in m.get("text", "")]
@@ -67,12 +69,15 @@ async def start(config: Config, tw: FakeTwilio, tg: FakeTelegram, db: Path) -> R
 
 
 async def stop(rig: Rig) -> None:
-    await rig.service.stop()
-    await rig.app.close()
+    if not rig.stopped:
+        rig.stopped = True
+        await rig.service.stop()
+        await rig.app.close()
 
 
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+@asynccontextmanager
+async def rigged(tmp_path: Path) -> AsyncIterator[Rig]:
+    """The service with SMS, WhatsApp and Telegram at their fakes, three moderators."""
     async with FakeTwilio() as tw, FakeTelegram(token=TOKEN) as tg:
         config = make_config(
             tmp_path,
@@ -92,6 +97,12 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             yield running
         finally:
             await stop(running)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async with rigged(tmp_path) as running:
+        yield running
 
 
 async def file_report(sms: Bot, text: str, number: str = RESIDENT) -> tuple[str, float]:
