@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import timedelta
 
+from bot.broadcast.fanout import AdvisoryEnd, FanOut
+from bot.broadcast.service import Broadcasts
 from bot.config import Config
 from bot.conversation.engine import Engine
 from bot.conversation.flood import FloodGate
@@ -27,6 +29,7 @@ from bot.privacy.vault import REACH
 from bot.staff.directory import StaffDirectory
 from bot.staff.reach import StaffReach
 from bot.storage import store_for
+from bot.storage.broadcast import ADVISORY_END, BROADCAST
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
 from bot.timers.forget import (
@@ -95,7 +98,7 @@ class App:
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
                                                            forget_keys, INBOUND_DELAY),
         )
-        self.timers = TimerRunner(store)
+        self.timers = TimerRunner(store, idle_wait=1.0)  # a due row from the CLI: within 1 s
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))
         self.timers.keep(PURGE, DAILY)  # retention, once a day
         self.timers.register(FORGET, ForgetAtProvider(self.channels, self.vault))
@@ -107,6 +110,12 @@ class App:
         self.alert_handler = UrgentAlerts(store, config, self.vault, self.staff_reach,
                                           self.mission, running=self.channels.__contains__)
         self.timers.register(URGENT_ALERT, self.alert_handler)
+        self.broadcasts = Broadcasts(store, config,
+                                     clock=clock.now if clock is not None else utc_now)
+        self.timers.register(BROADCAST, FanOut(store, bot.default_language,
+                                               on_queued=self.dispatcher.wake,
+                                               again=self._wake_timers))
+        self.timers.register(ADVISORY_END, AdvisoryEnd(store))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

@@ -54,7 +54,13 @@ def test_depth_and_status_callbacks_read_indexes(tmp_path: Path) -> None:
     assert delivery == ["SEARCH outbox USING INDEX outbox_external (channel=? AND external_id=?)"]
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"
                                           " AND tbl_name = 'outbox'")}
-    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external", "outbox_person"}
+    # outbox_broadcast is partial: only an advisory's rows pay for it (cancel, progress)
+    assert indexes == {"outbox_queue", "outbox_leased", "outbox_external", "outbox_person",
+                       "outbox_broadcast"}
+    progress = [str(r[3]) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT status, count(*) FROM outbox WHERE broadcast = ?"
+        " GROUP BY 1", [1])]
+    assert any("INDEX outbox_broadcast (broadcast=?)" in d for d in progress), progress
     conn.close()
 
 

@@ -9,7 +9,19 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import audit, console, db, export, keys, logs, moderation, purge, reports, serve
+from bot.cli import (
+    advisory,
+    audit,
+    console,
+    db,
+    export,
+    keys,
+    logs,
+    moderation,
+    purge,
+    reports,
+    serve,
+)
 from bot.cli.command import Command, NoDatabase, UsageError, require_real_keys
 from bot.cli.deskout import error_line, exit_code
 from bot.config import ConfigError, load_config
@@ -17,7 +29,7 @@ from bot.desk.api import DeskError
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports, audit, export, purge, keys, moderation)
+GROUPS = (console, serve, db, reports, audit, export, purge, keys, moderation, advisory)
 
 
 def _parser() -> argparse.ArgumentParser:

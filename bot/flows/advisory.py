@@ -9,6 +9,7 @@ from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import Subscribe, Unsubscribe
+from bot.domain.records import Advisory
 from bot.i18n.catalogue import N_, _, current_language
 from bot.i18n.formatting import format_when
 
@@ -43,10 +44,22 @@ def flow(mission: Mission) -> Flow:
             return "advisory"
         return f"advisory.{picked.key}"
 
+    def shown(advisory: Advisory) -> str:
+        text = (advisory.texts.get(current_language())
+                or advisory.texts.get(mission.default_language)
+                or next(iter(advisory.texts.values()), ""))
+        when = format_when(advisory.created_at, mission.timezone)
+        return f"{_(SEVERITY.get(advisory.severity, advisory.severity))} · {when}\n{text}"
+
     async def subscribe(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
         turn.effect(Subscribe(picked.key))
-        return done(turn, _("You will get advisories for {area}.").format(area=picked.label))
+        turn.say(_("You will get advisories for {area}.").format(area=picked.label))
+        current = await turn.lookups.latest_advisory(picked.key, turn.message.received_at)
+        if current is not None:  # a new subscriber gets the advisory in force
+            turn.say(shown(current))
+        turn.say(menu_hint())
+        return IDLE
 
     async def unsubscribe(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
@@ -59,11 +72,7 @@ def flow(mission: Mission) -> Flow:
         if advisory is None:
             turn.say(_("No advisory for {area}.").format(area=picked.label))
         else:
-            text = (advisory.texts.get(current_language())
-                    or advisory.texts.get(mission.default_language)
-                    or next(iter(advisory.texts.values()), ""))
-            when = format_when(advisory.created_at, mission.timezone)
-            turn.say(f"{_(SEVERITY.get(advisory.severity, advisory.severity))} · {when}\n{text}")
+            turn.say(shown(advisory))
         turn.say(menu_hint())
         return IDLE
 

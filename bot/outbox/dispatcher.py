@@ -31,7 +31,7 @@ from bot.domain.records import NewTimer, OutboundRecord
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock, nap
 from bot.outbox.leases import Leases
-from bot.outbox.payload import message_of
+from bot.outbox.payload import expired, message_of
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retries import ChannelSpells, backoff, describe, reason_code, spread, where
 from bot.outbox.storewatch import Abandoned, StoreWatch, Tries
@@ -278,8 +278,8 @@ class Dispatcher:
         except VaultError:
             await self._fail(record, "message unreadable", now)
             return
-        if record.opted_out and message.kind != "reply":
-            await self._fail(record, "opted out", now)
+        if (record.opted_out and message.kind != "reply") or expired(record, now):
+            await self._fail(record, "expired" if expired(record, now) else "opted out", now)
             return
         first = self._channels.get(record.channel)
         if first is None:

@@ -5,12 +5,13 @@ queues a message seals it (:func:`outbound_payload`), the dispatcher opens it
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from bot.domain.messages import Choice, Outbound
 from bot.domain.records import OutboundRecord
 from bot.privacy.vault import AddressVault, VaultError
 
-__all__ = ["message_of", "outbound_payload"]
+__all__ = ["expired", "message_of", "outbound_payload"]
 
 
 def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object]:
@@ -24,6 +25,16 @@ def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object
             "language": message.language}
     sealed = vault.seal(json.dumps(said, ensure_ascii=False, separators=(",", ":")))
     return {"sealed": sealed.decode("ascii")}
+
+
+def expired(record: OutboundRecord, now: datetime) -> bool:
+    """Whether the row is an advisory past its expiry (``expires`` beside what it
+    says, in clear: an advisory is staff's public text): never sent late."""
+    expires = record.payload.get("expires")
+    try:
+        return isinstance(expires, str) and now >= datetime.fromisoformat(expires)
+    except ValueError:
+        return False
 
 
 def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Outbound:

@@ -34,6 +34,7 @@ from bot.storage.coarse import subscription_month
 from bot.storage.desk import AuditRow, DeskState
 from bot.storage.keyed import Keyed, random_keys
 from bot.storage.locks import KeyedLocks
+from bot.storage.memory_broadcast import MemoryBroadcast
 from bot.storage.memory_desk import MemoryDesk
 from bot.storage.memory_keys import MemoryKeys
 from bot.storage.memory_reports import MemoryReports
@@ -62,7 +63,7 @@ class _MemoryChanges(TurnChangeSet):
         self.reports.append(self.new_report(report))
 
 
-class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
+class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store):
     """``keys``: random ones by default, which die with the store, as its data does."""
 
     def __init__(self, *, keys: Keyed | None = None) -> None:
@@ -76,6 +77,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
         self._held: dict[tuple[str, str], HeldMessage] = {}  # (channel, text) -> row
         self._advisories: list[Advisory] = []
+        self._broadcast_tables()
         self._outbox: dict[int, _Queued] = {}
         self._desk_rows: dict[str, DeskState] = {}  # ref -> what the desk added
         self._audit_rows: list[AuditRow] = []
@@ -180,7 +182,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         return list(self._subs.get(contact_id, {}))
 
     async def latest_advisory(self, area: str, now: datetime) -> Advisory | None:
-        live = [a for a in self._advisories if area in a.areas
+        live = [a for a in (*self._advisories, *self._started()) if area in a.areas
                 and (a.expires_at is None or a.expires_at > now)]
         return max(live, key=lambda a: (a.created_at, a.id), default=None)
 
@@ -188,7 +190,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
         self, *, severity: str, areas: Sequence[str], texts: dict[str, str], now: datetime,
         expires_at: datetime | None = None,
     ) -> int:
-        advisory = Advisory(len(self._advisories) + 1, now, severity, tuple(sorted(set(areas))),
+        advisory = Advisory(self._next_id("advisories"), now, severity, tuple(sorted(set(areas))),
                             dict(texts), expires_at)
         self._advisories.append(advisory)
         return advisory.id
@@ -353,7 +355,8 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, Store):
     def _ids(self) -> dict[str, itertools.count[int]]:
         """Row ids, each given once (once rows are purged, their count is an id
         that a kept row holds)."""
-        return {"outbox": itertools.count(1), "reports": itertools.count(1)}
+        return {"outbox": itertools.count(1), "reports": itertools.count(1),
+                "advisories": itertools.count(1)}
 
     def _next_id(self, table: str) -> int:
         return next(self._ids[table])

@@ -28,6 +28,7 @@ class _Queued:
     segments: int | None = None
     sent_at: datetime | None = None
     delivery: str | None = None
+    broadcast: int | None = None  # the advisory it is part of
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ from bot.domain.records import (
     ReportStatus,
     TurnWrite,
 )
+from bot.storage.broadcast import BroadcastStore
 from bot.storage.desk import DeskStore
 from bot.storage.keys import KeyStore
 from bot.storage.seams import ConversationLocks
@@ -291,7 +292,7 @@ class RetentionStore(ABC):
 
 
 class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore, DueTimers,
-            RetentionStore, KeyStore, DeskStore):
+            RetentionStore, KeyStore, DeskStore, BroadcastStore):
     """A backend: every port, over one connection (pool). Methods are safe to
     call concurrently."""
 

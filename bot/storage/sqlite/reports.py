@@ -86,6 +86,7 @@ class SQLiteAudience(Connections, AudienceStore):
             self._r,
             "SELECT a.id, a.created_at, a.severity, a.texts, a.expires_at FROM advisories a"
             " JOIN advisory_areas x ON x.advisory_id = a.id WHERE x.area = ?"
+            " AND a.status IN ('sending', 'sent')"
             " AND (a.expires_at IS NULL OR a.expires_at > ?)"
             " ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
             (area, ts(now)),

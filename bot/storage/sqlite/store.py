@@ -42,6 +42,7 @@ from bot.storage.ports import Retention, Store, StoreError
 from bot.storage.seams import ConversationLocks
 from bot.storage.sqlite import queries
 from bot.storage.sqlite.batch import REACH_OF, BatchSQL, Mark, SQLiteTurnChanges, TurnRows
+from bot.storage.sqlite.broadcast import SQLiteBroadcast
 from bot.storage.sqlite.connection import (
     WAL_CHECKPOINT_PAGES,
     immediate,
@@ -72,7 +73,7 @@ _Item = TurnRows | Mark
 
 
 class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
-                  SQLiteRetention, SQLiteKeys, Store):
+                  SQLiteRetention, SQLiteKeys, SQLiteBroadcast, Store):
     """``keys``: the config's (bot.privacy.links); random ones that die with the
     process when not given (tests), which no reach link or replay tag outlives."""
 

@@ -1,0 +1,118 @@
+"""An advisory through the real channel clients: residents subscribed over
+Telegram (fake Bot API), SMS and WhatsApp (fake Twilio, signed webhooks) in
+English and French; staff send one with English and French texts, and another
+in English only; each resident gets each exactly once, in their language, else
+the mission's default. And `sauti advisory` as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.desk.api import Actor
+from tests.conftest import REAL_KEYS_TOML
+from tests.fakes.telegram import make_text_update
+from tests.test_cli import run
+from tests.test_urgent_alerts import Rig, rigged, until
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The 'auth' parameter is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"),
+]
+
+STAFF = Actor("Chantal", frozenset({"staff"}))
+SMS_EN, WA_FR = "+243810000881", "+243810000882"
+TG_FR = 700381  # an invented Telegram user id
+BOTH = {"en": "The road to Sake is closed", "fr": "La route de Sake est fermée"}
+EN_ONLY = {"en": "Water at the market tomorrow"}
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async with rigged(tmp_path) as running:
+        yield running
+
+
+async def subscribe(say: object, lang: str) -> None:
+    for text in ("hello", lang, "2", "1", "1"):  # language, advisories, subscribe, Goma
+        await say(text)  # type: ignore[operator]
+
+
+def advisories(texts: list[str]) -> list[str]:
+    return [t for t in texts if "Sake" in t or "market" in t]
+
+
+async def test_a_mixed_audience_gets_it_once_in_their_language(rig: Rig) -> None:
+    async def telegram(text: str) -> None:
+        before = len(rig.tg.sent_messages(TG_FR))
+        rig.tg.push_update(make_text_update(rig.tg.next_update_id(), TG_FR, text,
+                                            language_code="fr"))
+        await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
+
+    await subscribe(lambda t: rig.sms.sms(SMS_EN, t), "1")
+    await subscribe(lambda t: rig.sms.wa(WA_FR, t), "2")
+    await subscribe(telegram, "2")
+    b = rig.app.broadcasts
+    await b.send(STAFF, b.check(areas=["goma"], severity="warning", texts=BOTH))
+    await b.send(STAFF, b.check(areas=["goma"], severity="info", texts=EN_ONLY))
+    rig.app.timers.wake()  # the CLI's due rows are found within a second; here at once
+
+    def sms() -> list[str]:
+        return advisories([m["Body"] for m in rig.tw.sent_to(SMS_EN)])
+
+    def whatsapp() -> list[str]:
+        return advisories([m["Body"] for m in rig.tw.sent_to(f"whatsapp:{WA_FR}")])
+
+    def tg() -> list[str]:
+        return advisories([str(m.get("text", "")) for m in rig.tg.sent_messages(TG_FR)])
+
+    await until(lambda: len(sms()) == 2 and len(whatsapp()) == 2 and len(tg()) == 2, 10)
+    assert sms() == ["Warning: The road to Sake is closed",
+                     "Information: Water at the market tomorrow"]
+    french = ["Attention : La route de Sake est fermée",
+              "Information: Water at the market tomorrow"]  # no French text: the default's
+    assert whatsapp() == french and tg() == french
+    for row in await rig.app.store.advisories():
+        shown = await rig.app.store.advisory(row.id)
+        assert shown is not None and shown.status == "sent" and shown.audience == 3
+        assert "queued" not in shown.progress  # all gone, nothing left to send twice
+    assert len(sms()) == 2 and len(whatsapp()) == 2 and len(tg()) == 2
+
+
+def test_the_cli_sends_lists_shows_and_cancels(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/sauti.db"\n{REAL_KEYS_TOML}'
+                      '[[staff]]\nname = "Chantal"\nroles = ["staff"]\n', "utf-8")
+    base = ["--config", str(config)]
+    assert run([*base, "db", "upgrade"], tmp_path).returncode == 0
+    dry = run([*base, "advisory", "send", "--area", "goma", "--severity", "info", "--text",
+               "en=Road closed", "fr=Route fermée", "--dry-run"], tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "audience: 0 residents" in dry.stdout and "nothing was sent" in dry.stdout
+    sent = run([*base, "--as", "Chantal", "advisory", "send", "--area", "goma", "bukavu",
+                "--severity", "critical", "--text", "en=Road closed", "--expires",
+                "2099-01-01T08:00"], tmp_path)
+    assert sent.returncode == 0, sent.stderr
+    advisory_id = int(sent.stdout.splitlines()[0])
+    listed = run([*base, "advisory", "list", "--json"], tmp_path)
+    rows = json.loads(listed.stdout)
+    assert [(r["id"], r["severity"], r["areas"], r["created_by"]) for r in rows] == [
+        (advisory_id, "critical", ["bukavu", "goma"], "Chantal")]
+    shown = run([*base, "advisory", "show", str(advisory_id)], tmp_path)
+    assert f"Advisory {advisory_id}  (scheduled, critical)" in shown.stdout
+    assert "en: Road closed" in shown.stdout
+    cancelled = run([*base, "advisory", "cancel", str(advisory_id)], tmp_path)
+    assert cancelled.returncode == 0 and "cancelled: 0 messages" in cancelled.stdout
+    again = run([*base, "advisory", "cancel", str(advisory_id)], tmp_path)
+    assert again.returncode == 2 and "cancelled already" in again.stderr
+    past = run([*base, "advisory", "send", "--area", "goma", "--severity", "info", "--text",
+                "en=x", "--expires", "2001-01-01T00:00"], tmp_path)
+    assert past.returncode == 2 and "--expires" in past.stderr
+    unknown = run([*base, "advisory", "send", "--area", "mars", "--severity", "info",
+                   "--text", "en=x"], tmp_path)
+    assert unknown.returncode == 2 and "unknown area" in unknown.stderr
