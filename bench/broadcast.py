@@ -9,9 +9,10 @@ measured). Signed webhooks are posted at a steady ``--rate`` from residents who
 are not subscribers, first for ``--seconds`` with nothing else going on (the
 baseline), then while `sauti advisory send` queues the advisory and the server
 fans it out. Measured: the time from the advisory's first batch to its last
-(``fanout_s``) and from the CLI's send until then (``pickup_s``: the runner
-finds a due row another process wrote within a second), the inbound latency
-during the fan-out (``p99_inbound_ms``) beside the baseline's
+(``fanout_s``) and from the CLI's exit (its due row written) to the first batch
+(``pickup_s``: the runner finds a due row another process wrote within a
+second), the inbound latency during the fan-out (``p99_inbound_ms``) beside the
+baseline's
 (``idle_p99_inbound_ms``), and the server's peak resident memory.
 Targets: fan-out <= 3 s, p99 inbound during it <= 100 ms, peak RSS <= 250 MB.
 
@@ -171,6 +172,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
                     "en=The road to Sake is closed", "fr=La route de Sake est fermée",
                     env=env, stdout=asyncio.subprocess.DEVNULL)
                 await send.wait()
+                sent_at = time.perf_counter()  # the due row is written: the CLI has exited
                 first = last = None
                 while time.perf_counter() - sent_at < 120:
                     status, audience = await asyncio.to_thread(advisory_state, db)

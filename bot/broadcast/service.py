@@ -98,7 +98,7 @@ class Broadcasts:
         await self._require(actor, "advisory_dry_run")
         audience: Counter[tuple[str, str]] = Counter()
         fallback: Counter[str] = Counter()
-        after = 0
+        after = ""
         while True:
             page = await self._store.audience(new.areas, new.channels, after=after, limit=5000)
             if not page:

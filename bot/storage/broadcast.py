@@ -13,17 +13,17 @@ message; its audience is counted, never listed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from bot.domain.records import NewOutbound
+from typing import Any
 
 __all__ = [
     "ADVISORY_END",
     "BROADCAST",
     "STATUSES",
     "AdvisoryRow",
+    "Batch",
     "BroadcastStore",
     "NewAdvisory",
     "Recipient",
@@ -57,16 +57,29 @@ class AdvisoryRow:
     expires_at: datetime | None
     status: str
     created_by: str
-    cursor: int  # the last contact (by its row order) fanned out to
+    cursor: str  # the last contact (by id) fanned out to
     audience: int  # outbox rows queued so far
     progress: dict[str, int] = field(default_factory=dict)  # outbox rows by outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One step of a fan-out: what each language's residents get, and where."""
+
+    cursor: str
+    limit: int
+    payloads: Mapping[str, dict[str, Any]] = field(repr=False)  # language -> payload
+    fallback: dict[str, Any] = field(repr=False)  # every other language's, and none
+    priority: int = 0
+    areas: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """One contact of an advisory's audience, as the fan-out needs it."""
 
-    order: int
+    order: str  # the contact's id: the fan-out's order
     contact_id: str = field(repr=False)
     channel: str
     address_sealed: bytes = field(repr=False)
@@ -91,16 +104,18 @@ class BroadcastStore(ABC):
 
     @abstractmethod
     async def audience(self, areas: Sequence[str], channels: Sequence[str], *,
-                       after: int = 0, limit: int = 1000) -> list[Recipient]:
+                       after: str = "", limit: int = 1000) -> list[Recipient]:
         """Contacts subscribed to any of ``areas`` (on ``channels``, every channel
-        if empty), not opted out, after the cursor ``after``, in row order."""
+        if empty), not opted out, after the cursor ``after``, in id order."""
 
     @abstractmethod
-    async def queue_broadcast(self, advisory_id: int, rows: Sequence[NewOutbound], *,
-                              cursor: int, to: int) -> bool:
-        """Queue one batch and move the cursor from ``cursor`` to ``to``, in one
-        transaction: nothing is written (False) if the cursor is no longer
-        ``cursor`` (another worker did this batch) or the advisory stopped."""
+    async def fan_out(self, advisory_id: int, batch: Batch) -> int | None:
+        """Queue the next ``batch.limit`` of the advisory's audience after the
+        cursor ``batch.cursor`` and move the cursor past them, in one transaction;
+        how many were queued (0: the audience is done). None, and nothing
+        written, when the cursor is no longer ``batch.cursor`` (another worker did
+        this batch) or the advisory stopped. Each row's payload is the one of its
+        contact's language, else ``batch.fallback``."""
 
     @abstractmethod
     async def set_advisory_status(self, advisory_id: int, status: str, *,

@@ -3,16 +3,16 @@ mix-in of :class:`~bot.storage.memory.MemoryStore`, on its tables."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.records import Advisory, Contact, NewOutbound
+from bot.domain.records import Advisory, Contact
 from bot.storage.broadcast import (
     ADVISORY_END,
     BROADCAST,
     AdvisoryRow,
+    Batch,
     BroadcastStore,
     NewAdvisory,
     Recipient,
@@ -35,8 +35,6 @@ class MemoryBroadcast(BroadcastStore):
 
     def _broadcast_tables(self) -> None:
         self._adv_rows: dict[int, AdvisoryRow] = {}
-        self._order: dict[str, int] = {}  # contact -> its row order, as SQLite's rowid
-        self._orders = itertools.count(1)
 
     def _started(self) -> list[Advisory]:
         """Advisories residents may read: those whose fan-out began."""
@@ -53,7 +51,7 @@ class MemoryBroadcast(BroadcastStore):
         start = new.starts_at or now
         self._adv_rows[advisory_id] = AdvisoryRow(
             advisory_id, now, new.severity, tuple(sorted(set(new.areas))), dict(new.texts),
-            tuple(new.channels), start, new.expires_at, "scheduled", new.created_by, 0, 0)
+            tuple(new.channels), start, new.expires_at, "scheduled", new.created_by, "", 0)
         self._schedule(BROADCAST, str(advisory_id), start, advisory_id)
         if new.expires_at is not None:
             self._schedule(ADVISORY_END, str(advisory_id), new.expires_at, advisory_id)
@@ -82,35 +80,37 @@ class MemoryBroadcast(BroadcastStore):
         return sorted(self._adv_rows.values(), key=lambda a: -a.id)[:limit]
 
     async def audience(self, areas: Sequence[str], channels: Sequence[str], *,
-                       after: int = 0, limit: int = 1000) -> list[Recipient]:
-        for cid in self._contacts:
-            if cid not in self._order:
-                self._order[cid] = next(self._orders)
+                       after: str = "", limit: int = 1000) -> list[Recipient]:
         wanted = set(areas)
-        found = [Recipient(self._order[c.id], c.id, c.channel, c.address_sealed, c.language,
+        found = [Recipient(c.id, c.id, c.channel, c.address_sealed, c.language,
                            c.last_inbound_at)
                  for c in self._contacts.values()
-                 if self._order[c.id] > after and not c.opted_out
+                 if c.id > after and not c.opted_out
                  and (not channels or c.channel in channels)
                  and wanted & set(self._subs.get(c.id, {}))]
         found.sort(key=lambda r: r.order)
         return found[:limit]
 
-    async def queue_broadcast(self, advisory_id: int, rows: Sequence[NewOutbound], *,
-                              cursor: int, to: int) -> bool:
+    async def fan_out(self, advisory_id: int, batch: Batch) -> int | None:
         row = self._adv_rows.get(advisory_id)
-        if row is None or row.cursor != cursor or row.status not in ("scheduled", "sending"):
-            return False
-        self._adv_rows[advisory_id] = replace(row, cursor=to, audience=row.audience + len(rows),
-                                              status="sending")
+        if row is None or row.cursor != batch.cursor or row.status not in ("scheduled",
+                                                                            "sending"):
+            return None
+        found = await self.audience(batch.areas, batch.channels, after=batch.cursor,
+                                    limit=batch.limit)
+        if not found:
+            return 0
         now = datetime.now(UTC)
-        for o in rows:
+        for r in found:
+            payload = batch.payloads.get(r.language or "", batch.fallback)
             oid = self._next_id("outbox")
-            queued = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed, o.kind,
-                             o.priority, dict(o.payload), now)
-            queued.broadcast = advisory_id
-            self._outbox[oid] = queued
-        return True
+            self._outbox[oid] = _Queued(oid, now, r.contact_id, r.channel, r.address_sealed,
+                                        "advisory", batch.priority, dict(payload), now,
+                                        broadcast=advisory_id)
+        self._adv_rows[advisory_id] = replace(row, cursor=found[-1].order,
+                                              audience=row.audience + len(found),
+                                              status="sending")
+        return len(found)
 
     async def set_advisory_status(self, advisory_id: int, status: str, *,
                                   only_from: Sequence[str] = ()) -> bool:

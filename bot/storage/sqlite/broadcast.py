@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain.records import NewOutbound
 from bot.storage.broadcast import (
     ADVISORY_END,
     BROADCAST,
     AdvisoryRow,
+    Batch,
     BroadcastStore,
     NewAdvisory,
     Recipient,
@@ -35,7 +35,7 @@ _FORGOTTEN = "'{}'"
 def _row(r: Any, areas: Sequence[str], progress: dict[str, int] | None = None) -> AdvisoryRow:
     return AdvisoryRow(int(r[0]), parse_ts(r[1]), r[2], tuple(areas), json.loads(r[3]),
                        tuple(json.loads(r[4])), parse_ts(r[5]) if r[5] else None,
-                       parse_ts(r[6]) if r[6] else None, r[7], r[8], int(r[9]), int(r[10]),
+                       parse_ts(r[6]) if r[6] else None, r[7], r[8], str(r[9]), int(r[10]),
                        progress or {})
 
 
@@ -54,6 +54,16 @@ def _progress(c: sqlite3.Connection, advisory_id: int) -> dict[str, int]:
             key = f"failed:{(error or 'error').split(' ')[0][:40]}"
         found[key] = found.get(key, 0) + int(n)
     return found
+
+
+def _audience(areas: Sequence[str], channels: Sequence[str]) -> tuple[str, list[str]]:
+    """The audience's conditions on contacts ``c``, and their arguments: not opted
+    out, on ``channels`` (all if none), subscribed to one of ``areas``."""
+    only = (" AND c.channel IN (" + ", ".join("?" for _ in channels) + ")"
+            if channels else "")
+    marks = ", ".join("?" for _ in areas)
+    return (f" AND c.opted_out = 0{only} AND EXISTS (SELECT 1 FROM subscriptions s"
+            f" WHERE s.contact_id = c.id AND s.area IN ({marks}))", [*channels, *areas])
 
 
 class SQLiteBroadcast(Connections, BroadcastStore):
@@ -106,43 +116,62 @@ class SQLiteBroadcast(Connections, BroadcastStore):
             return [_row(r, areas.get(int(r[0]), [])) for r in rows]
 
     async def audience(self, areas: Sequence[str], channels: Sequence[str], *,
-                       after: int = 0, limit: int = 1000) -> list[Recipient]:
-        marks = ", ".join("?" for _ in areas)
-        only = (" AND c.channel IN (" + ", ".join("?" for _ in channels) + ")"
-                if channels else "")
+                       after: str = "", limit: int = 1000) -> list[Recipient]:
+        audience, args = _audience(areas, channels)
         rows = await every(
             self._r,
-            "SELECT c.rowid, c.id, c.channel, c.address_sealed, c.language, c.last_inbound_at"
-            " FROM contacts c WHERE c.rowid > ? AND c.opted_out = 0" + only +
-            f" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id"
-            f" AND s.area IN ({marks})) ORDER BY c.rowid LIMIT ?",
-            (after, *channels, *areas, limit))
+            "SELECT c.id, c.id, c.channel, c.address_sealed, c.language, c.last_inbound_at"
+            f" FROM contacts c WHERE c.id > ?{audience} ORDER BY c.id LIMIT ?",
+            (after, *args, limit))
         with translated("reading an audience"):
-            return [Recipient(int(r[0]), r[1], r[2], bytes(r[3]), r[4], parse_ts(r[5]))
+            return [Recipient(str(r[0]), r[1], r[2], bytes(r[3]), r[4], parse_ts(r[5]))
                     for r in rows]
 
-    async def queue_broadcast(self, advisory_id: int, rows: Sequence[NewOutbound], *,
-                              cursor: int, to: int) -> bool:
+    async def fan_out(self, advisory_id: int, batch: Batch) -> int | None:
+        """One statement does the batch: each row's payload is chosen by its
+        contact's language in SQL (an advisory has one payload per language), so
+        no row passes through Python (docs/performance.md, "Advisories")."""
         queued = ts(datetime.now(UTC))
-        values = [(queued, o.contact_id, o.channel, o.address_sealed, o.kind, o.priority,
-                   json.dumps(o.payload, ensure_ascii=False), queued, advisory_id)
-                  for o in rows]
+        audience, args = _audience(batch.areas, batch.channels)
+        cases = " ".join("WHEN ? THEN ?" for _ in batch.payloads)
+        case_args = [v for lang, p in batch.payloads.items()
+                     for v in (lang, json.dumps(p, ensure_ascii=False))]
+        fallback = json.dumps(batch.fallback, ensure_ascii=False)
 
-        def write(c: sqlite3.Connection) -> bool:
-            moved = c.execute(
-                "UPDATE advisories SET cursor = ?, audience = audience + ?, status = 'sending'"
-                " WHERE id = ? AND cursor = ? AND status IN ('scheduled', 'sending')",
-                (to, len(values), advisory_id, cursor)).rowcount
-            if not moved:
-                return False
-            c.executemany("INSERT INTO outbox (created_at, contact_id, channel, address_sealed,"
-                          " kind, priority, payload, next_attempt_at, broadcast)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-            return True
+        def write(c: sqlite3.Connection) -> int | None:
+            row = c.execute("SELECT status, cursor FROM advisories WHERE id = ?",
+                            (advisory_id,)).fetchone()
+            if row is None or row[0] not in ("scheduled", "sending") or row[1] != batch.cursor:
+                return None
+            last = c.execute(f"SELECT max(o) FROM (SELECT c.id AS o FROM contacts c"
+                             f" WHERE c.id > ?{audience} ORDER BY c.id LIMIT ?)",
+                             (batch.cursor, *args, batch.limit)).fetchone()[0]
+            if last is None:
+                return 0
+            count = c.execute(
+                "INSERT INTO outbox (created_at, contact_id, channel, address_sealed, kind,"
+                " priority, payload, next_attempt_at, broadcast) SELECT ?, c.id, c.channel,"
+                f" c.address_sealed, 'advisory', ?, CASE c.language {cases} ELSE ? END, ?, ?"
+                f" FROM contacts c WHERE c.id > ? AND c.id <= ?{audience}",
+                (queued, batch.priority, *case_args, fallback, queued, advisory_id,
+                 batch.cursor, last, *args)).rowcount
+            c.execute("UPDATE advisories SET cursor = ?, audience = audience + ?,"
+                      " status = 'sending' WHERE id = ?", (last, count, advisory_id))
+            return int(count)
+
+        def unsynced(c: sqlite3.Connection) -> int | None:
+            # A batch need not reach the disk before the next: its cursor commits
+            # with it, so a batch lost in a crash is queued again, never twice. The
+            # next durable commit (any turn's) syncs it with its own.
+            c.execute("PRAGMA synchronous = NORMAL")
+            try:
+                return immediate(write)(c)
+            finally:
+                c.execute("PRAGMA synchronous = FULL")
 
         async with self._write_lock:
-            with translated("queueing a broadcast"):
-                done: bool = await in_thread(self._w, immediate(write))
+            with translated("fanning out an advisory"):
+                done: int | None = await in_thread(self._w, unsynced)
                 return done
 
     async def set_advisory_status(self, advisory_id: int, status: str, *,

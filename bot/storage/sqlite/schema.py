@@ -244,13 +244,14 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 11: advisories sent from the store (bot.storage.broadcast): when one starts, on
     # which channels, its status, who sent it, its fan-out's cursor over the contacts
+    # (their id: in that order its rows fill the outbox's per-person index in order)
     # and how many it queued; its outbox rows carry its id (cancel, expiry, progress)
     """
     ALTER TABLE advisories ADD COLUMN starts_at TEXT;
     ALTER TABLE advisories ADD COLUMN channels TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE advisories ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
     ALTER TABLE advisories ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
-    ALTER TABLE advisories ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE advisories ADD COLUMN cursor TEXT NOT NULL DEFAULT '';
     ALTER TABLE advisories ADD COLUMN audience INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN broadcast INTEGER;
     CREATE INDEX outbox_broadcast ON outbox(broadcast, status) WHERE broadcast IS NOT NULL;
