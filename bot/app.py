@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import timedelta
 
+from bot.broadcast.chat import AdvisoryCommand, advisory_flow
 from bot.broadcast.fanout import AdvisoryEnd, FanOut
 from bot.broadcast.service import Broadcasts
 from bot.config import Config
@@ -80,8 +81,11 @@ class App:
                                 on_outbound=self.dispatcher.wake)
         self.staff = StaffDirectory(config.staff, self.pseudonyms, self.identity)
         self.staff_chat = StaffChat(self.desk, self.staff)
+        self.broadcasts = Broadcasts(store, config,
+                                     clock=clock.now if clock is not None else utc_now)
         self.engine = Engine(
-            build_flows(self.mission),
+            [*build_flows(self.mission),
+             advisory_flow(self.mission, self.broadcasts, self.staff)],
             self.keywords,
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
@@ -89,6 +93,7 @@ class App:
             flood=FloodGate(bot.flood_burst, bot.flood_per_minute),
         )
         self.screening = screening_of(config)
+        self.staff_chat.advisory = AdvisoryCommand(self.broadcasts, self.engine.goto)
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             screening=self.screening, pseudonyms=self.pseudonyms, vault=self.vault,
@@ -110,8 +115,6 @@ class App:
         self.alert_handler = UrgentAlerts(store, config, self.vault, self.staff_reach,
                                           self.mission, running=self.channels.__contains__)
         self.timers.register(URGENT_ALERT, self.alert_handler)
-        self.broadcasts = Broadcasts(store, config,
-                                     clock=clock.now if clock is not None else utc_now)
         self.timers.register(BROADCAST, FanOut(store, bot.default_language,
                                                on_queued=self.dispatcher.wake,
                                                again=self._wake_timers))

@@ -116,3 +116,26 @@ def test_the_cli_sends_lists_shows_and_cancels(tmp_path: Path) -> None:
     unknown = run([*base, "advisory", "send", "--area", "mars", "--severity", "info",
                    "--text", "en=x"], tmp_path)
     assert unknown.returncode == 2 and "unknown area" in unknown.stderr
+
+
+async def test_outside_the_whatsapp_window_the_template_goes(tmp_path: Path) -> None:
+    """A WhatsApp subscriber who last wrote two days ago is outside the 24-hour
+    window: the advisory goes as the configured template, in their language."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    templates = {"advisory": {"en": "HXadvisory_en", "fr": "HXadvisory_fr"}}
+    async with rigged(tmp_path, whatsapp_templates=templates) as rig:
+        await subscribe(lambda t: rig.sms.wa(WA_FR, t), "2")
+        long_ago = (datetime.now(UTC) - timedelta(days=2)).replace(second=0, microsecond=0)
+        with sqlite3.connect(tmp_path / "sauti.db") as db:
+            db.execute("UPDATE contacts SET last_inbound_at = ?", (long_ago.isoformat(),))
+        before = len(rig.tw.sent_to(f"whatsapp:{WA_FR}"))
+        b = rig.app.broadcasts
+        await b.send(STAFF, b.check(areas=["goma"], severity="critical", texts=BOTH))
+        rig.app.timers.wake()
+        await until(lambda: len(rig.tw.sent_to(f"whatsapp:{WA_FR}")) > before, 10)
+        sent = rig.tw.sent_to(f"whatsapp:{WA_FR}")[before]
+        assert sent["ContentSid"] == "HXadvisory_fr"
+        said = json.loads(sent["ContentVariables"])["1"]
+        assert said.endswith("La route de Sake est fermée")  # the severity, then the text

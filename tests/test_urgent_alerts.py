@@ -76,14 +76,15 @@ async def stop(rig: Rig) -> None:
 
 
 @asynccontextmanager
-async def rigged(tmp_path: Path) -> AsyncIterator[Rig]:
-    """The service with SMS, WhatsApp and Telegram at their fakes, three moderators."""
+async def rigged(tmp_path: Path, **twilio: Any) -> AsyncIterator[Rig]:
+    """The service with SMS, WhatsApp and Telegram at their fakes, three moderators;
+    ``twilio``: more Twilio settings (WhatsApp templates)."""
     async with FakeTwilio() as tw, FakeTelegram(token=TOKEN) as tg:
         config = make_config(
             tmp_path,
             twilio={"enabled": True, "account_sid": tw.account_sid, "auth_token": tw.auth_token,
                     "sms_from": SMS_FROM, "whatsapp_from": WA_FROM,
-                    "api_base_url": tw.base_url, "sms_per_second": 50},
+                    "api_base_url": tw.base_url, "sms_per_second": 50, **twilio},
             telegram={"enabled": True, "token": TOKEN, "api_base_url": tg.base_url,
                       "mode": "polling", "webhook_secret": SECRET, "messages_per_second": 500,
                       "per_chat_per_second": 500},

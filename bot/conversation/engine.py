@@ -35,6 +35,10 @@ class Engine:
         self._keywords = keywords
         self._timeout = session_timeout
 
+    async def goto(self, turn: Turn, step: str) -> None:
+        """Move ``turn`` to ``step`` and ask it (a staff command starting a guided flow)."""
+        await self._steps.goto(turn, step)
+
     async def run(
         self, turn: Turn, *, channel: str, is_new: bool, last_active: datetime | None,
         language_hint: str | None = None,

@@ -10,7 +10,9 @@ router has entered the language of their conversation).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
+from bot.conversation.flow import IDLE
 from bot.conversation.router import Arrival
 from bot.conversation.turn import Turn
 from bot.desk.api import Actor, Desk, DeskError
@@ -30,6 +32,7 @@ from bot.i18n.catalogue import _
 from bot.staff.directory import StaffDirectory
 
 log = logging.getLogger(__name__)
+StaffCommand = Callable[[Turn, Actor, Sequence[str]], Awaitable[list[str]]]
 
 PAGE_SIZE = 10
 
@@ -37,11 +40,13 @@ PAGE_SIZE = 10
 class StaffChat:
     """The StaffDesk of :mod:`bot.conversation.router`."""
 
-    __slots__ = ("_desk", "_directory", "page_size")
+    __slots__ = ("_desk", "_directory", "advisory", "page_size")
 
     def __init__(self, desk: Desk, directory: StaffDirectory, *,
                  page_size: int = PAGE_SIZE) -> None:
         self._desk, self._directory, self.page_size = desk, directory, page_size
+        #: ``/advisory``, the broadcast package's (bot.broadcast.chat), set by the app
+        self.advisory: StaffCommand | None = None
 
     async def command(self, turn: Turn, arrival: Arrival) -> bool:
         cmd = parse(turn.message.text)
@@ -72,7 +77,13 @@ class StaffChat:
         if name == "help":
             return ["\n".join(help_lines(actor.roles))]
         if name == "cancel":
+            if (turn.state.step or "").startswith("staff."):  # a guided command
+                turn.forget()
+                turn.state.step = IDLE
+                return [_("Cancelled.")]
             return [_("Nothing to cancel.")]
+        if name == "advisory" and self.advisory is not None:
+            return await self.advisory(turn, actor, cmd.args)
         if name == "queue":
             return await self._queue(desk, actor, cmd, turn)
         if name == "ack":

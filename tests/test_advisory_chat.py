@@ -1,0 +1,81 @@
+"""``/advisory`` in chat: guided (areas, severity, a text per language, a preview
+with the audience and who gets the default language, confirm), its progress
+with ``/advisory ID``; ``/cancel`` leaves it; only the ``staff`` role may."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.broadcast.fanout import FanOut
+from bot.storage.broadcast import BROADCAST
+from bot.timers import TimerRunner
+from tests.conftest import RecordingChannel, Resident, make_config
+
+
+@pytest.fixture
+async def chat_app(tmp_path: Path) -> AsyncIterator[App]:
+    app = await App.open(make_config(tmp_path, staff=[
+        {"name": "Chantal", "roles": ["staff"], "console_user": "chantal"},
+        {"name": "Amina", "roles": ["moderator"], "console_user": "amina"}]))
+    app.add_channel(RecordingChannel())
+    yield app
+    await app.close()
+
+
+async def person(app: App, who: str, lang: str = "1") -> Resident:
+    r = Resident(app, app.channels["console"], who)  # type: ignore[arg-type]
+    await r.send("hello")
+    await r.send(lang)
+    return r
+
+
+async def subscribed(app: App, who: str, lang: str, area: str) -> None:
+    r = await person(app, who, lang)
+    for text in ("2", "1", area):
+        await r.send(text)
+
+
+async def test_staff_send_an_advisory_step_by_step_and_follow_it(chat_app: App) -> None:
+    await subscribed(chat_app, "en-goma", "1", "1")
+    await subscribed(chat_app, "fr-bukavu", "2", "2")
+    staff = await person(chat_app, "chantal")
+    asked = await staff.send("/advisory")
+    assert asked.startswith("New advisory. Which areas?") and "1. Goma" in asked
+    assert "No area 9." in await staff.send("1 9")  # asked again
+    assert "How serious?" in await staff.send("1, 2")
+    assert "Its text in English?" in await staff.send("2")
+    french = await staff.send("The road to Sake is closed")
+    assert "Its text in Français? Send - to skip" in french
+    preview = await staff.send("-")
+    assert "Warning to Goma, Bukavu: 2 residents (console 2)." in preview
+    assert "1 of them get it in English: no text in theirs." in preview
+    assert "en: The road to Sake is closed" in preview and "1. Send" in preview
+    sent = await staff.send("1")
+    assert sent.startswith("Advisory 1 is going out.")
+    assert "Advisory 1 (scheduled) to bukavu, goma: 0 queued" in await staff.send("/advisory 1")
+    runner = TimerRunner(chat_app.store, clock=lambda: datetime.now(UTC) + timedelta(seconds=1))
+    runner.register(BROADCAST, FanOut(chat_app.store, "en"))
+    while await runner.run_once():
+        pass
+    assert "Advisory 1 (sent) to bukavu, goma: 2 queued" in await staff.send("/advisory 1")
+    assert await staff.send("/advisory 7") == "No advisory 7."
+    audit = [(r.actor, r.action) for r in await chat_app.store.audit_rows()]
+    assert ("Chantal", "advisory_send") in audit
+
+
+async def test_cancel_leaves_it_and_a_moderator_may_not(chat_app: App) -> None:
+    staff = await person(chat_app, "chantal")
+    await staff.send("/advisory")
+    await staff.send("1")
+    assert await staff.send("/cancel") == "Cancelled."
+    assert "What would you like to do?" in await staff.send("MENU")
+    assert await chat_app.store.advisories() == []
+    moderator = await person(chat_app, "amina")
+    answer = await moderator.send("/advisory")
+    assert "New advisory" not in answer  # answered as unknown input
+    assert await chat_app.store.advisories() == []
