@@ -24,6 +24,8 @@ from bot.i18n.keywords import KeywordTable
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock
 from bot.outbox.dispatcher import Dispatcher
+from bot.polls.fanout import PollFanOut
+from bot.polls.service import Polls
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from bot.privacy.links import StoreKeys
 from bot.privacy.vault import REACH
@@ -31,6 +33,7 @@ from bot.staff.directory import StaffDirectory
 from bot.staff.reach import StaffReach
 from bot.storage import store_for
 from bot.storage.broadcast import ADVISORY_END, BROADCAST
+from bot.storage.polls import POLL_SEND
 from bot.storage.ports import Store
 from bot.timers import DAILY, PURGE, DailyPurge, TimerRunner, retention_of, utc_now
 from bot.timers.forget import (
@@ -119,6 +122,11 @@ class App:
                                                on_queued=self.dispatcher.wake,
                                                again=self._wake_timers))
         self.timers.register(ADVISORY_END, AdvisoryEnd(store))
+        self.polls = Polls(store, config, clock=clock.now if clock is not None else utc_now)
+        self.timers.register(POLL_SEND, PollFanOut(store, list(bot.languages),
+                                                   bot.default_language,
+                                                   on_queued=self.dispatcher.wake,
+                                                   again=self._wake_timers))
         self.context = ChannelContext(handle=self._handle,
                                       delivery_status=self.delivery_status,
                                       has_channel=self.channels.__contains__)

@@ -18,6 +18,7 @@ from bot.cli import (
     keys,
     logs,
     moderation,
+    poll,
     purge,
     reports,
     serve,
@@ -29,7 +30,7 @@ from bot.desk.api import DeskError
 from bot.storage import UnsupportedStore
 from bot.transport.channel import ChannelRefused
 
-GROUPS = (console, serve, db, reports, audit, export, purge, keys, moderation, advisory)
+GROUPS = (console, serve, db, reports, audit, export, purge, keys, moderation, advisory, poll)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -132,6 +132,7 @@ class PrivacySettings(_Model):
     previous_pseudonym_keys: list[SecretStr] = Field(default_factory=list)
     previous_contact_keys: list[SecretStr] = Field(default_factory=list)
     retention_days: int = Field(default=365, ge=1)
+    min_cell: int = Field(default=5, ge=1, le=1000)  # breakdown cells with fewer are suppressed
 
     @property
     def pseudonym_keys(self) -> tuple[Key, ...]:

@@ -67,6 +67,8 @@ class Step:
     options: OptionSource | None = None
     media_ok: bool = False
     lasts: timedelta | None = None
+    otherwise: str | None = None  # where a message that picks no option goes (None: asked
+    # again): a poll's options stay the person's choice until they send something else
 
 
 def static(*options: Option) -> OptionSource:

@@ -34,8 +34,9 @@ class Steps:
         if name == IDLE:
             return
         step = self._table[name]
-        turn.say(step.prompt(turn))
-        if step.options is not None:
+        asked = step.prompt(turn)
+        turn.say(asked)
+        if step.options is not None and asked:  # a step that asks nothing shows nothing
             turn.choices = rendered(await step.options(turn))
 
     async def answer(self, turn: Turn, step: Step, *, quiet_reask: bool = False) -> None:
@@ -54,6 +55,10 @@ class Steps:
             picked = match_option(options, msg.choice, msg.folded)
             answered_by_location = msg.location is not None and step.media_ok
             if picked is None and not answered_by_location:
+                if step.otherwise is not None:  # something else: the person moved on
+                    turn.forget()
+                    await self.goto(turn, step.otherwise)
+                    return
                 if quiet_reask:
                     await self.goto(turn, MENU)
                     return

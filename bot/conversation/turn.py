@@ -12,6 +12,7 @@ from bot.conversation.draft import Draft
 from bot.domain.effects import Effect
 from bot.domain.messages import Choice, Location, MediaKind
 from bot.domain.records import Advisory, Report
+from bot.storage.polls import PollRow
 from moderation.anonymise import Redacted
 from moderation.screening import Screened
 
@@ -51,6 +52,8 @@ class Lookups(Protocol):
     async def latest_advisory(self, area: str, now: datetime) -> Advisory | None: ...
     async def subscriptions(self, contact_id: str) -> list[str]: ...
     async def reference_exists(self, ref: str) -> bool: ...
+    async def poll(self, poll_id: int) -> PollRow | None: ...
+    async def answer_of(self, poll_id: int, contact_id: str) -> int | None: ...
 
 
 @dataclass(slots=True)

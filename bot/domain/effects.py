@@ -27,6 +27,7 @@ class TurnChanges(Protocol):
     def record_satisfaction(self, sealed_ref: str, answer: str) -> None: ...
     def audit(self, entry: Audited) -> None: ...
     def hold(self, held: Hold) -> None: ...
+    def answer_poll(self, answer: AnswerPoll) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,5 +137,17 @@ class Hold:
         changes.hold(self)
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerPoll:
+    """A resident's answer to a poll (1-based option), kept against their
+    pseudonym: one per poll, the latest wins; erased with their data."""
+
+    poll_id: int
+    option: int
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.answer_poll(self)
+
+
 Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
-          | RecordSatisfaction | Audited | Hold)
+          | RecordSatisfaction | Audited | Hold | AnswerPoll)

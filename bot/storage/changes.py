@@ -15,7 +15,7 @@ from abc import abstractmethod
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.effects import Audited, Hold, SubmitReport, TurnChanges
+from bot.domain.effects import AnswerPoll, Audited, Hold, SubmitReport, TurnChanges
 from bot.domain.records import (
     Contact,
     HeldMessage,
@@ -46,6 +46,7 @@ class TurnChangeSet(TurnChanges):
         self.satisfaction: list[tuple[str, str]] = []  # (ref, answer)
         self.audits: list[Audited] = []
         self.held: list[HeldMessage] = []
+        self.poll_answers: list[AnswerPoll] = []
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -60,6 +61,9 @@ class TurnChangeSet(TurnChanges):
 
     def erase(self) -> None:
         self.erased = True
+
+    def answer_poll(self, answer: AnswerPoll) -> None:
+        self.poll_answers.append(answer)
 
     def hold(self, held: Hold) -> None:
         """Kept as the turn's reports are: unlinked, to the minute (+30 s)."""

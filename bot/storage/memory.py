@@ -37,6 +37,7 @@ from bot.storage.locks import KeyedLocks
 from bot.storage.memory_broadcast import MemoryBroadcast
 from bot.storage.memory_desk import MemoryDesk
 from bot.storage.memory_keys import MemoryKeys
+from bot.storage.memory_polls import MemoryPolls
 from bot.storage.memory_reports import MemoryReports
 from bot.storage.memory_rows import _Queued, _Timer
 from bot.storage.ports import PENDING_CAP, DueTimer, Retention, Store, StoreError
@@ -63,7 +64,8 @@ class _MemoryChanges(TurnChangeSet):
         self.reports.append(self.new_report(report))
 
 
-class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store):
+class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, MemoryPolls,
+                  Store):
     """``keys``: random ones by default, which die with the store, as its data does."""
 
     def __init__(self, *, keys: Keyed | None = None) -> None:
@@ -78,6 +80,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store)
         self._held: dict[tuple[str, str], HeldMessage] = {}  # (channel, text) -> row
         self._advisories: list[Advisory] = []
         self._broadcast_tables()
+        self._poll_tables()
         self._outbox: dict[int, _Queued] = {}
         self._desk_rows: dict[str, DeskState] = {}  # ref -> what the desk added
         self._audit_rows: list[AuditRow] = []
@@ -151,6 +154,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store)
             self._satisfied(ref, answer)
         self._audit_rows += [AuditRow(changes.audit_time(), a.actor, a.action, a.target,
                                       a.outcome, a.sensitive) for a in changes.audits]
+        self._answered(changes)
         for h in changes.held:
             kept = self._held.pop((h.channel, h.text), None)
             self._held[(h.channel, h.text)] = h if kept is None else replace(
@@ -167,6 +171,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store)
         reach_id = None if stored is None else stored.reach_id
         self._sessions.pop(cid, None)
         self._subs.pop(cid, None)
+        self._forget_answers(cid)
         for q in self._outbox.values():
             if q.contact_id == cid:
                 q.contact_id, q.address_sealed, q.payload = None, None, {}
@@ -356,7 +361,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Store)
         """Row ids, each given once (once rows are purged, their count is an id
         that a kept row holds)."""
         return {"outbox": itertools.count(1), "reports": itertools.count(1),
-                "advisories": itertools.count(1)}
+                "advisories": itertools.count(1), "polls": itertools.count(1)}
 
     def _next_id(self, table: str) -> int:
         return next(self._ids[table])

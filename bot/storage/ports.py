@@ -35,6 +35,7 @@ from bot.domain.records import (
 from bot.storage.broadcast import BroadcastStore
 from bot.storage.desk import DeskStore
 from bot.storage.keys import KeyStore
+from bot.storage.polls import PollStore
 from bot.storage.seams import ConversationLocks
 
 __all__ = ["AudienceStore", "ConversationStore", "DueTimer", "DueTimers", "OutboxStore",
@@ -292,7 +293,7 @@ class RetentionStore(ABC):
 
 
 class Store(ConversationStore, ReportStore, AudienceStore, OutboxStore, DueTimers,
-            RetentionStore, KeyStore, DeskStore, BroadcastStore):
+            RetentionStore, KeyStore, DeskStore, BroadcastStore, PollStore):
     """A backend: every port, over one connection (pool). Methods are safe to
     call concurrently."""
 

@@ -11,7 +11,7 @@ from typing import Any
 from bot.domain.effects import SubmitReport
 from bot.domain.records import Conversation, NewTimer, TurnWrite
 from bot.storage.changes import TurnChangeSet
-from bot.storage.coarse import subscription_month
+from bot.storage.coarse import report_time, subscription_month
 from bot.storage.keyed import Keyed
 from bot.storage.ports import PENDING_CAP
 from bot.storage.sqlite.connection import ts
@@ -86,7 +86,7 @@ class SQLiteTurnChanges(TurnChangeSet):
         if self.erased:
             marks += [Mark(name, (cid,)) for name in ("erase_reports", "erase_contact",
                                                        "erase_session", "erase_subs",
-                                                       "erase_outbox")]
+                                                       "erase_outbox", "erase_answers")]
         else:
             if contact is not None:
                 last = ts(contact.last_inbound_at)
@@ -100,6 +100,10 @@ class SQLiteTurnChanges(TurnChangeSet):
                          Mark("session", (cid, session.step, _json(session.data),
                                           ts(session.updated_at))))
             marks += self.owned
+            answered = ts(report_time(w.moment))
+            marks += [Mark("poll_answer", (a.poll_id, cid, a.option, answered, cid, a.poll_id,
+                                           self.language or w.language, w.contact.channel))
+                      for a in self.poll_answers]
         marks += self.kept
         marks += [timer_mark(t) for t in self.timers()]
         marks += [Mark("satisfaction", (answer, ref)) for ref, answer in self.satisfaction]
@@ -139,6 +143,16 @@ class BatchSQL:
         ("erase_contact", "DELETE FROM contacts WHERE id = ?"),
         ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
         ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
+        ("erase_answers", "DELETE FROM poll_answers WHERE contact_id = ?"),
+        # one answer a person and poll, the latest wins; its area is the person's
+        # first subscription among the poll's areas
+        ("poll_answer", "INSERT INTO poll_answers (poll_id, contact_id, option, answered_at,"
+                        " area, language, channel) VALUES (?, ?, ?, ?, (SELECT s.area FROM"
+                        " subscriptions s WHERE s.contact_id = ? AND s.area IN (SELECT value"
+                        " FROM json_each((SELECT areas FROM polls WHERE id = ?)))"
+                        " ORDER BY s.rowid LIMIT 1), ?, ?) ON CONFLICT (poll_id, contact_id)"
+                        " DO UPDATE SET option = excluded.option,"
+                        " answered_at = excluded.answered_at"),
         ("erase_outbox", "UPDATE outbox SET contact_id = NULL, address_sealed = NULL,"
                          f" payload = {FORGOTTEN},"
                          " status = CASE status WHEN 'pending' THEN 'cancelled' ELSE status END"

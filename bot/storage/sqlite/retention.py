@@ -67,6 +67,9 @@ KEPT: dict[str, str] = {
     "report_tags": "a report's tags: deleted with their report (trigger reports_history_gone)",
     "report_events": "a report's timeline and notes: deleted with their report (trigger"
                      " reports_history_gone)",
+    "polls": "staff's questions, no personal data",
+    "poll_answers": "one answer a person and poll, against their pseudonym: deleted on"
+                    " erase-my-data",
     "alerts": "an urgent report's alert and its acknowledgement: deleted with their report"
               " (trigger reports_alert_gone)",
 }

@@ -256,4 +256,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN broadcast INTEGER;
     CREATE INDEX outbox_broadcast ON outbox(broadcast, status) WHERE broadcast IS NOT NULL;
     """,
+    # 12: polls (bot.storage.polls): question and options per language, audience,
+    # closing time, fan-out cursor; answers one per person and poll, against the
+    # contact's pseudonym only (erased with them), with what results break down by
+    """
+    CREATE TABLE polls (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        question TEXT NOT NULL,
+        options TEXT NOT NULL,
+        areas TEXT NOT NULL,
+        closes_at TEXT,
+        status TEXT NOT NULL DEFAULT 'draft',
+        cursor TEXT NOT NULL DEFAULT '',
+        audience INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE poll_answers (
+        poll_id INTEGER NOT NULL,
+        contact_id TEXT NOT NULL,
+        option INTEGER NOT NULL,
+        answered_at TEXT NOT NULL,
+        area TEXT,
+        language TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        PRIMARY KEY (poll_id, contact_id)
+    );
+    CREATE INDEX poll_answers_contact ON poll_answers(contact_id);
+    """,
 )

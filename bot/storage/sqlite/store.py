@@ -56,6 +56,7 @@ from bot.storage.sqlite.connection import (
 from bot.storage.sqlite.desk import SQLiteDesk, audit_params
 from bot.storage.sqlite.due import SQLiteDueTimers
 from bot.storage.sqlite.keys import SQLiteKeys
+from bot.storage.sqlite.polls import SQLitePolls
 from bot.storage.sqlite.queue import SQLiteOutbox
 from bot.storage.sqlite.reports import SQLiteAudience, SQLiteReports
 from bot.storage.sqlite.retention import SQLiteRetention
@@ -73,7 +74,7 @@ _Item = TurnRows | Mark
 
 
 class SQLiteStore(SQLiteReports, SQLiteDesk, SQLiteAudience, SQLiteOutbox, SQLiteDueTimers,
-                  SQLiteRetention, SQLiteKeys, SQLiteBroadcast, Store):
+                  SQLiteRetention, SQLiteKeys, SQLiteBroadcast, SQLitePolls, Store):
     """``keys``: the config's (bot.privacy.links); random ones that die with the
     process when not given (tests), which no reach link or replay tag outlives."""
 

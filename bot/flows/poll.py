@@ -1,0 +1,95 @@
+"""Answering a poll: a resident left at its question by its message (or who
+picks it from the menu) answers with a number, an option's text or a button.
+One answer per person and poll, changeable until it closes (the options stay
+their choice until they send something else); an answer after it closed is
+told so and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Self
+
+from bot.conversation.draft import Draft, JSONData
+from bot.conversation.flow import MENU, Flow, Option, Step
+from bot.conversation.mission import Mission
+from bot.conversation.turn import Turn
+from bot.domain.effects import AnswerPoll
+from bot.i18n.catalogue import _, current_language
+from bot.storage.polls import POLL_STEP, PollRow
+
+__all__ = ["ANSWERED", "POLL_STEP", "PollDraft", "flow", "localised", "question_text"]
+
+ANSWERED = "poll.answered"
+WAITS = timedelta(days=7)  # a poll's question waits for its answer as long as this
+
+
+@dataclass(slots=True)
+class PollDraft(Draft):
+    kind = "poll"
+    poll_id: int = 0
+
+    def to_data(self) -> JSONData:
+        return {"poll": self.poll_id}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(int(data["poll"]))
+
+
+def localised(texts: Mapping[str, str], lang: str, default: str) -> str:
+    return texts.get(lang) or texts.get(default) or next(iter(texts.values()), "")
+
+
+def question_text(poll: PollRow, lang: str, default: str) -> str:
+    """The question and its numbered options, in ``lang`` (else the default's)."""
+    lines = [localised(poll.question, lang, default)]
+    lines += [f"{n}. {localised(o, lang, default)}" for n, o in enumerate(poll.options, 1)]
+    return "\n".join(lines)
+
+
+def is_open(poll: PollRow, now: datetime) -> bool:
+    return poll.status in ("sending", "open") and (poll.closes_at is None
+                                                    or now < poll.closes_at)
+
+
+def flow(mission: Mission) -> Flow:
+    async def current(turn: Turn) -> PollRow | None:
+        draft = turn.draft_of(PollDraft)
+        return await turn.lookups.poll(draft.poll_id) if draft.poll_id else None
+
+    async def options(turn: Turn) -> Sequence[Option]:
+        poll = await current(turn)
+        if poll is None:
+            return ()
+        lang = current_language()
+        return [Option(str(n), localised(o, lang, mission.default_language), translate=False)
+                for n, o in enumerate(poll.options, 1)]
+
+    def prompt(turn: Turn) -> str:
+        return _("Reply with the number of your answer.")
+
+    async def answer(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        poll = await current(turn)
+        if poll is None or not is_open(poll, turn.message.received_at):
+            turn.forget()
+            turn.say(_("This poll is closed: your answer was not counted. Thank you."))
+            return MENU
+        before = await turn.lookups.answer_of(poll.id, turn.contact_id)
+        option = int(picked.key)
+        turn.effect(AnswerPoll(poll.id, option))
+        if before is not None and before != option:
+            turn.say(_("Your answer is now: {answer}.").format(answer=picked.label))
+        else:
+            turn.say(_("Thank you. Your answer: {answer}.").format(answer=picked.label))
+        turn.say(_("Send another number to change it."))
+        return ANSWERED
+
+    return Flow("poll", entries=(POLL_STEP,), drafts=(PollDraft,), steps=(
+        Step(POLL_STEP, prompt, answer, (ANSWERED, MENU), options=options, lasts=WAITS,
+             otherwise=MENU),
+        Step(ANSWERED, lambda t: "", answer, (ANSWERED, MENU), options=options, lasts=WAITS,
+             otherwise=MENU),
+    ))

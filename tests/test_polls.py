@@ -1,0 +1,161 @@
+"""Polls (issue 14, first part): created, sent from due rows to the subscribers of
+their areas in their language, answered by number, text or button, changed,
+closed, answered late; results counted with small cells suppressed; answers
+erased with the person's data; only staff may."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.desk.api import Actor, DeskError
+from bot.outbox.payload import message_of
+from bot.polls.fanout import PollFanOut
+from bot.polls.results import suppressed, tally
+from bot.polls.service import PollError
+from bot.storage.polls import POLL_SEND, Answer
+from bot.timers import TimerRunner
+from tests.conftest import REAL_KEYS_TOML, RecordingChannel, Resident, make_config
+from tests.test_cli import run
+
+STAFF = Actor("Chantal", frozenset({"staff"}))
+QUESTION = {"en": "Is the water point working?", "fr": "Le point d'eau fonctionne-t-il ?"}
+OPTIONS = [{"en": "Yes", "fr": "Oui"}, {"en": "No", "fr": "Non"},
+           {"en": "Sometimes", "fr": "Parfois"}]
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+async def papp(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[App]:
+    extra = {"storage": {"url": "memory://"}} if request.param == "memory" else {}
+    app = await App.open(make_config(tmp_path, **extra))
+    app.add_channel(RecordingChannel())
+    yield app
+    await app.close()
+
+
+async def resident(app: App, who: str, lang: str = "1", area: str | None = "1") -> Resident:
+    r = Resident(app, app.channels["console"], who)  # type: ignore[arg-type]
+    await r.send("hello")
+    await r.send(lang)
+    if area is not None:
+        for text in ("2", "1", area):
+            await r.send(text)
+    return r
+
+
+async def sent_poll(app: App, **kw: object) -> int:
+    poll_id = await app.polls.create(STAFF, app.polls.check(
+        question=QUESTION, options=OPTIONS, areas=["goma"], **kw))  # type: ignore[arg-type]
+    await app.polls.send(STAFF, poll_id)
+    runner = TimerRunner(app.store, clock=lambda: datetime.now(UTC) + timedelta(seconds=1))
+    runner.register(POLL_SEND, PollFanOut(app.store, list(app.config.bot.languages), "en"))
+    while await runner.run_once():
+        pass
+    return poll_id
+
+
+async def test_a_poll_is_asked_answered_changed_closed_and_counted(papp: App) -> None:
+    en = await resident(papp, "en-1")
+    fr = await resident(papp, "fr-1", lang="2")
+    busy = await resident(papp, "busy")
+    await busy.send("1")  # Report a concern: in the middle of something
+    await busy.send("1")
+    await resident(papp, "elsewhere", area="3")  # Beni: not asked
+    poll_id = await sent_poll(papp)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    rows = await papp.store.claim_outbound(later, 50, later + timedelta(minutes=1))
+    asked = {papp.vault.open(r.address_sealed or b""): message_of(r, papp.vault)
+             for r in rows if r.kind == "poll"}
+    assert set(asked) == {"en-1", "fr-1", "busy"}
+    assert asked["en-1"].text == ("Is the water point working?\n1. Yes\n2. No\n3. Sometimes")
+    assert asked["fr-1"].text.startswith("Le point d'eau fonctionne-t-il ?\n1. Oui")
+    assert [c.label for c in asked["fr-1"].choices] == ["Oui", "Non", "Parfois"]
+    for r in rows:
+        await papp.store.outbound_sent(r.id, external_id=None, segments=1, now=later)
+    assert await en.send("2") == "Thank you. Your answer: No.\nSend another number to change it."
+    assert (await en.send("1")).startswith("Your answer is now: Yes.")
+    assert (await fr.send("parfois")).startswith("Merci. Votre réponse : Parfois.")
+    assert "Which area?" in await busy.send("1")  # their report goes on: "1" described it
+    assert (await fr.send("hello")).startswith("Que voulez-vous faire")  # something else
+    _poll, res = await papp.polls.results(STAFF, poll_id)
+    assert (res.respondents, res.counts) == (2, (1, 0, 1))
+    assert res.breakdowns["language"] == {"en": {"1": None, "2": None, "3": None},
+                                          "fr": {"1": None, "2": None, "3": None}}
+    await papp.polls.close(STAFF, poll_id)
+    closed = await en.send("2")  # their options are still their choice: told it closed
+    assert closed.startswith("This poll is closed: your answer was not counted.")
+    en_id = papp.conversations.contact_id("console", "en-1")
+    assert await papp.store.answer_of(poll_id, en_id) == 1  # unchanged
+
+
+async def test_answers_are_erased_with_the_persons_data(papp: App) -> None:
+    r = await resident(papp, "eraser")
+    poll_id = await sent_poll(papp)
+    await r.send("1")
+    assert len(await papp.store.answers(poll_id)) == 1
+    await r.send("HELP")
+    for text in ("1", "1"):  # erase my data, confirm
+        await r.send(text)
+    assert await papp.store.answers(poll_id) == []
+
+
+async def test_only_staff_and_bad_polls_say_what_works(papp: App) -> None:
+    with pytest.raises(DeskError):
+        await papp.polls.create(Actor("Amina", frozenset({"moderator"})), papp.polls.check(
+            question=QUESTION, options=OPTIONS))
+    for kw, says in (({"options": OPTIONS[:1]}, "2 to 9"),
+                     ({"question": {"fr": "?"}}, "needs a text in en"),
+                     ({"areas": ["mars"]}, "unknown area"),
+                     ({"closes_at": datetime.now(UTC) - timedelta(hours=1)}, "--closes")):
+        args = {"question": QUESTION, "options": OPTIONS, **kw}
+        with pytest.raises(PollError, match=says):
+            papp.polls.check(**args)  # type: ignore[arg-type]
+
+
+def test_small_cells_and_the_one_that_would_reveal_them_are_suppressed() -> None:
+    assert suppressed({"1": 12, "2": 3, "3": 7}, 5) == {"1": 12, "2": None, "3": None}
+    assert suppressed({"1": 12, "2": 3, "3": 2}, 5) == {"1": 12, "2": None, "3": None}
+    assert suppressed({"1": 12, "2": 0, "3": 7}, 5) == {"1": 12, "2": 0, "3": 7}
+    answers = ([Answer(1, "goma", "en", "sms")] * 9 + [Answer(2, "goma", "fr", "sms")] * 6
+               + [Answer(1, "beni", "en", "telegram")] * 2)
+    res = tally(answers, 2, 5)
+    assert res.counts == (11, 6) and res.respondents == 17  # overall: in full
+    assert res.breakdowns["area"]["beni"] == {"1": None, "2": None}  # 2 people
+    assert res.breakdowns["area"]["goma"] == {"1": None, "2": None}  # its complement
+    assert res.breakdowns["language"]["fr"] == {"1": 0, "2": 6}
+
+
+def test_the_cli_creates_sends_and_counts(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/sauti.db"\n{REAL_KEYS_TOML}'
+                      '[[staff]]\nname = "Chantal"\nroles = ["staff"]\n', "utf-8")
+    base = ["--config", str(config), "--as", "Chantal"]
+    assert run([*base, "db", "upgrade"], tmp_path).returncode == 0
+    made = run([*base, "poll", "create", "--question", "en=Is the water point working?",
+                "fr=Le point d'eau fonctionne-t-il ?", "--option", "en=Yes", "fr=Oui",
+                "--option", "en=No", "fr=Non", "--area", "goma", "--closes",
+                "2099-01-01T08:00"], tmp_path)
+    assert made.returncode == 0, made.stderr
+    poll_id = int(made.stdout.splitlines()[0])
+    assert run([*base, "poll", "send", str(poll_id)], tmp_path).returncode == 0
+    again = run([*base, "poll", "send", str(poll_id)], tmp_path)
+    assert again.returncode == 2 and "only a draft" in again.stderr
+    shown = json.loads(run([*base, "poll", "results", str(poll_id), "--json"],
+                           tmp_path).stdout)
+    assert shown["poll"] == poll_id and shown["respondents"] == 0
+    assert [(o["key"], o["label"], o["count"]) for o in shown["options"]] == [
+        ("1", "Yes", 0), ("2", "No", 0)]
+    out = tmp_path / "results.csv"
+    assert run([*base, "poll", "results", str(poll_id), "--csv", str(out)],
+               tmp_path).returncode == 0
+    with out.open(encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["by", "group", "Yes", "No"] and table[1] == ["all", "all", "0", "0"]
+    one = run([*base, "poll", "create", "--question", "en=?", "--option", "en=only"], tmp_path)
+    assert one.returncode == 2 and "2 to 9" in one.stderr
