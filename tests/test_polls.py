@@ -159,3 +159,26 @@ def test_the_cli_creates_sends_and_counts(tmp_path: Path) -> None:
     assert table[0] == ["by", "group", "Yes", "No"] and table[1] == ["all", "all", "0", "0"]
     one = run([*base, "poll", "create", "--question", "en=?", "--option", "en=only"], tmp_path)
     assert one.returncode == 2 and "2 to 9" in one.stderr
+
+
+def test_export_polls_holds_results_with_small_cells_suppressed(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/sauti.db"\n{REAL_KEYS_TOML}',
+                      "utf-8")
+    base = ["--config", str(config)]
+    assert run([*base, "db", "upgrade"], tmp_path).returncode == 0
+    made = run([*base, "poll", "create", "--question", "en=Safe to travel?", "--option",
+                "en=Yes", "--option", "en=No"], tmp_path)
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "polls.json"
+    done = run([*base, "export", "polls", "--format", "json", "--out", str(out)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text("utf-8"))
+    assert [(r["question"], r["results"]["respondents"]) for r in rows] == [
+        ({"en": "Safe to travel?"}, 0)]
+    flat = tmp_path / "polls.csv"
+    assert run([*base, "export", "polls", "--format", "csv", "--out", str(flat)],
+               tmp_path).returncode == 0
+    with flat.open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert json.loads(row["question"]) == {"en": "Safe to travel?"}
