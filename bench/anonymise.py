@@ -31,17 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from eval_abuse import abuse_figures  # noqa: E402
-from eval_abuse import load as abuse_rows  # noqa: E402
-from eval_pii import REGIONS, _baseline, pii_figures  # noqa: E402
-from eval_pii import load as pii_rows  # noqa: E402
-from eval_urgent import load as urgent_rows  # noqa: E402
-from eval_urgent import urgent_figures  # noqa: E402
+from eval_abuse import abuse_figures
+from eval_abuse import load as abuse_rows
+from eval_pii import REGIONS, _baseline, pii_figures
+from eval_pii import load as pii_rows
+from eval_urgent import load as urgent_rows
+from eval_urgent import urgent_figures
 
-from moderation.abuse import assess_abuse  # noqa: E402
-from moderation.anonymise import Anonymiser  # noqa: E402
-from moderation.screening import Screening  # noqa: E402
-from moderation.urgent import assess_urgent  # noqa: E402
+from moderation.abuse import assess_abuse
+from moderation.anonymise import Anonymiser
+from moderation.screening import Screening
+from moderation.urgent import assess_urgent
 
 TARGETS = {"recall": 0.97, "keep_rate": 0.97, "urgent_recall": 0.95,
            "urgent_false_alarm": 0.10, "msgs_per_s": 5000.0}

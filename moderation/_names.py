@@ -33,11 +33,16 @@ _DATA: Final = Path(__file__).resolve().parent / "data"
 _Span = tuple[int, int, str]
 _MAX_NAMES: Final = 4
 # Between a cue and its name: spaces, at most one ",", ":", "-" or "." (after "Mr.").
-_CUE_GAP: Final = re.compile(r"[ \t]*+[.,:\-–]?[ \t]*+")
+_CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 # Between the words of one name; between the words of one cue (an apostrophe: "c'est").
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
+# After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
+# كلثوم"); inside a name, these join it to a lexicon name ("محمد بن علي"; not the Romance
+# "da", "del": "jhon del barrio", "villa del rosario" are places).
+_PARTICLES: Final = frozenset({"ود", "ولد", "ام", "ابو", "بت", "wad", "abu", "abou", "um", "ould"})
+_JOINERS: Final = frozenset({"bin", "ibn", "ould", "wad", "ود", "بن", "ابن", "ولد"})
 
 
 def _lines(path: Path) -> list[str]:
@@ -79,10 +84,21 @@ def _name_cues() -> tuple[dict[tuple[str, ...], int], frozenset[str], int]:
     return cues, frozenset(k[0] for k in cues), max(map(len, cues), default=1)
 
 
+@lru_cache(maxsize=1)
+def _mods() -> tuple[dict[tuple[str, ...], int], int]:
+    """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
+    no strength of their own (-1: the chain keeps its strength)."""
+    mods = {keys: -1 for keys in cue_words("mod")}
+    return mods, max(map(len, mods), default=1)
+
+
 def _in_lexicon(key: str, names: frozenset[str]) -> bool:
     if key in names:
         return True
-    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab".
+    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab"; and the
+    # article: الزين.
+    if len(key) > 4 and key.startswith("ال") and key[2:] in names:
+        return True
     return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
 
 
@@ -93,31 +109,58 @@ def is_name_like(word: str) -> bool:
     return word[:1].isupper() or _in_lexicon(pat.fold(word), lexicon()[0])
 
 
+def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: int,
+            table: dict[tuple[str, ...], int], longest: int) -> tuple[int, int]:
+    """(strength, end) of the longest cue of ``table`` at word ``i``, or (0, i)."""
+    in_cue = _IN_CUE_GAP.fullmatch
+    for size in range(min(longest, len(words) - i), 0, -1):
+        cue = tuple(keys[i:i + size])
+        if cue in table and all(in_cue(norm, words[k][1], words[k + 1][0])
+                                for k in range(i, i + size - 1)):
+            return table[cue], i + size
+    return 0, i
+
+
 def find_names(norm: str) -> Iterator[_Span]:
-    """Spans of the names after cues and of the cue-less runs of lexicon names."""
+    """Spans of the names after cues and of the cue-less runs of lexicon names.
+
+    Cues chain ("my cousin brother Emmanuel", "the soldier called Sgt. Ochieng",
+    "mwenyekiti wa mtaa Bw. Mrisho"): after a cue, further cues and ``mod`` words
+    ("grand", "mkubwa", "dit", "de cellule") may come before the name, which the
+    strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
+    "bin") and the word after it are a name, whatever the word."""
     names, also = lexicon()
     cues, firsts, longest = _name_cues()
+    mods, mod_longest = _mods()
     words = [(m.start(), m.end(), m.group()) for m in pat.TOKEN_RE.finditer(norm)]
     keys = [pat.fold(w) for _, _, w in words]
     stops = [pat.is_stop(w) for _, _, w in words]
     lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
     count = len(words)
-    gap, cue_gap, in_cue = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch, _IN_CUE_GAP.fullmatch
+    gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
     i = 0
     while i < count:
         strength = 0
         if keys[i] in firsts:
-            for size in range(min(longest, count - i), 0, -1):
-                cue = tuple(keys[i:i + size])
-                if cue in cues and all(in_cue(norm, words[k][1], words[k + 1][0])
-                                       for k in range(i, i + size - 1)):
-                    strength, j = cues[cue], i + size
+            strength, j = _cue_at(keys, words, norm, i, cues, longest)
+            while strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
+                more, after = _cue_at(keys, words, norm, j, cues, longest)
+                if not more:
+                    more, after = _cue_at(keys, words, norm, j, mods, mod_longest)
+                if not more:
                     break
+                strength, j = max(strength, more), after
         if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
             word = words[j][2]
             cap = word[:1].isupper()
             # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo").
             acronym = len(words[j - 1][2]) > 1 and words[j - 1][2].isupper()
+            if (keys[j] in _PARTICLES and j + 1 < count and not stops[j + 1]
+                    and gap(norm, words[j][1], words[j + 1][0])):
+                end = _run(norm, words, stops, lex, j + 1, True, gap)
+                yield words[j][0], words[end - 1][1], "name"
+                i = end
+                continue
             if (not stops[j] and keys[j] not in firsts
                     and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
@@ -137,11 +180,19 @@ def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: l
          first: int, cap: bool, gap: object, *, lexicon_only: bool = False) -> int:
     """The end (exclusive word index) of a name starting at ``first``: the next words
     joined by a space or a hyphen that are lexicon names, or capitalised if the first
-    was (unless ``lexicon_only``)."""
+    was (unless ``lexicon_only``); a joining particle ("bin", "ود") counts when a
+    lexicon name follows it ("محمد بن علي")."""
     end = first + 1
     fullmatch = _NAME_GAP.fullmatch
-    while end < len(words) and end - first < _MAX_NAMES:
-        if stops[end] or not fullmatch(norm, words[end - 1][1], words[end][0]):
+    count = len(words)
+    while end < count and end - first < _MAX_NAMES:
+        if not fullmatch(norm, words[end - 1][1], words[end][0]):
+            break
+        if (end + 1 < count and pat.fold(words[end][2]) in _JOINERS and lex[end + 1]
+                and fullmatch(norm, words[end][1], words[end + 1][0])):
+            end += 2
+            continue
+        if stops[end]:
             break
         if not (lex[end] or (cap and not lexicon_only and words[end][2][:1].isupper())):
             break
