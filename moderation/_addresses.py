@@ -43,7 +43,7 @@ _NOT_NAME: Final = (
     "a|à|au|aux|at|in|on|near|en|em|na|no|nos|kwa|karibu|perto|cerca|près|pres|iko|ni|y|e|"
     "et|and|with|con|com|na|quartier|q|bairro|barrio|cellule|vereda|zone|kijiji|camp|"
     "village|sector|secteur|the|of|de|du|des|la|le|les|l|el|los|las|del|da|do|dos|das|wa|ya|"
-    "za|al|حي|في|جنب|قرب|معسكر|من"
+    "za|al|numero|numéro|número|namba|nambari|nr|حي|في|جنب|قرب|معسكر|من|رقم"
 )
 
 
@@ -69,32 +69,36 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     num = r"\d{1,5}+[A-Za-z]?+(?![^\W\d_])(?:[-/]\d{1,4}+)?+"
     ordinal = r"\d{1,3}+(?:st|nd|rd|th|e|er|ère|ème|eme|º|ª|a|o)(?!\w)"
     sign = r"(?:n[°º]\.?+|n[o]\.?+(?!\w)|n\.|nr\.?+(?!\w)|#|num[eé]ro|número|namba|nambari|رقم)"
-    not_name = rf"(?!(?:{_NOT_NAME}|{_alt([w for k in _KINDS for w in kinds[k]])})(?!\w))"
+    cue_words = _alt([w for k in _KINDS for w in kinds[k]])
+    not_name = rf"(?=[^\W\d_])(?!(?:{_NOT_NAME}|{cue_words})(?!\w))"
     word = rf"{not_name}[^\W\d_][\w'’-]{{0,30}}+"
     particle = r"(?:de[ ]la|de[ ]l['’]|des|de|du|la|le|wa|ya|del|da|do|dos|das|of|al|el)"
     # A street's name: 1-3 words, after a particle and a day's date ("du 30 juin").
     name = rf"(?:{particle}[ ]++)?+(?:\d{{1,2}}+[ ](?:de[ ]|du[ ])?+)?+{word}(?:[ ]{word}){{0,2}}"
-    km = r"(?<!km )(?<!km)(?<!kms )(?<!kilomita )(?<!kilometre )(?<!الكيلو )(?<!كيلو )"
+    # One alternative a first word; empty groups at the ends tell the kind of part
+    # (``lastgroup``): a street with a number, a plot, a house with or without a sign, a
+    # unit; a street without one has none.
     parts = (
-        rf"(?P<street>{street}[ ]++{name}[ ]*+{sign}[ ]*+{num}"
-        rf"|{street}[ ]*+{num}(?![ ]d[eu][ ])(?:[ ]*+{sign}[ ]*+{num})?+"
-        rf"|{km}(?:{sign}[ ]*+)?+{num}[ ]*+,?+[ ]*+{street}[ ]++{name}"
-        rf"|{km}(?:{sign}[ ]*+)?+{num}[ ]++{word}[ ]{street}(?!\w)"
-        rf"|{ordinal}[ ]++{street})"
-        rf"|(?P<plot>{plot}[ ]++(?:{sign}[ ]*+)?+{num})"
-        rf"|(?P<signed>{house}[ ]*+(?:{sign}|ya(?=[ ]))[ ]*+{num})"
-        rf"|(?P<house>{house}[ ]++{num})"
-        rf"|(?P<unit>{unit}[ ]*+(?:{sign}[ ]*+)?+(?:{num}|[A-Z](?!\w)))"
-        rf"|(?P<bare>{street}[ ]++{name})"
+        rf"{street}(?:[ ]*+{num}(?![ ]d[eu][ ])(?:[ ]*+{sign}[ ]*+{num})?+(?P<street>)"
+        rf"|[ ]++{name}[ ]*+{sign}[ ]*+{num}(?P<street2>)|[ ]++{name})"
+        rf"|(?:(?:{sign}[ ]*+)?+{num}[ ]*+,?+[ ]*+"
+        rf"(?:{street}[ ]++{name}|{word}[ ]{street}(?!\w))|{ordinal}[ ]++{street})(?P<street3>)"
+        rf"|{plot}[ ]++(?:{sign}[ ]*+)?+{num}(?P<plot>)"
+        rf"|{house}(?:[ ]*+(?:{sign}|ya(?=[ ]))[ ]*+{num}(?P<signed>)|[ ]++{num}(?P<house>))"
+        rf"|{unit}[ ]*+(?:{sign}[ ]*+)?+(?:{num}|[A-Z](?!\w))(?P<unit>)"
     )
     firsts = sorted({w[0].lower() for k in _KINDS for w in kinds[k]} | set("0123456789#n"))
     first = "".join(re.escape(c) for c in firsts)
-    part_re = re.compile(rf"(?=[{first}])(?<!\w)(?:{parts})", re.IGNORECASE)
+    part_re = re.compile(rf"(?<!\w)(?=[{first}])(?:{parts})", re.IGNORECASE)
     # A name's word then a street word, right after a part: "house no. 12 kivu road".
     tail_re = re.compile(rf"[ ]*+,?+[ ]*+{word}[ ]{street}(?!\w)", re.IGNORECASE)
     return part_re, tail_re
 
 
+_KIND_OF: Final = {"street2": "street", "street3": "street"}
+# A number after a kilometre word is a road marker, not a house: "km 14 gulu road".
+_KM: Final = re.compile(r"(?:km|kms|kilomita|kilometre|kilomètre|kilometer|الكيلو|كيلو)[ ]?$",
+                        re.IGNORECASE)
 _ANCHORS: Final = frozenset({"street", "plot", "signed"})
 
 
@@ -106,6 +110,9 @@ def find_addresses(norm: str) -> Iterator[_Span]:
     kinds: list[str] = []
     for match in part_re.finditer(norm):
         kind = match.lastgroup or "bare"
+        if kind == "street3" and _KM.search(norm, max(0, match.start() - 10), match.start()):
+            continue
+        kind = _KIND_OF.get(kind, kind)
         if kinds and gap(norm, end, match.start()):
             kinds.append(kind)
             end = match.end()

@@ -37,6 +37,7 @@ _CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 # Between the words of one name; between the words of one cue (an apostrophe: "c'est").
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
+_MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
 # كلثوم"); inside a name, these join it to a lexicon name ("محمد بن علي"; not the Romance
@@ -76,20 +77,33 @@ def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _name_cues() -> tuple[dict[tuple[str, ...], int], frozenset[str], int]:
+def _name_cues() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+    """Name cues (folded word tuples) and their strength; for each first word, the
+    longest cue it begins."""
     cues: dict[tuple[str, ...], int] = {}
     for kind, strength in _STRENGTH.items():
         for keys in cue_words(kind):
             cues[keys] = max(cues.get(keys, 0), strength)
-    return cues, frozenset(k[0] for k in cues), max(map(len, cues), default=1)
+    return cues, _longest(cues)
+
+
+def _longest(cues: dict[tuple[str, ...], int]) -> dict[str, tuple[int, frozenset[str]]]:
+    """For each first word of the cues, the longest cue's length and the second words
+    (a cue of one word has "" for a second word)."""
+    longest: dict[str, int] = {}
+    seconds: dict[str, set[str]] = {}
+    for keys in cues:
+        longest[keys[0]] = max(longest.get(keys[0], 0), len(keys))
+        seconds.setdefault(keys[0], set()).add(keys[1] if len(keys) > 1 else "")
+    return {first: (size, frozenset(seconds[first])) for first, size in longest.items()}
 
 
 @lru_cache(maxsize=1)
-def _mods() -> tuple[dict[tuple[str, ...], int], int]:
+def _mods() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
     """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
     no strength of their own (-1: the chain keeps its strength)."""
     mods = {keys: -1 for keys in cue_words("mod")}
-    return mods, max(map(len, mods), default=1)
+    return mods, _longest(mods)
 
 
 def _in_lexicon(key: str, names: frozenset[str]) -> bool:
@@ -110,8 +124,12 @@ def is_name_like(word: str) -> bool:
 
 
 def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: int,
-            table: dict[tuple[str, ...], int], longest: int) -> tuple[int, int]:
+            table: dict[tuple[str, ...], int],
+            firsts: dict[str, tuple[int, frozenset[str]]]) -> tuple[int, int]:
     """(strength, end) of the longest cue of ``table`` at word ``i``, or (0, i)."""
+    longest, seconds = firsts.get(keys[i], (0, frozenset()))
+    if i + 1 >= len(words) or keys[i + 1] not in seconds:
+        longest = 1 if "" in seconds else 0  # "a" begins "a certain": no tuple else
     in_cue = _IN_CUE_GAP.fullmatch
     for size in range(min(longest, len(words) - i), 0, -1):
         cue = tuple(keys[i:i + size])
@@ -130,8 +148,8 @@ def find_names(norm: str) -> Iterator[_Span]:
     strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
     "bin") and the word after it are a name, whatever the word."""
     names, also = lexicon()
-    cues, firsts, longest = _name_cues()
-    mods, mod_longest = _mods()
+    cues, firsts = _name_cues()
+    mods, mod_firsts = _mods()
     words = [(m.start(), m.end(), m.group()) for m in pat.TOKEN_RE.finditer(norm)]
     keys = [pat.fold(w) for _, _, w in words]
     stops = [pat.is_stop(w) for _, _, w in words]
@@ -139,14 +157,19 @@ def find_names(norm: str) -> Iterator[_Span]:
     count = len(words)
     gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
     i = 0
+    skip = 0  # cues before this word were read in a chain that found no name
     while i < count:
         strength = 0
-        if keys[i] in firsts:
-            strength, j = _cue_at(keys, words, norm, i, cues, longest)
-            while strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
-                more, after = _cue_at(keys, words, norm, j, cues, longest)
+        if i >= skip and keys[i] in firsts:
+            strength, j = _cue_at(keys, words, norm, i, cues, firsts)
+            links = 1  # bounded, and read once: "signed signed ..." costs linear time
+            while (strength and links < _MAX_CHAIN and j < count
+                   and (keys[j] in firsts or keys[j] in mod_firsts)
+                   and cue_gap(norm, words[j - 1][1], words[j][0])):
+                links += 1
+                more, after = _cue_at(keys, words, norm, j, cues, firsts)
                 if not more:
-                    more, after = _cue_at(keys, words, norm, j, mods, mod_longest)
+                    more, after = _cue_at(keys, words, norm, j, mods, mod_firsts)
                 if not more:
                     break
                 strength, j = max(strength, more), after
@@ -167,6 +190,8 @@ def find_names(norm: str) -> Iterator[_Span]:
                 yield words[j][0], words[end - 1][1], "name"
                 i = end
                 continue
+        if strength:
+            skip = j  # the cues inside this chain lead to the same word
         if lex[i]:
             end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
             if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
