@@ -68,26 +68,29 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     house, plot, unit = (rf"(?:{_alt(kinds[k])})(?!\w)" for k in ("house", "plot", "unit"))
     num = r"\d{1,5}+[A-Za-z]?+(?![^\W\d_])(?:[-/]\d{1,4}+)?+"
     ordinal = r"\d{1,3}+(?:st|nd|rd|th|e|er|ère|ème|eme|º|ª|a|o)(?!\w)"
-    sign = r"(?:n[°º]\.?+|n[o]\.?+(?!\w)|n\.|nr\.?+(?!\w)|#|num[eé]ro|número|namba|nambari|رقم)"
+    sign = (r"(?:n[°º]\.?+|n[o]\.?+(?!\w)|n\.|nr\.?+(?!\w)|#|num[eé]ro|número|number|num\.?+(?!\w)"
+            r"|namba|nambari|رقم)")
     cue_words = _alt([w for k in _KINDS for w in kinds[k]])
     not_name = rf"(?=[^\W\d_])(?!(?:{_NOT_NAME}|{cue_words})(?!\w))"
     word = rf"{not_name}[^\W\d_][\w'’-]{{0,30}}+"
     particle = r"(?:de[ ]la|de[ ]l['’]|des|de|du|la|le|wa|ya|del|da|do|dos|das|of|al|el)"
     # A street's name: 1-3 words, after a particle and a day's date ("du 30 juin").
     name = rf"(?:{particle}[ ]++)?+(?:\d{{1,2}}+[ ](?:de[ ]|du[ ])?+)?+{word}(?:[ ]{word}){{0,2}}"
+    of = r"(?:de[ ]l['’]|de[ ]la|du|de)"  # "n° 12 de l'avenue Kasai"
     # One alternative a first word; empty groups at the ends tell the kind of part
     # (``lastgroup``): a street with a number, a plot, a house with or without a sign, a
     # unit; a street without one has none.
     parts = (
         rf"{street}(?:[ ]*+{num}(?![ ]d[eu][ ])(?:[ ]*+{sign}[ ]*+{num})?+(?P<street>)"
         rf"|[ ]++{name}[ ]*+{sign}[ ]*+{num}(?P<street2>)|[ ]++{name})"
-        rf"|(?:(?:{sign}[ ]*+)?+{num}[ ]*+,?+[ ]*+"
+        rf"|(?:(?:{sign}[ ]*+)?+{num}[ ]*+,?+[ ]*+(?:{of}[ ]*+)?+"
         rf"(?:{street}[ ]++{name}|{word}[ ]{street}(?!\w))|{ordinal}[ ]++{street})(?P<street3>)"
+        rf"|{sign}[ ]*+{num}(?P<number>)"
         rf"|{plot}[ ]++(?:{sign}[ ]*+)?+{num}(?P<plot>)"
         rf"|{house}(?:[ ]*+(?:{sign}|ya(?=[ ]))[ ]*+{num}(?P<signed>)|[ ]++{num}(?P<house>))"
         rf"|{unit}[ ]*+(?:{sign}[ ]*+)?+(?:{num}|[A-Z](?!\w))(?P<unit>)"
     )
-    firsts = sorted({w[0].lower() for k in _KINDS for w in kinds[k]} | set("0123456789#n"))
+    firsts = sorted({w[0].lower() for k in _KINDS for w in kinds[k]} | set("0123456789#nر"))
     first = "".join(re.escape(c) for c in firsts)
     part_re = re.compile(rf"(?<!\w)(?=[{first}])(?:{parts})", re.IGNORECASE)
     # A name's word then a street word, right after a part: "house no. 12 kivu road".
@@ -126,7 +129,7 @@ def find_addresses(norm: str) -> Iterator[_Span]:
 
 def _chain(norm: str, start: int, end: int, kinds: list[str],
            tail_re: re.Pattern[str]) -> Iterator[_Span]:
-    numbered = sum(kind in ("house", "unit") for kind in kinds)
+    numbered = sum(kind in ("house", "unit", "number") for kind in kinds)
     if not _ANCHORS.intersection(kinds) and not (len(kinds) >= 2 and numbered):
         return
     if kinds[-1] != "bare":

@@ -37,6 +37,12 @@ _CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 # Between the words of one name; between the words of one cue (an apostrophe: "c'est").
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
+# A lexicon name then "here", first in the text or after a greeting: "hi, Peter here".
+_HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "هنا"})
+_GREETINGS: Final = frozenset({"hi", "hello", "hallo", "hey", "dear", "bonjour", "bjr", "salut",
+                               "cc", "habari", "jambo", "mambo", "hola", "ola", "oi", "salam",
+                               "السلام", "مرحبا", "سلام"})
+_CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "و"})
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
@@ -164,7 +170,7 @@ def find_names(norm: str) -> Iterator[_Span]:
             strength, j = _cue_at(keys, words, norm, i, cues, firsts)
             links = 1  # bounded, and read once: "signed signed ..." costs linear time
             while (strength and links < _MAX_CHAIN and j < count
-                   and (keys[j] in firsts or keys[j] in mod_firsts)
+                   and (keys[j] in firsts or keys[j] in mod_firsts) and keys[j] not in _PARTICLES
                    and cue_gap(norm, words[j - 1][1], words[j][0])):
                 links += 1
                 more, after = _cue_at(keys, words, norm, j, cues, firsts)
@@ -198,7 +204,29 @@ def find_names(norm: str) -> Iterator[_Span]:
                 yield words[i][0], words[end - 1][1], "name"
                 i = end
                 continue
+            if (end == i + 1 and end < count and keys[end] in _HERE and keys[i] not in also
+                    and (i == 0 or keys[i - 1] in _GREETINGS)):
+                yield words[i][0], words[i][1], "name"  # "hi, Peter here"
+                i = end
+                continue
+            if end == i + 1 and _pair(norm, words, keys, lex, also, i):
+                yield words[i][0], words[i][1], "name"
+                yield words[i + 2][0], words[i + 2][1], "name"
+                i += 3
+                continue
         i += 1
+
+
+def _pair(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
+          also: frozenset[str], i: int) -> bool:
+    """Whether words ``i`` and ``i + 2`` are two capitalised lexicon names, neither an
+    everyday word, joined by "and" ("Okello and Akello", "Kahindo et Masika")."""
+    if i + 2 >= len(words) or keys[i + 1] not in _CONJUNCTIONS or not lex[i + 2]:
+        return False
+    first, second = words[i][2], words[i + 2][2]
+    return (first[:1].isupper() and second[:1].isupper() and keys[i] not in also
+            and keys[i + 2] not in also and norm[words[i][1]:words[i + 1][0]] == " "
+            and norm[words[i + 1][1]:words[i + 2][0]] == " ")
 
 
 def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: list[bool],
@@ -219,7 +247,10 @@ def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: l
             continue
         if stops[end]:
             break
-        if not (lex[end] or (cap and not lexicon_only and words[end][2][:1].isupper())):
+        upper = words[end][2][:1].isupper()
+        # After a capitalised name, a lowercase word is a verb more often than a surname
+        # ("um tal de Zacarias anda a cobrar").
+        if not ((lex[end] and not (cap and not upper)) or (cap and not lexicon_only and upper)):
             break
         end += 1
     return end
