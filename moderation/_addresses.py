@@ -68,8 +68,9 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     house, plot, unit = (rf"(?:{_alt(kinds[k])})(?!\w)" for k in ("house", "plot", "unit"))
     num = r"\d{1,5}+[A-Za-z]?+(?![^\W\d_])(?:[-/]\d{1,4}+)?+"
     ordinal = r"\d{1,3}+(?:st|nd|rd|th|e|er|ère|ème|eme|º|ª|a|o)(?!\w)"
-    sign = (r"(?:n[°º]\.?+|n[o]\.?+(?!\w)|n\.|nr\.?+(?!\w)|#|num[eé]ro|número|number|num\.?+(?!\w)"
-            r"|namba|nambari|رقم)")
+    # "no", "nr", "num" end before a digit or a space: "no12", "no 12", not "nord".
+    sign = (r"(?:n[°º]\.?+|no\.?+(?![^\W\d_])|n\.|nr\.?+(?![^\W\d_])|#|num[eé]ro|número"
+            r"|number|num\.?+(?![^\W\d_])|namba|nambari|رقم)")
     cue_words = _alt([w for k in _KINDS for w in kinds[k]])
     not_name = rf"(?=[^\W\d_])(?!(?:{_NOT_NAME}|{cue_words})(?!\w))"
     word = rf"{not_name}[^\W\d_][\w'’-]{{0,30}}+"
@@ -77,17 +78,22 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     # A street's name: 1-3 words, after a particle and a day's date ("du 30 juin").
     name = rf"(?:{particle}[ ]++)?+(?:\d{{1,2}}+[ ](?:de[ ]|du[ ])?+)?+{word}(?:[ ]{word}){{0,2}}"
     of = r"(?:de[ ]l['’]|de[ ]la|du|de)"  # "n° 12 de l'avenue Kasai"
+    cap = rf"(?=(?-i:[A-Z])){word}"  # "12 Kololo Hill Road": two words if capitalised
+    mine = r"(?:yangu|yetu|yake|yao|my|our|his|her)"  # "nyumba yangu namba 12"
     # One alternative a first word; empty groups at the ends tell the kind of part
     # (``lastgroup``): a street with a number, a plot, a house with or without a sign, a
     # unit; a street without one has none.
     parts = (
         rf"{street}(?:[ ]*+{num}(?![ ]d[eu][ ])(?:[ ]*+{sign}[ ]*+{num})?+(?P<street>)"
-        rf"|[ ]++{name}[ ]*+{sign}[ ]*+{num}(?P<street2>)|[ ]++{name})"
+        rf"|[ ]++{name}[ ]*+(?:{sign}[ ]*+{num}|{num}(?=[ ]*+(?:[,.;:!?)]|$)))(?P<street2>)"
+        rf"|[ ]++{name})"
         rf"|(?:(?:{sign}[ ]*+)?+{num}[ ]*+,?+[ ]*+(?:{of}[ ]*+)?+"
-        rf"(?:{street}[ ]++{name}|{word}[ ]{street}(?!\w))|{ordinal}[ ]++{street})(?P<street3>)"
+        rf"(?:{street}[ ]++{name}|(?:{cap}[ ])?{word}[ ]{street}(?!\w))|{ordinal}[ ]++{street})"
+        rf"(?P<street3>)"
         rf"|{sign}[ ]*+{num}(?P<number>)"
         rf"|{plot}[ ]++(?:{sign}[ ]*+)?+{num}(?P<plot>)"
-        rf"|{house}(?:[ ]*+(?:{sign}|ya(?=[ ]))[ ]*+{num}(?P<signed>)|[ ]++{num}(?P<house>))"
+        rf"|{house}(?:(?:[ ]++{mine})?+[ ]*+(?:{sign}|ya(?=[ ]))[ ]*+{num}(?P<signed>)"
+        rf"|[ ]++{num}(?P<house>))"
         rf"|{unit}[ ]*+(?:{sign}[ ]*+)?+(?:{num}|[A-Z](?!\w))(?P<unit>)"
     )
     firsts = sorted({w[0].lower() for k in _KINDS for w in kinds[k]} | set("0123456789#nر"))

@@ -3,7 +3,8 @@
 Two sources, both read once from data files next to this module:
 
 * the lexicon of given names and surnames (``data/names/given.txt``, ``surnames.txt``)
-  and its entries that are also everyday words (``data/names/also_words.txt``);
+  less the places of ``data/names/places.txt`` ("goma", "delgado"), and its entries that
+  are also everyday words (``data/names/also_words.txt``);
 * per-language cue words (``data/cues/<lang>.txt``, lines ``kind phrase``): ``intro``
   ("i am", "je suis", "mimi ni", "انا": a lexicon name must follow, so "je suis malade"
   stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري": a lexicon name
@@ -42,6 +43,9 @@ _HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "هنا"})
 _GREETINGS: Final = frozenset({"hi", "hello", "hallo", "hey", "dear", "bonjour", "bjr", "salut",
                                "cc", "habari", "jambo", "mambo", "hola", "ola", "oi", "salam",
                                "السلام", "مرحبا", "سلام"})
+_MAX_LISTED: Final = 6
+# What ends the line before a lone lexicon name that ends the text (a signature).
+_LAST_LINE: Final = frozenset(".!?\n-–—,")
 _CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "و"})
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
@@ -65,7 +69,8 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
     words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
              if line.count("\t") >= 1}
-    return frozenset(names - pat.STOP_WORDS), frozenset(words)
+    places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
+    return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
 
 
 @lru_cache(maxsize=8)
@@ -129,6 +134,17 @@ def is_name_like(word: str) -> bool:
     return word[:1].isupper() or _in_lexicon(pat.fold(word), lexicon()[0])
 
 
+# Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
+_TOKEN_RE: Final = re.compile(rf"(?<!\w)[235-9](?=[A-Za-z])[A-Za-z]++|{pat.TOKEN_RE.pattern}")
+_ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+
+
+def _key(word: str) -> str:
+    if word[0].isdigit():
+        return pat.fold(_ARABIZI[word[0]] + word[1:])
+    return pat.fold(word)
+
+
 def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: int,
             table: dict[tuple[str, ...], int],
             firsts: dict[str, tuple[int, frozenset[str]]]) -> tuple[int, int]:
@@ -156,8 +172,8 @@ def find_names(norm: str) -> Iterator[_Span]:
     names, also = lexicon()
     cues, firsts = _name_cues()
     mods, mod_firsts = _mods()
-    words = [(m.start(), m.end(), m.group()) for m in pat.TOKEN_RE.finditer(norm)]
-    keys = [pat.fold(w) for _, _, w in words]
+    words = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(norm)]
+    keys = [_key(w) for _, _, w in words]
     stops = [pat.is_stop(w) for _, _, w in words]
     lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
     count = len(words)
@@ -209,24 +225,52 @@ def find_names(norm: str) -> Iterator[_Span]:
                 yield words[i][0], words[i][1], "name"  # "hi, Peter here"
                 i = end
                 continue
-            if end == i + 1 and _pair(norm, words, keys, lex, also, i):
-                yield words[i][0], words[i][1], "name"
-                yield words[i + 2][0], words[i + 2][1], "name"
-                i += 3
+            if (end == i + 1 == count and keys[i] not in also and words[i][2][:1].isupper()
+                    and norm[max(0, words[i][0] - 8):words[i][0]].rstrip(" \t")[-1:]
+                    in _LAST_LINE):
+                yield words[i][0], words[i][1], "name"  # "... we need help. Kato"
+                i = end
+                continue
+            listed = _listed(norm, words, keys, lex, also, i) if end == i + 1 else []
+            if listed:
+                for k in listed:
+                    yield words[k][0], words[k][1], "name"
+                i = listed[-1] + 1
                 continue
         i += 1
 
 
-def _pair(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
-          also: frozenset[str], i: int) -> bool:
-    """Whether words ``i`` and ``i + 2`` are two capitalised lexicon names, neither an
-    everyday word, joined by "and" ("Okello and Akello", "Kahindo et Masika")."""
-    if i + 2 >= len(words) or keys[i + 1] not in _CONJUNCTIONS or not lex[i + 2]:
-        return False
-    first, second = words[i][2], words[i + 2][2]
-    return (first[:1].isupper() and second[:1].isupper() and keys[i] not in also
-            and keys[i + 2] not in also and norm[words[i][1]:words[i + 1][0]] == " "
-            and norm[words[i + 1][1]:words[i + 2][0]] == " ")
+def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
+            also: frozenset[str], i: int) -> list[int]:
+    """Word indexes of a list of capitalised lexicon names from word ``i``: two joined by
+    "and", neither an everyday word ("Okello and Akello", "Kahindo et Masika"), or three
+    or more joined by commas and "and" ("Opio, Auma, Ocen"); else []."""
+    found = [i]
+    joined = False
+    k = i
+    while len(found) < _MAX_LISTED and k + 1 < len(words):
+        between = norm[words[k][1]:words[k + 1][0]]
+        nxt = k + 1
+        if between == " " and keys[nxt] in _CONJUNCTIONS:
+            if nxt + 1 >= len(words) or norm[words[nxt][1]:words[nxt + 1][0]] != " ":
+                break
+            nxt, conj = nxt + 1, True
+        elif between in (", ", ","):
+            conj = False
+        else:
+            break
+        if not (lex[nxt] and words[nxt][2][:1].isupper()):
+            break
+        found.append(nxt)
+        joined = joined or conj
+        k = nxt
+    if not words[i][2][:1].isupper() or len(found) < 2 or not (joined or len(found) >= 3):
+        return []
+    # Everyday words ("Grace and Hope") only in a list of three or more, all capitalised:
+    # "Rehema, Zawadi na Upendo".
+    if len(found) < 3 and any(keys[k] in also for k in found):
+        return []
+    return found
 
 
 def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: list[bool],

@@ -188,3 +188,36 @@ def test_long_crafted_texts_stay_linear_and_redact_the_end(unit: str) -> None:
 )
 def test_two_lexicon_names_joined_by_and(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Opio, Auma and Ocen were taken", "[name], [name] and [name] were taken"),
+        ("Rehema, Zawadi na Upendo wamefika", "[name], [name] na [name] wamefika"),
+        ("Kasulu, Kibondo and Kigoma camps", "Kasulu, Kibondo and Kigoma camps"),  # places
+        ("precisamos de paz em Cabo Delgado", "precisamos de paz em Cabo Delgado"),
+        ("the pump is broken since 2 weeks. Kato", "the pump is broken since 2 weeks. [name]"),
+        ("we are in Goma.", "we are in Goma."),
+        ("ana ismi 7asan adam mn geneina", "ana ismi [name] mn geneina"),  # Arabizi
+        ("jari 3abdallah mat", "jari [name] mat"),
+        ("we need a 2nd distribution at 5pm", "we need a 2nd distribution at 5pm"),
+    ],
+)
+def test_lists_signatures_places_and_arabizi(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("avenue Kasai no12, Goma", "[address], Goma"),
+        ("q. Katindo, av. Kasai 12, Goma", "q. Katindo, [address], Goma"),
+        ("we live at 12 Kololo Hill Road", "we live at [address]"),
+        ("nyumba yangu namba 12 iko Kasulu", "[address] iko Kasulu"),
+        ("avenue Lumumba 3 hommes armés", "avenue Lumumba 3 hommes armés"),  # a count
+        ("le nord 5 fois", "le nord 5 fois"),
+    ],
+)
+def test_more_address_signs_and_orders(text: str, expected: str) -> None:
+    assert redact(text) == expected
