@@ -149,9 +149,13 @@ def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: in
             table: dict[tuple[str, ...], int],
             firsts: dict[str, tuple[int, frozenset[str]]]) -> tuple[int, int]:
     """(strength, end) of the longest cue of ``table`` at word ``i``, or (0, i)."""
-    longest, seconds = firsts.get(keys[i], (0, frozenset()))
+    entry = firsts.get(keys[i])
+    if entry is None:
+        return 0, i
+    longest, seconds = entry
     if i + 1 >= len(words) or keys[i + 1] not in seconds:
-        longest = 1 if "" in seconds else 0  # "a" begins "a certain": no tuple else
+        # A one-word cue, or none ("a" begins "a certain"): no tuple of more words.
+        return (table[(keys[i],)], i + 1) if "" in seconds else (0, i)
     in_cue = _IN_CUE_GAP.fullmatch
     for size in range(min(longest, len(words) - i), 0, -1):
         cue = tuple(keys[i:i + size])
@@ -173,7 +177,11 @@ def find_names(norm: str) -> Iterator[_Span]:
     cues, firsts = _name_cues()
     mods, mod_firsts = _mods()
     words = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(norm)]
-    keys = [_key(w) for _, _, w in words]
+    keys = [pat.fold(w) for _, _, w in words]
+    if not norm.isalpha():  # Arabizi words begin with a digit
+        for k, (_, _, w) in enumerate(words):
+            if w[0] in _ARABIZI:
+                keys[k] = _key(w)
     stops = [pat.is_stop(w) for _, _, w in words]
     lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
     count = len(words)
