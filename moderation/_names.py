@@ -6,15 +6,22 @@ Two sources, both read once from data files next to this module:
   less the places of ``data/names/places.txt`` ("goma", "delgado"), and its entries that
   are also everyday words (``data/names/also_words.txt``);
 * per-language cue words (``data/cues/<lang>.txt``, lines ``kind phrase``): ``intro``
-  ("i am", "je suis", "mimi ni", "انا": a lexicon name must follow, so "je suis malade"
-  stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري": a lexicon name
-  or a capitalised word may follow) and ``sign`` ("regards", "wako,").
+  ("i am", "je suis", "mimi ni", "انا", "called": a lexicon name must follow, so "je suis
+  malade" stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري", "a
+  certain", "un nommé", "afande": a lexicon name or a capitalised word may follow),
+  ``sign`` ("regards", "asante sana") and ``mod`` ("grand", "mkubwa", "dit", "wa mtaa":
+  words that may sit between cues and the name).
 
-Found as names: the 1-4 name-like words after a cue (a title keeps the words after the
-name: "Mr. Kabila Joseph threatened us" -> "Mr. [name] threatened us"), and, without a
-cue, two or more lexicon words in a row ("Fatuma Said", "akello grace") unless all are
-also everyday words ("amani" = peace alone stays). The text is read as words once
-(:data:`~moderation._patterns.TOKEN_RE`, linear) and the words scanned in one pass.
+Found as names: the 1-4 name-like words after a cue or a chain of cues ("my cousin
+brother Emmanuel", "le chef de cellule Bosco"; a title keeps the words after the name:
+"Mr. Kabila Joseph threatened us" -> "Mr. [name] threatened us"), a name particle and
+the word after it ("القائد ود الزين"); without a cue, two or more lexicon words in a row
+("Fatuma Said", "akello grace") unless all are also everyday words ("amani" = peace
+alone stays), capitalised lexicon names in a list ("Okello and Akello", "Opio, Auma,
+Ocen"), a lexicon name before "here" ("hi, Peter here") or alone at the end of the text
+after punctuation ("... help. Kato"). Arabizi words that begin with a digit are read as
+letters ("7asan" = hasan). The text is read as words once (linear) and the words scanned
+in one pass; chains of cues are bounded and each cue is read once.
 """
 
 from __future__ import annotations
