@@ -62,7 +62,7 @@ def _alt(words: list[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     kinds = {kind: _words(kind) for kind in _KINDS}
     street = rf"(?:{_alt(kinds['street'])})(?:\.(?!\w))?+"
     house, plot, unit = (rf"(?:{_alt(kinds[k])})(?!\w)" for k in ("house", "plot", "unit"))
@@ -99,9 +99,12 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     firsts = sorted({w[0].lower() for k in _KINDS for w in kinds[k]} | set("0123456789#nر"))
     first = "".join(re.escape(c) for c in firsts)
     part_re = re.compile(rf"(?<!\w)(?=[{first}])(?:{parts})", re.IGNORECASE)
+    # Every address has one of the words: a text without any is not scanned for parts.
+    words_first = "".join(sorted({re.escape(w[0].lower()) for k in _KINDS for w in kinds[k]}))
+    any_re = re.compile(rf"(?<!\w)(?=[{words_first}])(?:{cue_words})", re.IGNORECASE)
     # A name's word then a street word, right after a part: "house no. 12 kivu road".
     tail_re = re.compile(rf"[ ]*+,?+[ ]*+{word}[ ]{street}(?!\w)", re.IGNORECASE)
-    return part_re, tail_re
+    return part_re, tail_re, any_re
 
 
 _KIND_OF: Final = {"street2": "street", "street3": "street"}
@@ -113,7 +116,9 @@ _ANCHORS: Final = frozenset({"street", "plot", "signed"})
 
 def find_addresses(norm: str) -> Iterator[_Span]:
     """Spans of street addresses with a number in ``norm`` (digits ASCII)."""
-    part_re, tail_re = _regexes()
+    part_re, tail_re, any_re = _regexes()
+    if not any_re.search(norm):
+        return
     gap = _GAP.fullmatch
     start = end = -1
     kinds: list[str] = []
