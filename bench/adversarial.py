@@ -44,6 +44,8 @@ from channels.telegram import parsing as telegram_parsing
 from channels.twilio import identity as twilio_identity
 from moderation import _patterns as pat
 from moderation import anonymise
+from moderation._addresses import find_addresses
+from moderation._names import find_names
 from moderation.anonymise import Anonymiser
 
 TARGET_MS_PER_KB = 0.5
@@ -104,6 +106,16 @@ STRINGS: dict[str, Callable[[int], str]] = {
     "this is": lambda n: _fill("this is Amani ", n),
     "this is, long word": _between("this is ", "a", " x"),
     "arabic intro": lambda n: _fill("انا اسمي محمد ", n),
+    "kin and titles": lambda n: _fill("my cousin brother mon grand frere le chef de cellule ", n),
+    "cue chain": lambda n: _fill("the soldier called Sgt. ", n),
+    "name particles": lambda n: _fill("القائد ود ", n),
+    # addresses
+    "street words": lambda n: _fill("rue avenue calle ", n),
+    "street, number, name": lambda n: _fill("12 rue des Manguiers ", n),
+    "address parts in a row": lambda n: _fill("casa 5, manzana 4, ", n),
+    "street, name, spaces": _between("avenue Kasai", " ", "no 12"),
+    "number, words, street": lambda n: _fill("12 kivu gulu road ", n),
+    "arabic address": lambda n: _fill("شارع 12 بيت رقم 5 بلوك 4 ", n),
     # spaces and punctuation
     "spaces": lambda n: " " * n,
     "spaces between letters": _between("a", " ", "b"),
@@ -228,6 +240,9 @@ TARGETS: dict[str, Callable[[str], object]] = {
     "segments gsm_friendly": gsm_friendly,
     "anonymise redact": lambda t: ANON.redact(t, known_names=("Amani Kahindo", "Kzzza")),
     "anonymise redact, sender region": lambda t: ANON.redact(t, sender_region="KE"),
+    "anonymise find_addresses": lambda t: sum(1 for _ in find_addresses(
+        t.translate(pat.DIGITS_TO_ASCII))),
+    "anonymise find_names": lambda t: sum(1 for _ in find_names(t.translate(pat.DIGITS_TO_ASCII))),
     **_pattern_targets(),
     "check normalise_ref": normalise_ref,
     "telegram command": telegram_parsing.command,

@@ -3,17 +3,25 @@
 Two sources, both read once from data files next to this module:
 
 * the lexicon of given names and surnames (``data/names/given.txt``, ``surnames.txt``)
-  and its entries that are also everyday words (``data/names/also_words.txt``);
+  less the places of ``data/names/places.txt`` ("goma", "delgado"), and its entries that
+  are also everyday words (``data/names/also_words.txt``);
 * per-language cue words (``data/cues/<lang>.txt``, lines ``kind phrase``): ``intro``
-  ("i am", "je suis", "mimi ni", "انا": a lexicon name must follow, so "je suis malade"
-  stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري": a lexicon name
-  or a capitalised word may follow) and ``sign`` ("regards", "wako,").
+  ("i am", "je suis", "mimi ni", "انا", "called": a lexicon name must follow, so "je suis
+  malade" stays), ``kin`` and ``title`` ("my neighbour", "le commandant", "جاري", "a
+  certain", "un nommé", "afande": a lexicon name or a capitalised word may follow),
+  ``sign`` ("regards", "asante sana") and ``mod`` ("grand", "mkubwa", "dit", "wa mtaa":
+  words that may sit between cues and the name).
 
-Found as names: the 1-4 name-like words after a cue (a title keeps the words after the
-name: "Mr. Kabila Joseph threatened us" -> "Mr. [name] threatened us"), and, without a
-cue, two or more lexicon words in a row ("Fatuma Said", "akello grace") unless all are
-also everyday words ("amani" = peace alone stays). The text is read as words once
-(:data:`~moderation._patterns.TOKEN_RE`, linear) and the words scanned in one pass.
+Found as names: the 1-4 name-like words after a cue or a chain of cues ("my cousin
+brother Emmanuel", "le chef de cellule Bosco"; a title keeps the words after the name:
+"Mr. Kabila Joseph threatened us" -> "Mr. [name] threatened us"), a name particle and
+the word after it ("القائد ود الزين"); without a cue, two or more lexicon words in a row
+("Fatuma Said", "akello grace") unless all are also everyday words ("amani" = peace
+alone stays), capitalised lexicon names in a list ("Okello and Akello", "Opio, Auma,
+Ocen"), a lexicon name before "here" ("hi, Peter here") or alone at the end of the text
+after punctuation ("... help. Kato"). Arabizi words that begin with a digit are read as
+letters ("7asan" = hasan). The text is read as words once (linear) and the words scanned
+in one pass; chains of cues are bounded and each cue is read once.
 """
 
 from __future__ import annotations
@@ -33,11 +41,26 @@ _DATA: Final = Path(__file__).resolve().parent / "data"
 _Span = tuple[int, int, str]
 _MAX_NAMES: Final = 4
 # Between a cue and its name: spaces, at most one ",", ":", "-" or "." (after "Mr.").
-_CUE_GAP: Final = re.compile(r"[ \t]*+[.,:\-–]?[ \t]*+")
+_CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 # Between the words of one name; between the words of one cue (an apostrophe: "c'est").
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
+# A lexicon name then "here", first in the text or after a greeting: "hi, Peter here".
+_HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "هنا"})
+_GREETINGS: Final = frozenset({"hi", "hello", "hallo", "hey", "dear", "bonjour", "bjr", "salut",
+                               "cc", "habari", "jambo", "mambo", "hola", "ola", "oi", "salam",
+                               "السلام", "مرحبا", "سلام"})
+_MAX_LISTED: Final = 6
+# What ends the line before a lone lexicon name that ends the text (a signature).
+_LAST_LINE: Final = frozenset(".!?\n-–—,")
+_CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "و"})
+_MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
+# After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
+# كلثوم"); inside a name, these join it to a lexicon name ("محمد بن علي"; not the Romance
+# "da", "del": "jhon del barrio", "villa del rosario" are places).
+_PARTICLES: Final = frozenset({"ود", "ولد", "ام", "ابو", "بت", "wad", "abu", "abou", "um", "ould"})
+_JOINERS: Final = frozenset({"bin", "ibn", "ould", "wad", "ود", "بن", "ابن", "ولد"})
 
 
 def _lines(path: Path) -> list[str]:
@@ -53,7 +76,8 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
     words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
              if line.count("\t") >= 1}
-    return frozenset(names - pat.STOP_WORDS), frozenset(words)
+    places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
+    return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
 
 
 @lru_cache(maxsize=8)
@@ -71,18 +95,42 @@ def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _name_cues() -> tuple[dict[tuple[str, ...], int], frozenset[str], int]:
+def _name_cues() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+    """Name cues (folded word tuples) and their strength; for each first word, the
+    longest cue it begins."""
     cues: dict[tuple[str, ...], int] = {}
     for kind, strength in _STRENGTH.items():
         for keys in cue_words(kind):
             cues[keys] = max(cues.get(keys, 0), strength)
-    return cues, frozenset(k[0] for k in cues), max(map(len, cues), default=1)
+    return cues, _longest(cues)
+
+
+def _longest(cues: dict[tuple[str, ...], int]) -> dict[str, tuple[int, frozenset[str]]]:
+    """For each first word of the cues, the longest cue's length and the second words
+    (a cue of one word has "" for a second word)."""
+    longest: dict[str, int] = {}
+    seconds: dict[str, set[str]] = {}
+    for keys in cues:
+        longest[keys[0]] = max(longest.get(keys[0], 0), len(keys))
+        seconds.setdefault(keys[0], set()).add(keys[1] if len(keys) > 1 else "")
+    return {first: (size, frozenset(seconds[first])) for first, size in longest.items()}
+
+
+@lru_cache(maxsize=1)
+def _mods() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+    """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
+    no strength of their own (-1: the chain keeps its strength)."""
+    mods = {keys: -1 for keys in cue_words("mod")}
+    return mods, _longest(mods)
 
 
 def _in_lexicon(key: str, names: frozenset[str]) -> bool:
     if key in names:
         return True
-    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab".
+    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab"; and the
+    # article: الزين.
+    if len(key) > 4 and key.startswith("ال") and key[2:] in names:
+        return True
     return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
 
 
@@ -93,57 +141,175 @@ def is_name_like(word: str) -> bool:
     return word[:1].isupper() or _in_lexicon(pat.fold(word), lexicon()[0])
 
 
+# Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
+_TOKEN_RE: Final = re.compile(rf"(?<!\w)[235-9](?=[A-Za-z])[A-Za-z]++|{pat.TOKEN_RE.pattern}")
+_ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+
+
+def _key(word: str) -> str:
+    if word[0].isdigit():
+        return pat.fold(_ARABIZI[word[0]] + word[1:])
+    return pat.fold(word)
+
+
+def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: int,
+            table: dict[tuple[str, ...], int],
+            firsts: dict[str, tuple[int, frozenset[str]]]) -> tuple[int, int]:
+    """(strength, end) of the longest cue of ``table`` at word ``i``, or (0, i)."""
+    entry = firsts.get(keys[i])
+    if entry is None:
+        return 0, i
+    longest, seconds = entry
+    if i + 1 >= len(words) or keys[i + 1] not in seconds:
+        # A one-word cue, or none ("a" begins "a certain"): no tuple of more words.
+        return (table[(keys[i],)], i + 1) if "" in seconds else (0, i)
+    in_cue = _IN_CUE_GAP.fullmatch
+    for size in range(min(longest, len(words) - i), 0, -1):
+        cue = tuple(keys[i:i + size])
+        if cue in table and all(in_cue(norm, words[k][1], words[k + 1][0])
+                                for k in range(i, i + size - 1)):
+            return table[cue], i + size
+    return 0, i
+
+
 def find_names(norm: str) -> Iterator[_Span]:
-    """Spans of the names after cues and of the cue-less runs of lexicon names."""
+    """Spans of the names after cues and of the cue-less runs of lexicon names.
+
+    Cues chain ("my cousin brother Emmanuel", "the soldier called Sgt. Ochieng",
+    "mwenyekiti wa mtaa Bw. Mrisho"): after a cue, further cues and ``mod`` words
+    ("grand", "mkubwa", "dit", "de cellule") may come before the name, which the
+    strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
+    "bin") and the word after it are a name, whatever the word."""
     names, also = lexicon()
-    cues, firsts, longest = _name_cues()
-    words = [(m.start(), m.end(), m.group()) for m in pat.TOKEN_RE.finditer(norm)]
+    cues, firsts = _name_cues()
+    mods, mod_firsts = _mods()
+    words = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(norm)]
     keys = [pat.fold(w) for _, _, w in words]
+    if not norm.isalpha():  # Arabizi words begin with a digit
+        for k, (_, _, w) in enumerate(words):
+            if w[0] in _ARABIZI:
+                keys[k] = _key(w)
     stops = [pat.is_stop(w) for _, _, w in words]
     lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
     count = len(words)
-    gap, cue_gap, in_cue = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch, _IN_CUE_GAP.fullmatch
+    gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
     i = 0
+    skip = 0  # cues before this word were read in a chain that found no name
     while i < count:
         strength = 0
-        if keys[i] in firsts:
-            for size in range(min(longest, count - i), 0, -1):
-                cue = tuple(keys[i:i + size])
-                if cue in cues and all(in_cue(norm, words[k][1], words[k + 1][0])
-                                       for k in range(i, i + size - 1)):
-                    strength, j = cues[cue], i + size
+        if i >= skip and keys[i] in firsts:
+            strength, j = _cue_at(keys, words, norm, i, cues, firsts)
+            links = 1  # bounded, and read once: "signed signed ..." costs linear time
+            while (strength and links < _MAX_CHAIN and j < count
+                   and (keys[j] in firsts or keys[j] in mod_firsts) and keys[j] not in _PARTICLES
+                   and cue_gap(norm, words[j - 1][1], words[j][0])):
+                links += 1
+                more, after = _cue_at(keys, words, norm, j, cues, firsts)
+                if not more:
+                    more, after = _cue_at(keys, words, norm, j, mods, mod_firsts)
+                if not more:
                     break
+                strength, j = max(strength, more), after
         if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
             word = words[j][2]
             cap = word[:1].isupper()
             # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo").
             acronym = len(words[j - 1][2]) > 1 and words[j - 1][2].isupper()
+            if (keys[j] in _PARTICLES and j + 1 < count and not stops[j + 1]
+                    and gap(norm, words[j][1], words[j + 1][0])):
+                end = _run(norm, words, stops, lex, j + 1, True, gap)
+                yield words[j][0], words[end - 1][1], "name"
+                i = end
+                continue
             if (not stops[j] and keys[j] not in firsts
                     and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
                 i = end
                 continue
+        if strength:
+            skip = j  # the cues inside this chain lead to the same word
         if lex[i]:
             end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
             if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
                 yield words[i][0], words[end - 1][1], "name"
                 i = end
                 continue
+            if (end == i + 1 and end < count and keys[end] in _HERE and keys[i] not in also
+                    and (i == 0 or keys[i - 1] in _GREETINGS)):
+                yield words[i][0], words[i][1], "name"  # "hi, Peter here"
+                i = end
+                continue
+            if (end == i + 1 == count and keys[i] not in also and words[i][2][:1].isupper()
+                    and norm[max(0, words[i][0] - 8):words[i][0]].rstrip(" \t")[-1:]
+                    in _LAST_LINE):
+                yield words[i][0], words[i][1], "name"  # "... we need help. Kato"
+                i = end
+                continue
+            listed = _listed(norm, words, keys, lex, also, i) if end == i + 1 else []
+            if listed:
+                for k in listed:
+                    yield words[k][0], words[k][1], "name"
+                i = listed[-1] + 1
+                continue
         i += 1
+
+
+def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
+            also: frozenset[str], i: int) -> list[int]:
+    """Word indexes of a list of capitalised lexicon names from word ``i``: two joined by
+    "and", neither an everyday word ("Okello and Akello", "Kahindo et Masika"), or three
+    or more joined by commas and "and" ("Opio, Auma, Ocen"); else []."""
+    found = [i]
+    joined = False
+    k = i
+    while len(found) < _MAX_LISTED and k + 1 < len(words):
+        between = norm[words[k][1]:words[k + 1][0]]
+        nxt = k + 1
+        if between == " " and keys[nxt] in _CONJUNCTIONS:
+            if nxt + 1 >= len(words) or norm[words[nxt][1]:words[nxt + 1][0]] != " ":
+                break
+            nxt, conj = nxt + 1, True
+        elif between in (", ", ","):
+            conj = False
+        else:
+            break
+        if not (lex[nxt] and words[nxt][2][:1].isupper()):
+            break
+        found.append(nxt)
+        joined = joined or conj
+        k = nxt
+    if not words[i][2][:1].isupper() or len(found) < 2 or not (joined or len(found) >= 3):
+        return []
+    # Everyday words ("Grace and Hope") only in a list of three or more, all capitalised:
+    # "Rehema, Zawadi na Upendo".
+    if len(found) < 3 and any(keys[k] in also for k in found):
+        return []
+    return found
 
 
 def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: list[bool],
          first: int, cap: bool, gap: object, *, lexicon_only: bool = False) -> int:
     """The end (exclusive word index) of a name starting at ``first``: the next words
     joined by a space or a hyphen that are lexicon names, or capitalised if the first
-    was (unless ``lexicon_only``)."""
+    was (unless ``lexicon_only``); a joining particle ("bin", "ود") counts when a
+    lexicon name follows it ("محمد بن علي")."""
     end = first + 1
     fullmatch = _NAME_GAP.fullmatch
-    while end < len(words) and end - first < _MAX_NAMES:
-        if stops[end] or not fullmatch(norm, words[end - 1][1], words[end][0]):
+    count = len(words)
+    while end < count and end - first < _MAX_NAMES:
+        if not fullmatch(norm, words[end - 1][1], words[end][0]):
             break
-        if not (lex[end] or (cap and not lexicon_only and words[end][2][:1].isupper())):
+        if (end + 1 < count and pat.fold(words[end][2]) in _JOINERS and lex[end + 1]
+                and fullmatch(norm, words[end][1], words[end + 1][0])):
+            end += 2
+            continue
+        if stops[end]:
+            break
+        upper = words[end][2][:1].isupper()
+        # After a capitalised name, a lowercase word is a verb more often than a surname
+        # ("um tal de Zacarias anda a cobrar").
+        if not ((lex[end] and not (cap and not upper)) or (cap and not lexicon_only and upper)):
             break
         end += 1
     return end

@@ -177,7 +177,8 @@ NAMES = ["Jean-Pierre Mukendi"]
         ("Jean-Pierre Mukendi est là", "[name] est là"),
         ("jean pierre est venu", "[name] est venu"),
         ("MUKENDI a vu", "[name] a vu"),
-        ("Mukéndi et Jeanne", "[name] et Jeanne"),
+        # (not "Mukéndi et Jeanne": two lexicon names joined by "et" are both names now)
+        ("Mukéndi et Pierrette", "[name] et Pierrette"),
         ("c'est Mukendi's house, Jeanne et Pierrette", "c'est [name]'s house, Jeanne et Pierrette"),
         ("Jeanne Mukendiya", "Jeanne Mukendiya"),
     ],

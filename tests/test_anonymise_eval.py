@@ -27,19 +27,31 @@ def _eval_module():  # type: ignore[no-untyped-def]
     return module
 
 
+# Floors: what was reached (issue 13's second round) less a margin. Tune (pii.jsonl's tune
+# lines and pii_extra.jsonl, 448): recall 0.995, keep 1.000. Held-out (pii.jsonl's, 114):
+# recall 0.951 (addresses 9/11, names 58/61), keep 0.991.
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
     figures = _eval_module().pii_figures("tune")
-    assert figures["recall"] >= 0.96
-    assert figures["keep_rate"] >= 0.98
+    assert figures["messages"] >= 448  # pii_extra.jsonl is read
+    assert figures["recall"] >= 0.98
+    assert figures["keep_rate"] >= 0.99
     assert figures["baseline"]["recall"] < figures["recall"]
     for kind in ("id", "address", "name", "phone", "email"):
-        assert figures["per_kind"][kind]["recall"] >= 0.95, kind
+        assert figures["per_kind"][kind]["recall"] >= 0.97, kind
+    for lang, lang_figures in figures["per_lang"].items():
+        assert lang_figures["recall"] >= 0.96, lang
+        assert lang_figures["keep_rate"] >= 0.97, lang
 
 
-def test_heldout_figures_are_reported_separately() -> None:
+def test_heldout_split_reaches_its_floor_and_is_only_pii_jsonl() -> None:
     figures = _eval_module().pii_figures("heldout")
     assert figures["split"] == "heldout"
+    assert figures["messages"] == 114  # 19 a language, none from pii_extra.jsonl
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
+    assert figures["recall"] >= 0.93
+    assert figures["keep_rate"] >= 0.97
+    assert figures["per_kind"]["address"]["recall"] >= 0.7
+    assert figures["per_kind"]["name"]["recall"] >= 0.9
 
 
 def test_new_kinds_are_known_with_a_priority() -> None:

@@ -1,9 +1,12 @@
-"""Check the labelled evaluation sets in tests/data/ (pii.jsonl, urgent.jsonl).
+"""Check the labelled evaluation sets in tests/data/ (pii.jsonl, pii_extra.jsonl,
+urgent.jsonl).
 
 Checks: one JSON object a line with the expected fields; ids unique and named after
 their language; the six languages present; in each language, exactly every third line
 (the 3rd, 6th, ...) held out; every "pii" and "keep" text an exact substring of "text";
 no "keep" text inside a "pii" text nor the other way round; no two identical texts.
+pii_extra.jsonl (tune-only additions): ids ``pii-x-<lang>-NNN``, every line "tune", at
+least 25 lines a language, no id or text shared with pii.jsonl.
 
     python tools/check_evaldata.py [tests/data]
 
@@ -18,6 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 LANGS = ("en", "fr", "sw", "ar", "pt", "es")
+EXTRA_MIN = 25  # lines a language in pii_extra.jsonl
 PII_KINDS = {"phone", "email", "handle", "url", "id", "gps", "address", "name"}
 
 
@@ -32,7 +36,7 @@ def _rows(path: Path, problems: list[str]) -> list[dict]:
 
 
 def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
-            problems: list[str]) -> None:
+            problems: list[str], *, tune_only: bool = False) -> None:
     seen_ids: set[str] = set()
     seen_texts: set[str] = set()
     by_lang: dict[str, list[dict]] = defaultdict(list)
@@ -52,6 +56,12 @@ def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
         by_lang[row["lang"]].append(row)
     for lang in LANGS:
         lines = by_lang.get(lang, [])
+        if tune_only:
+            if len(lines) < EXTRA_MIN:
+                problems.append(f"{name} {lang}: {len(lines)} lines, want {EXTRA_MIN}+")
+            problems.extend(f"{name} {row['id']}: split {row['split']!r}, want 'tune'"
+                            for row in lines if row["split"] != "tune")
+            continue
         if len(lines) % 3:
             problems.append(f"{name} {lang}: {len(lines)} lines, not a multiple of 3")
         for index, row in enumerate(lines):
@@ -60,10 +70,11 @@ def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
                 problems.append(f"{name} {row['id']}: split {row['split']!r}, want {want!r}")
 
 
-def check_pii(path: Path) -> list[str]:
+def check_pii(path: Path, *, extra: bool = False) -> list[str]:
     problems: list[str] = []
     rows = _rows(path, problems)
-    _common(path.name, "pii", rows, {"id", "lang", "split", "text", "pii", "keep"}, problems)
+    _common(path.name, "pii-x" if extra else "pii", rows,
+            {"id", "lang", "split", "text", "pii", "keep"}, problems, tune_only=extra)
     for row in rows:
         text = row.get("text", "")
         pii = [item.get("text", "") for item in row.get("pii", [])]
@@ -80,6 +91,14 @@ def check_pii(path: Path) -> list[str]:
     return problems
 
 
+def _shared(main: Path, extra: Path) -> list[str]:
+    """Ids or texts of ``extra`` already in ``main``."""
+    old = _rows(main, [])
+    ids, texts = {r.get("id") for r in old}, {r.get("text") for r in old}
+    return [f"{extra.name} {r.get('id')}: id or text also in {main.name}"
+            for r in _rows(extra, []) if r.get("id") in ids or r.get("text") in texts]
+
+
 def check_urgent(path: Path) -> list[str]:
     problems: list[str] = []
     rows = _rows(path, problems)
@@ -93,6 +112,10 @@ def check_urgent(path: Path) -> list[str]:
 def main(argv: list[str]) -> int:
     folder = Path(argv[1]) if len(argv) > 1 else Path(__file__).parent.parent / "tests" / "data"
     problems = check_pii(folder / "pii.jsonl") + check_urgent(folder / "urgent.jsonl")
+    extra = folder / "pii_extra.jsonl"
+    if extra.exists():
+        problems += check_pii(extra, extra=True)
+        problems += _shared(folder / "pii.jsonl", extra)
     for problem in problems:
         print(problem)
     if not problems:

@@ -1,4 +1,8 @@
-"""Evaluate the anonymiser on tests/data/pii.jsonl (issue 13).
+"""Evaluate the anonymiser on tests/data/pii.jsonl and pii_extra.jsonl (issue 13).
+
+Split "tune" (and all) is pii.jsonl's tune lines plus pii_extra.jsonl (tune-only lines
+written later, with more varied addresses and name cues); "heldout" is exactly
+pii.jsonl's held-out lines.
 
 Recall: a pii span's text no longer appears in the redacted output. Keep-rate: a keep
 text still appears. Per language and per kind, for split tune and heldout and overall,
@@ -25,11 +29,22 @@ from moderation._phones import find_phones
 from moderation.anonymise import Anonymiser, _emails
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "pii.jsonl"
+EXTRA = DATA.with_name("pii_extra.jsonl")  # tune only
 REGIONS = ("CD", "UG", "KE", "TZ", "RW", "BI", "SS", "SD", "TD", "ML", "MZ", "CO", "BR")
 
 
+def _read(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
 def load(split: str | None = None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line.strip()]
+    """Rows of ``split`` ("tune", "heldout", None for all): held-out rows come only from
+    pii.jsonl; pii_extra.jsonl adds to "tune" and all."""
+    rows = _read(DATA)
+    if split != "heldout":
+        rows += [r for r in _read(EXTRA) if r["split"] == "tune"]
     return [r for r in rows if split is None or r["split"] == split]
 
 
