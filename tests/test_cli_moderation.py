@@ -43,3 +43,16 @@ def test_plain_output_and_a_language_given(tmp_path: Path) -> None:
     assert done.stdout.startswith("sw · URGENT · shooting")
     bad = run(["moderation", "check", "--lang", "zz"], tmp_path, stdin="x\n")
     assert bad.returncode == 2 and "no language 'zz'" in bad.stderr
+
+
+def test_a_missions_own_abuse_words_come_from_config(tmp_path: Path) -> None:
+    config = tmp_path / "mission.toml"
+    config.write_text('[moderation]\nabuse_words = ["zorglub"]\n', "utf-8")
+    stdin = "the zorglub at the desk again\nthe clerk at the desk again\n"
+    done = run(["--config", str(config), "moderation", "check", "--json"], tmp_path,
+               stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    flagged, plain = [json.loads(line) for line in done.stdout.splitlines()]
+    assert flagged["abuse"] and not plain["abuse"]
+    without = run(["moderation", "check", "--json"], tmp_path, stdin=stdin)
+    assert not any(json.loads(line)["abuse"] for line in without.stdout.splitlines())
