@@ -116,7 +116,8 @@ class App:
         self.timers.register(REFERRAL, ReferralClock(store, config, self.vault,
                                                      self.staff_reach))
         self.alert_handler = UrgentAlerts(store, config, self.vault, self.staff_reach,
-                                          self.mission, running=self.channels.__contains__)
+                                          self.mission, running=self.channels.__contains__,
+                                          on_queued=self.dispatcher.wake)
         self.timers.register(URGENT_ALERT, self.alert_handler)
         self.timers.register(BROADCAST, FanOut(store, bot.default_language,
                                                on_queued=self.dispatcher.wake,

@@ -78,8 +78,11 @@ async def test_a_poll_is_asked_answered_changed_closed_and_counted(papp: App) ->
     assert [c.label for c in asked["fr-1"].choices] == ["Oui", "Non", "Parfois"]
     for r in rows:
         await papp.store.outbound_sent(r.id, external_id=None, segments=1, now=later)
-    assert await en.send("2") == "Thank you. Your answer: No.\nSend another number to change it."
-    assert (await en.send("1")).startswith("Your answer is now: Yes.")
+    first = await en.send("2")
+    assert first.startswith("Thank you. Your answer: No.\nSend another number to change it.")
+    assert "age group and gender" in first  # offered once, with the first answer
+    changed = await en.send("1")
+    assert changed.startswith("Your answer is now: Yes.") and "age group" not in changed
     assert (await fr.send("parfois")).startswith("Merci. Votre réponse : Parfois.")
     assert "Which area?" in await busy.send("1")  # their report goes on: "1" described it
     assert (await fr.send("hello")).startswith("Que voulez-vous faire")  # something else
@@ -157,6 +160,10 @@ def test_the_cli_creates_sends_and_counts(tmp_path: Path) -> None:
     with out.open(encoding="utf-8") as f:
         table = list(csv.reader(f))
     assert table[0] == ["by", "group", "Yes", "No"] and table[1] == ["all", "all", "0", "0"]
+    png = tmp_path / "results.png"
+    drawn = run([*base, "poll", "results", str(poll_id), "--png", str(png)], tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     one = run([*base, "poll", "create", "--question", "en=?", "--option", "en=only"], tmp_path)
     assert one.returncode == 2 and "2 to 9" in one.stderr
 
@@ -182,3 +189,36 @@ def test_export_polls_holds_results_with_small_cells_suppressed(tmp_path: Path) 
     with flat.open(encoding="utf-8") as f:
         (row,) = list(csv.DictReader(f))
     assert json.loads(row["question"]) == {"en": "Safe to travel?"}
+
+
+async def test_age_band_and_gender_only_with_consent_and_in_breakdowns(tmp_path: Path) -> None:
+    app = await App.open(make_config(tmp_path, privacy={"min_cell": 1}))
+    app.add_channel(RecordingChannel())
+    try:
+        r = await resident(app, "someone")
+        poll_id = await sent_poll(app)
+        answered = await r.send("1")
+        assert 'send HELP and choose "About you"' in answered  # offered, not asked
+        helped = await r.send("HELP")
+        assert "3. About you (optional)" in helped
+        asked = await r.send("3")
+        assert "never linked to your number" in asked and "1. Yes" in asked
+        assert "6. Prefer not to say" in await r.send("1")
+        assert "4. Prefer not to say" in await r.send("2")  # 18 to 29
+        assert (await r.send("1")).startswith("Thank you. You can change it in Help")
+        cid = app.conversations.contact_id("console", "someone")
+        assert await app.store.profile(cid) == ("18-29", "woman")
+        _poll, res = await app.polls.results(STAFF, poll_id)
+        assert res.breakdowns["age_band"] == {"18-29": {"1": 1, "2": 0, "3": 0}}
+        assert res.breakdowns["gender"] == {"woman": {"1": 1, "2": 0, "3": 0}}
+        shy = await resident(app, "shy")
+        await shy.send("HELP")
+        await shy.send("3")
+        assert (await shy.send("2")).startswith("Nothing was kept.")
+        assert await app.store.profile(app.conversations.contact_id("console", "shy")) is None
+        await r.send("HELP")
+        await r.send("1")
+        await r.send("1")  # erase my data
+        assert await app.store.profile(cid) is None
+    finally:
+        await app.close()

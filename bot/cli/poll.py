@@ -151,12 +151,14 @@ async def list_polls(args: argparse.Namespace, config: Config) -> int:
 
 
 async def results(args: argparse.Namespace, config: Config) -> int:
-    if args.png:
-        raise UsageError("--png: charts come with the next release of polls (--json, --csv)")
-
     async def body(app: App) -> int:
         poll, res = await app.polls.results(actor_of(args, config), args.id)
         doc = results_json(poll, res, config.bot.default_language)
+        if args.png:
+            from bot.polls.chart import bar_chart, save_png
+
+            lang = config.bot.default_language
+            save_png(bar_chart(poll, res, lang, lang), args.png)  # a small file, at the end
         if args.csv:
             with private_file(args.csv) as out:
                 writer = csv.writer(out)
@@ -168,7 +170,7 @@ async def results(args: argparse.Namespace, config: Config) -> int:
                                                       for v in row.values())])
         if args.json:
             print(json.dumps(doc, ensure_ascii=False))
-        elif not args.csv:
+        elif not (args.csv or args.png):
             print(f"Poll {poll.id}: {doc['question']}  ({res.respondents} respondents)")
             for o in doc["options"]:
                 print(f"  {o['key']}. {o['label']}: {o['count']} ({o['share']:.0%})")

@@ -65,7 +65,8 @@ class UrgentAlerts:
 
     def __init__(self, store: Store, config: Config, vault: AddressVault,
                  reach: StaffReach, mission: Mission,
-                 running: Callable[[str], bool] = lambda channel: True) -> None:
+                 running: Callable[[str], bool] = lambda channel: True,
+                 on_queued: Callable[[], None] = lambda: None) -> None:
         self._store = store
         self._vault = vault
         self._reach = reach
@@ -75,6 +76,7 @@ class UrgentAlerts:
         self._sensitive = frozenset(config.moderation.sensitive_categories)
         self._default = config.bot.default_language
         self._running = running
+        self._on_queued = on_queued  # the dispatcher's wake-up: an alert goes at once
 
     async def __call__(self, timer: DueTimer, now: datetime) -> datetime | None:
         ref = str(timer.payload.get("ref", timer.key))
@@ -98,6 +100,8 @@ class UrgentAlerts:
             ref, SYSTEM, "alert", now, event=str(round_), outbound=out, alert_round=round_))
         if not done:  # this round went already (a repeated run): wait for the next
             log.info("urgent report %s: alert round %d sent before", ref, round_)
+        elif out:
+            self._on_queued()
         return None if round_ >= last else now + timedelta(minutes=self._minutes)
 
     async def _rounds(self, report: Report) -> list[list[Target]]:

@@ -28,6 +28,7 @@ class TurnChanges(Protocol):
     def audit(self, entry: Audited) -> None: ...
     def hold(self, held: Hold) -> None: ...
     def answer_poll(self, answer: AnswerPoll) -> None: ...
+    def set_profile(self, profile: SetProfile) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,5 +150,18 @@ class AnswerPoll:
         changes.answer_poll(self)
 
 
+@dataclass(frozen=True, slots=True)
+class SetProfile:
+    """What a resident chose to say of themselves, for poll breakdowns only: an
+    age band and a gender (codes; "none" is "prefer not to say"). Kept against
+    their pseudonym, changeable, erased with their data."""
+
+    age_band: str
+    gender: str
+
+    def apply(self, changes: TurnChanges) -> None:
+        changes.set_profile(self)
+
+
 Effect = (SetLanguage | OptOut | OptIn | Subscribe | Unsubscribe | SubmitReport | Erase
-          | RecordSatisfaction | Audited | Hold | AnswerPoll)
+          | RecordSatisfaction | Audited | Hold | AnswerPoll | SetProfile)

@@ -57,7 +57,7 @@ def flow(mission: Mission) -> Flow:
 
     async def help_menu(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
-        return "help.erase" if picked.key == "erase" else MENU
+        return {"erase": "help.erase", "about": "profile.consent"}.get(picked.key, MENU)
 
     async def erase(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
@@ -77,9 +77,10 @@ def flow(mission: Mission) -> Flow:
         Step(LANGUAGE, lambda t: _("Choose your language:"), set_language, (MENU,),
              options=languages),
         Step(HELP, lambda t: _("Sauti passes your concerns to the mission.") + " "
-             + privacy_notice(), help_menu, ("help.erase", MENU),
+             + privacy_notice(), help_menu, ("help.erase", MENU, "profile.consent"),
              options=static(Option("erase", N_("Erase my data")),
-                            Option("menu", N_("Back to the menu")))),
+                            Option("menu", N_("Back to the menu")),
+                            Option("about", N_("About you (optional)")))),
         Step("help.erase",
              lambda t: _("Erase your contact, subscriptions and session? "
                          "Sent reports stay, with nothing linking them to you."),

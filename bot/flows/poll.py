@@ -17,6 +17,7 @@ from bot.conversation.mission import Mission
 from bot.conversation.turn import Turn
 from bot.domain.effects import AnswerPoll
 from bot.i18n.catalogue import _, current_language
+from bot.i18n.keywords import Keyword, shown
 from bot.storage.polls import POLL_STEP, PollRow
 
 __all__ = ["ANSWERED", "POLL_STEP", "PollDraft", "flow", "localised", "question_text"]
@@ -85,6 +86,9 @@ def flow(mission: Mission) -> Flow:
         else:
             turn.say(_("Thank you. Your answer: {answer}.").format(answer=picked.label))
         turn.say(_("Send another number to change it."))
+        if before is None and await turn.lookups.profile(turn.contact_id) is None:
+            turn.say(_("Optional: to tell us your age group and gender, send {help} and "
+                       "choose \"About you\".").format(help=shown(Keyword.HELP)))
         return ANSWERED
 
     return Flow("poll", entries=(POLL_STEP,), drafts=(PollDraft,), steps=(

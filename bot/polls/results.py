@@ -1,5 +1,6 @@
 """A poll's results: counts and shares per option in full; breakdowns by area,
-language and channel where every cell with fewer than ``privacy.min_cell``
+language, channel, age band and gender (as respondents chose to say: "-" for
+those who did not) where every cell with fewer than ``privacy.min_cell``
 respondents is suppressed (None), and so is the smallest other cell of its
 row when one alone would let a reader subtract it back from the total."""
 
@@ -13,7 +14,7 @@ from bot.storage.polls import Answer
 
 __all__ = ["BREAKDOWNS", "Results", "tally"]
 
-BREAKDOWNS = ("area", "language", "channel")
+BREAKDOWNS = ("area", "language", "channel", "age_band", "gender")
 Row = dict[str, int | None]  # option key -> count, or None where suppressed
 
 

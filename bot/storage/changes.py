@@ -15,7 +15,7 @@ from abc import abstractmethod
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.effects import AnswerPoll, Audited, Hold, SubmitReport, TurnChanges
+from bot.domain.effects import AnswerPoll, Audited, Hold, SetProfile, SubmitReport, TurnChanges
 from bot.domain.records import (
     Contact,
     HeldMessage,
@@ -47,6 +47,7 @@ class TurnChangeSet(TurnChanges):
         self.audits: list[Audited] = []
         self.held: list[HeldMessage] = []
         self.poll_answers: list[AnswerPoll] = []
+        self.profile: SetProfile | None = None
 
     def apply(self) -> None:
         """Apply the turn's effects, in order."""
@@ -61,6 +62,9 @@ class TurnChangeSet(TurnChanges):
 
     def erase(self) -> None:
         self.erased = True
+
+    def set_profile(self, profile: SetProfile) -> None:
+        self.profile = profile
 
     def answer_poll(self, answer: AnswerPoll) -> None:
         self.poll_answers.append(answer)

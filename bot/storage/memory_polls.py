@@ -30,10 +30,13 @@ class MemoryPolls(PollStore):
     def _poll_tables(self) -> None:
         self._polls: dict[int, PollRow] = {}
         self._answers: dict[tuple[int, str], tuple[int, Answer]] = {}  # -> (order, answer)
+        self._profiles: dict[str, tuple[str, str]] = {}
 
     def _answered(self, changes: TurnChangeSet) -> None:
         """A turn's answers (MemoryStore's commit)."""
         c = changes.write.contact
+        if changes.profile is not None:
+            self._profiles[c.id] = (changes.profile.age_band, changes.profile.gender)
         for a in changes.poll_answers:
             poll = self._polls.get(a.poll_id)
             areas = [s for s in self._subs.get(c.id, {}) if poll and s in poll.areas]
@@ -43,6 +46,7 @@ class MemoryPolls(PollStore):
     def _forget_answers(self, contact_id: str) -> None:
         for key in [k for k in self._answers if k[1] == contact_id]:
             del self._answers[key]
+        self._profiles.pop(contact_id, None)
 
     async def create_poll(self, new: NewPoll, now: datetime) -> int:
         poll_id = self._next_id("polls")
@@ -104,7 +108,15 @@ class MemoryPolls(PollStore):
         return True
 
     async def answers(self, poll_id: int) -> list[Answer]:
-        return [a for (pid, _c), (_n, a) in self._answers.items() if pid == poll_id]
+        found = []
+        for (pid, contact_id), (_n, a) in self._answers.items():
+            if pid == poll_id:
+                age, gender = self._profiles.get(contact_id, (None, None))
+                found.append(replace(a, age_band=age, gender=gender))
+        return found
+
+    async def profile(self, contact_id: str) -> tuple[str, str] | None:
+        return self._profiles.get(contact_id)
 
     async def answer_of(self, poll_id: int, contact_id: str) -> int | None:
         found = self._answers.get((poll_id, contact_id))

@@ -54,6 +54,8 @@ class Answer:
     area: str | None
     language: str
     channel: str
+    age_band: str | None = None  # as the person chose to say (bot.flows.profile)
+    gender: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,12 @@ class PollStore(ABC):
                               only_from: tuple[str, ...] = ()) -> bool: ...
 
     @abstractmethod
-    async def answers(self, poll_id: int) -> list[Answer]: ...
+    async def answers(self, poll_id: int) -> list[Answer]:
+        """Each with the answerer's profile, if they gave one."""
+
+    @abstractmethod
+    async def profile(self, contact_id: str) -> tuple[str, str] | None:
+        """(age band, gender) the person gave, if any."""
 
     @abstractmethod
     async def answer_of(self, poll_id: int, contact_id: str) -> int | None:

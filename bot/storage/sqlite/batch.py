@@ -86,7 +86,8 @@ class SQLiteTurnChanges(TurnChangeSet):
         if self.erased:
             marks += [Mark(name, (cid,)) for name in ("erase_reports", "erase_contact",
                                                        "erase_session", "erase_subs",
-                                                       "erase_outbox", "erase_answers")]
+                                                       "erase_outbox", "erase_answers",
+                                                       "erase_profile")]
         else:
             if contact is not None:
                 last = ts(contact.last_inbound_at)
@@ -101,6 +102,8 @@ class SQLiteTurnChanges(TurnChangeSet):
                                           ts(session.updated_at))))
             marks += self.owned
             answered = ts(report_time(w.moment))
+            if self.profile is not None:
+                marks.append(Mark("profile", (cid, self.profile.age_band, self.profile.gender)))
             marks += [Mark("poll_answer", (a.poll_id, cid, a.option, answered, cid, a.poll_id,
                                            self.language or w.language, w.contact.channel))
                       for a in self.poll_answers]
@@ -144,6 +147,10 @@ class BatchSQL:
         ("erase_session", "DELETE FROM sessions WHERE contact_id = ?"),
         ("erase_subs", "DELETE FROM subscriptions WHERE contact_id = ?"),
         ("erase_answers", "DELETE FROM poll_answers WHERE contact_id = ?"),
+        ("erase_profile", "DELETE FROM profiles WHERE contact_id = ?"),
+        ("profile", "INSERT INTO profiles (contact_id, age_band, gender) VALUES (?, ?, ?)"
+                    " ON CONFLICT (contact_id) DO UPDATE SET age_band = excluded.age_band,"
+                    " gender = excluded.gender"),
         # one answer a person and poll, the latest wins; its area is the person's
         # first subscription among the poll's areas
         ("poll_answer", "INSERT INTO poll_answers (poll_id, contact_id, option, answered_at,"

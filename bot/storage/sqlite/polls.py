@@ -143,9 +143,15 @@ class SQLitePolls(Connections, PollStore):
                                  (status, poll_id, *only_from)) > 0
 
     async def answers(self, poll_id: int) -> list[Answer]:
-        rows = await every(self._r, "SELECT option, area, language, channel FROM poll_answers"
-                           " WHERE poll_id = ?", (poll_id,))
-        return [Answer(int(r[0]), r[1], r[2], r[3]) for r in rows]
+        rows = await every(self._r, "SELECT a.option, a.area, a.language, a.channel,"
+                           " p.age_band, p.gender FROM poll_answers a LEFT JOIN profiles p"
+                           " ON p.contact_id = a.contact_id WHERE a.poll_id = ?", (poll_id,))
+        return [Answer(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    async def profile(self, contact_id: str) -> tuple[str, str] | None:
+        row = await one(self._r, "SELECT age_band, gender FROM profiles WHERE contact_id = ?",
+                        (contact_id,))
+        return None if row is None else (str(row[0]), str(row[1]))
 
     async def answer_of(self, poll_id: int, contact_id: str) -> int | None:
         row = await one(self._r, "SELECT option FROM poll_answers WHERE poll_id = ? AND"

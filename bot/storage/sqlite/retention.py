@@ -68,6 +68,8 @@ KEPT: dict[str, str] = {
     "report_events": "a report's timeline and notes: deleted with their report (trigger"
                      " reports_history_gone)",
     "polls": "staff's questions, no personal data",
+    "profiles": "an age band and a gender a resident chose to give: deleted on"
+                " erase-my-data",
     "poll_answers": "one answer a person and poll, against their pseudonym: deleted on"
                     " erase-my-data",
     "alerts": "an urgent report's alert and its acknowledgement: deleted with their report"

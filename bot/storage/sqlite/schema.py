@@ -284,4 +284,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX poll_answers_contact ON poll_answers(contact_id);
     """,
+    # 13: what a resident chose to say of themselves for poll breakdowns (an age band,
+    # a gender, each possibly "prefer not to say"), deleted with their data
+    """
+    CREATE TABLE profiles (
+        contact_id TEXT PRIMARY KEY,
+        age_band TEXT NOT NULL,
+        gender TEXT NOT NULL
+    );
+    """,
 )
