@@ -222,3 +222,22 @@ async def test_age_band_and_gender_only_with_consent_and_in_breakdowns(tmp_path:
         assert await app.store.profile(cid) is None
     finally:
         await app.close()
+
+
+async def test_open_polls_are_found_from_the_main_menu(papp: App) -> None:
+    r = await resident(papp, "finder")
+    menu = await r.send("MENU")
+    assert "5. Help and privacy" in menu and "6." not in menu  # no poll open: no entry
+    poll_id = await papp.polls.create(STAFF, papp.polls.check(
+        question=QUESTION, options=OPTIONS, areas=["goma"]))
+    await papp.polls.send(STAFF, poll_id)
+    await papp.store.set_poll_status(poll_id, "open")  # fanned out (nobody idle here)
+    from bot.flows import poll as poll_flow
+    poll_flow._OPEN.clear()  # the menu's few seconds of memory of what is open
+    menu = await r.send("MENU")
+    assert "6. Polls" in menu and "5. Help and privacy" in menu
+    asked = await r.send("6")
+    assert asked.startswith("Is the water point working?") and "3. Sometimes" in asked
+    assert (await r.send("3")).startswith("Thank you. Your answer: Sometimes.")
+    elsewhere = await resident(papp, "beni", area="3")
+    assert "6. Polls" not in await elsewhere.send("MENU")  # not its audience

@@ -9,6 +9,7 @@ from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint, privacy_notice
 from bot.conversation.turn import Turn
 from bot.domain.effects import Erase, SetLanguage
+from bot.flows.poll import PICK, POLL_STEP, PollDraft, answerable
 from bot.i18n.catalogue import N_, _, language
 
 MAIN_OPTIONS = (
@@ -18,6 +19,7 @@ MAIN_OPTIONS = (
     Option("language", N_("Language")),
     Option("help", N_("Help and privacy")),
 )
+WITH_POLLS = (*MAIN_OPTIONS, Option("polls", N_("Polls")))
 _MENU_TARGETS = {
     "report": "report.category",
     "advisory": "advisory",
@@ -51,9 +53,20 @@ def flow(mission: Mission) -> Flow:
             turn.say(_("Language set: {name}.").format(name=mission.language_label(picked.key)))
         return MENU
 
+    async def main_options(turn: Turn) -> Sequence[Option]:
+        """The main menu; "Polls" last when one is open to the person (the first
+        five keep their numbers)."""
+        return WITH_POLLS if await answerable(turn) else MAIN_OPTIONS
+
     async def main(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
-        return _MENU_TARGETS[picked.key]
+        if picked.key != "polls":
+            return _MENU_TARGETS[picked.key]
+        polls = await answerable(turn)
+        if len(polls) != 1:
+            return PICK if polls else MENU
+        turn.draft = PollDraft(polls[0].id, dict(polls[0].question))
+        return POLL_STEP
 
     async def help_menu(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
@@ -73,7 +86,7 @@ def flow(mission: Mission) -> Flow:
         Step(WELCOME, lambda t: _("Choose your language:"), choose_language, (MENU,),
              options=languages),
         Step(MENU, lambda t: _("What would you like to do?"), main,
-             tuple(_MENU_TARGETS.values()), options=static(*MAIN_OPTIONS)),
+             (*_MENU_TARGETS.values(), MENU, PICK, POLL_STEP), options=main_options),
         Step(LANGUAGE, lambda t: _("Choose your language:"), set_language, (MENU,),
              options=languages),
         Step(HELP, lambda t: _("Sauti passes your concerns to the mission.") + " "

@@ -6,10 +6,12 @@ told so and changes nothing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
+from weakref import WeakKeyDictionary
 
 from bot.conversation.draft import Draft, JSONData
 from bot.conversation.flow import MENU, Flow, Option, Step
@@ -20,9 +22,11 @@ from bot.i18n.catalogue import _, current_language
 from bot.i18n.keywords import Keyword, shown
 from bot.storage.polls import POLL_STEP, PollRow
 
-__all__ = ["ANSWERED", "POLL_STEP", "PollDraft", "flow", "localised", "question_text"]
+__all__ = ["ANSWERED", "PICK", "POLL_STEP", "PollDraft", "answerable", "flow", "localised",
+           "question_text"]
 
 ANSWERED = "poll.answered"
+PICK = "poll.pick"
 WAITS = timedelta(days=7)  # a poll's question waits for its answer as long as this
 
 
@@ -30,13 +34,36 @@ WAITS = timedelta(days=7)  # a poll's question waits for its answer as long as t
 class PollDraft(Draft):
     kind = "poll"
     poll_id: int = 0
+    question: dict[str, str] = field(default_factory=dict)  # when picked from the menu
 
     def to_data(self) -> JSONData:
-        return {"poll": self.poll_id}
+        return {"poll": self.poll_id, "question": self.question}
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
-        return cls(int(data["poll"]))
+        return cls(int(data["poll"]), {str(k): str(v)
+                                       for k, v in dict(data.get("question", {})).items()})
+
+
+# per store: (when read, its open polls), a few seconds' worth, so that showing the
+# menu costs no read of its own; a poll sent elsewhere shows within that
+_OPEN: WeakKeyDictionary[object, tuple[float, list[PollRow]]] = WeakKeyDictionary()
+OPEN_SECONDS = 5.0
+
+
+async def answerable(turn: Turn) -> list[PollRow]:
+    """Open polls this person may answer: their audience's areas (any if none)
+    meet the person's subscriptions. The open ones are read at most every few
+    seconds per process; the person's subscriptions only when one is open."""
+    seen = _OPEN.get(turn.lookups)
+    if seen is None or time.monotonic() - seen[0] > OPEN_SECONDS:
+        seen = _OPEN[turn.lookups] = (time.monotonic(),
+                                      await turn.lookups.open_polls(turn.message.received_at))
+    polls = [p for p in seen[1] if is_open(p, turn.message.received_at)]
+    if not polls:
+        return []
+    mine = set(await turn.lookups.subscriptions(turn.contact_id))
+    return [p for p in polls if not p.areas or mine & set(p.areas)]
 
 
 def localised(texts: Mapping[str, str], lang: str, default: str) -> str:
@@ -69,7 +96,23 @@ def flow(mission: Mission) -> Flow:
                 for n, o in enumerate(poll.options, 1)]
 
     def prompt(turn: Turn) -> str:
+        question = turn.draft_of(PollDraft).question
+        if question:  # picked from the menu: ask it (its options follow, numbered)
+            return localised(question, current_language(), mission.default_language)
         return _("Reply with the number of your answer.")
+
+    async def pick_options(turn: Turn) -> Sequence[Option]:
+        lang = current_language()
+        return [Option(str(p.id), localised(p.question, lang, mission.default_language),
+                       translate=False) for p in await answerable(turn)]
+
+    async def pick(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        poll = await turn.lookups.poll(int(picked.key))
+        if poll is None:
+            return MENU
+        turn.draft = PollDraft(poll.id, dict(poll.question))
+        return POLL_STEP
 
     async def answer(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
@@ -91,7 +134,9 @@ def flow(mission: Mission) -> Flow:
                        "choose \"About you\".").format(help=shown(Keyword.HELP)))
         return ANSWERED
 
-    return Flow("poll", entries=(POLL_STEP,), drafts=(PollDraft,), steps=(
+    return Flow("poll", entries=(POLL_STEP, PICK), drafts=(PollDraft,), steps=(
+        Step(PICK, lambda t: _("Which poll?"), pick, (POLL_STEP, MENU), options=pick_options,
+             otherwise=MENU),
         Step(POLL_STEP, prompt, answer, (ANSWERED, MENU), options=options, lasts=WAITS,
              otherwise=MENU),
         Step(ANSWERED, lambda t: "", answer, (ANSWERED, MENU), options=options, lasts=WAITS,
