@@ -79,6 +79,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Memory
         self._reach: dict[str, bytes] = {}  # ref -> sealed reach link
         self._held: dict[tuple[str, str], HeldMessage] = {}  # (channel, text) -> row
         self._advisories: list[Advisory] = []
+        self._mine: dict[str, list[int]] = {}
         self._broadcast_tables()
         self._poll_tables()
         self._outbox: dict[int, _Queued] = {}
@@ -160,9 +161,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Memory
             self._held[(h.channel, h.text)] = h if kept is None else replace(
                 kept, held_at=h.held_at, copies=kept.copies + 1)
         for o in changes.outbound():
-            if o.contact_id is None or sum(
-                    1 for q in self._outbox.values() if q.contact_id == o.contact_id
-                    and q.status in ("pending", "sending")) < PENDING_CAP:
+            if o.contact_id is None or len(self._open_of(o.contact_id)) < PENDING_CAP:
                 self._enqueue(o)
         return True
 
@@ -236,9 +235,7 @@ class MemoryStore(MemoryReports, MemoryDesk, MemoryKeys, MemoryBroadcast, Memory
                 and (b.next_attempt_at > now or b.last_error is not None))
             or (untried and b.status == "pending" and b.next_attempt_at <= now
                 and (b.priority, -b.id) > (q.priority, -q.id))
-            for b in self._outbox.values()
-            if b.contact_id == q.contact_id and b.id != q.id
-            and b.status in ("pending", "sending"))
+            for b in self._open_of(q.contact_id) if b.id != q.id)
 
     async def renew_outbound(
         self, ids: Sequence[int], held_until: datetime, lease_until: datetime,

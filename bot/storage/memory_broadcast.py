@@ -29,6 +29,9 @@ class MemoryBroadcast(BroadcastStore):
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
 
+    def _put(self, q: _Queued) -> None:
+        raise NotImplementedError  # MemoryDesk's
+
     @property
     def _due(self) -> dict[int, _Timer]:
         raise NotImplementedError  # MemoryStore's
@@ -104,9 +107,9 @@ class MemoryBroadcast(BroadcastStore):
         for r in found:
             payload = batch.payloads.get(r.language or "", batch.fallback)
             oid = self._next_id("outbox")
-            self._outbox[oid] = _Queued(oid, now, r.contact_id, r.channel, r.address_sealed,
-                                        "advisory", batch.priority, dict(payload), now,
-                                        broadcast=advisory_id)
+            self._put(_Queued(oid, now, r.contact_id, r.channel, r.address_sealed,
+                              "advisory", batch.priority, dict(payload), now,
+                              broadcast=advisory_id))
         self._adv_rows[advisory_id] = replace(row, cursor=found[-1].order,
                                               audience=row.audience + len(found),
                                               status="sending")

@@ -38,6 +38,7 @@ class MemoryDesk(DeskStore):
     _desk_rows: dict[str, DeskState]
     _audit_rows: list[AuditRow]
     _held: dict[tuple[str, str], HeldMessage]
+    _mine: dict[str, list[int]]  # contact -> its outbox rows' ids, oldest first
 
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
@@ -55,8 +56,21 @@ class MemoryDesk(DeskStore):
     def _enqueue(self, o: NewOutbound) -> None:
         oid = self._next_id("outbox")
         now = datetime.now(UTC)
-        self._outbox[oid] = _Queued(oid, now, o.contact_id, o.channel, o.address_sealed,
-                                    o.kind, o.priority, dict(o.payload), now)
+        self._put(_Queued(oid, now, o.contact_id, o.channel, o.address_sealed, o.kind,
+                          o.priority, dict(o.payload), now))
+
+    def _put(self, q: _Queued) -> None:
+        """A new outbox row, indexed by its contact (as SQLite's outbox_person)."""
+        self._outbox[q.id] = q
+        if q.contact_id is not None:
+            self._mine.setdefault(q.contact_id, []).append(q.id)
+
+    def _open_of(self, contact_id: str) -> list[_Queued]:
+        """The contact's pending and leased rows (those gone through leave the index)."""
+        rows = [q for i in self._mine.get(contact_id, ()) if (q := self._outbox.get(i))
+                and q.contact_id == contact_id and q.status in ("pending", "sending")]
+        self._mine[contact_id] = [q.id for q in rows]
+        return rows
 
     async def desk_state(self, ref: str) -> DeskState | None:
         if ref not in self._reports:

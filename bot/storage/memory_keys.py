@@ -44,6 +44,7 @@ class MemoryKeys(KeyStore):
     _subs: dict[str, dict[str, str]]  # contact -> area -> month
     _reach: dict[str, bytes]  # report ref -> sealed reach link
     _outbox: Mapping[int, _Row]
+    _mine: dict[str, list[int]]  # the outbox index by contact (MemoryDesk)
 
     @property
     def _due(self) -> Mapping[int, _Timer]:
@@ -72,6 +73,7 @@ class MemoryKeys(KeyStore):
         for q in self._outbox.values():
             if q.contact_id == old:
                 q.contact_id = new
+        self._mine[new] = self._mine.pop(old, [])  # its outbox index moves with it
         return True
 
     async def rekey_contacts(self, plan: Rekey, *, batch: int = 2000) -> int:

@@ -23,6 +23,9 @@ class MemoryPolls(PollStore):
     def _next_id(self, table: str) -> int:
         raise NotImplementedError  # MemoryStore's
 
+    def _put(self, q: _Queued) -> None:
+        raise NotImplementedError  # MemoryDesk's
+
     @property
     def _due(self) -> dict[int, _Timer]:
         raise NotImplementedError  # MemoryStore's
@@ -89,8 +92,8 @@ class MemoryPolls(PollStore):
         for c in found:
             oid = self._next_id("outbox")
             payload = batch.payloads.get(c.language or "", batch.fallback)
-            self._outbox[oid] = _Queued(oid, queued, c.id, c.channel, c.address_sealed, "poll",
-                                        0, dict(payload), queued)
+            self._put(_Queued(oid, queued, c.id, c.channel, c.address_sealed, "poll", 0,
+                              dict(payload), queued))
             held = self._sessions.get(c.id)
             if held is None or held.step is None or held.step in IDLE_STEPS:
                 self._sessions[c.id] = Session(c.id, POLL_STEP, {"draft": "poll", "poll": poll_id},
