@@ -24,6 +24,7 @@ from bot.i18n.keywords import KeywordTable
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock
 from bot.outbox.dispatcher import Dispatcher
+from bot.polls.chat import ResultsCommand
 from bot.polls.fanout import PollFanOut
 from bot.polls.service import Polls
 from bot.privacy.keyring import contact_vault, pseudonymiser
@@ -124,6 +125,7 @@ class App:
                                                again=self._wake_timers))
         self.timers.register(ADVISORY_END, AdvisoryEnd(store))
         self.polls = Polls(store, config, clock=clock.now if clock is not None else utc_now)
+        self.staff_chat.results = ResultsCommand(self.polls, bot.default_language)
         self.timers.register(POLL_SEND, PollFanOut(store, list(bot.languages),
                                                    bot.default_language,
                                                    on_queued=self.dispatcher.wake,

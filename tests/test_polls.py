@@ -241,3 +241,23 @@ async def test_open_polls_are_found_from_the_main_menu(papp: App) -> None:
     assert (await r.send("3")).startswith("Thank you. Your answer: Sometimes.")
     elsewhere = await resident(papp, "beni", area="3")
     assert "6. Polls" not in await elsewhere.send("MENU")  # not its audience
+
+
+async def test_results_in_chat_for_staff_only(tmp_path: Path) -> None:
+    app = await App.open(make_config(tmp_path, staff=[
+        {"name": "Chantal", "roles": ["staff"], "console_user": "chantal"},
+        {"name": "Amina", "roles": ["moderator"], "console_user": "amina"}]))
+    app.add_channel(RecordingChannel())
+    try:
+        voter = await resident(app, "voter")
+        poll_id = await sent_poll(app)
+        await voter.send("2")
+        staff = await resident(app, "chantal", area=None)
+        shown = await staff.send(f"/results {poll_id}")
+        assert shown.startswith("Is the water point working? (n = 1)")
+        assert "2. No: 1 (100%)" in shown and "1. Yes: 0 (0%)" in shown
+        assert await staff.send("/results 99") == "No poll 99."
+        moderator = await resident(app, "amina", area=None)
+        assert "(n = 1)" not in await moderator.send(f"/results {poll_id}")  # unknown input
+    finally:
+        await app.close()

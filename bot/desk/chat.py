@@ -40,13 +40,14 @@ PAGE_SIZE = 10
 class StaffChat:
     """The StaffDesk of :mod:`bot.conversation.router`."""
 
-    __slots__ = ("_desk", "_directory", "advisory", "page_size")
+    __slots__ = ("_desk", "_directory", "advisory", "page_size", "results")
 
     def __init__(self, desk: Desk, directory: StaffDirectory, *,
                  page_size: int = PAGE_SIZE) -> None:
         self._desk, self._directory, self.page_size = desk, directory, page_size
         #: ``/advisory``, the broadcast package's (bot.broadcast.chat), set by the app
         self.advisory: StaffCommand | None = None
+        self.results: StaffCommand | None = None  # ``/results``, bot.polls.chat's
 
     async def command(self, turn: Turn, arrival: Arrival) -> bool:
         cmd = parse(turn.message.text)
@@ -84,6 +85,8 @@ class StaffChat:
             return [_("Nothing to cancel.")]
         if name == "advisory" and self.advisory is not None:
             return await self.advisory(turn, actor, cmd.args)
+        if name == "results" and self.results is not None:
+            return await self.results(turn, actor, cmd.args)
         if name == "queue":
             return await self._queue(desk, actor, cmd, turn)
         if name == "ack":

@@ -15,7 +15,7 @@ MODERATOR = "moderator"
 STAFF = "staff"
 
 #: Commands answered as unknown input until their issue is built.
-NOT_YET = frozenset({"poll", "results"})
+NOT_YET = frozenset({"poll"})
 
 #: name -> role it needs (None: any staff member).
 ROLE_OF: dict[str, str | None] = {
@@ -40,12 +40,13 @@ USAGE: dict[str, tuple[str, str]] = {
     "refer": ("/refer REF PARTNER", N_("refer to a partner: status referred")),
     "ack": ("/ack [REF]", N_("acknowledge an urgent alert")),
     "advisory": ("/advisory [ID]", N_("send a safety advisory, or see how far one got")),
+    "results": ("/results ID", N_("a poll's answers: counts and shares")),
     "cancel": ("/cancel", N_("leave a guided command")),
 }
 
 #: The order /help lists commands in.
 HELP_ORDER = ("queue", "show", "take", "status", "tag", "note", "answer", "refer", "ack",
-              "advisory", "help", "cancel")
+              "advisory", "results", "help", "cancel")
 
 
 @dataclass(frozen=True, slots=True)

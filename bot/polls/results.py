@@ -61,3 +61,13 @@ def tally(answers: Sequence[Answer], options: int, min_cell: int) -> Results:
             table[rest[0][1]] = {k: None for k in table[rest[0][1]]}
         breakdowns[by] = table
     return Results(len(answers), full, breakdowns)
+
+
+def summary_lines(question: str, labels: list[str], results: Results) -> list[str]:
+    """The results as a few lines for chat: the question, then each option's count
+    and share (overall counts: in full; breakdowns stay in the CLI's tables)."""
+    lines = [f"{question} (n = {results.respondents})"]
+    for n, label in enumerate(labels):
+        share = f"{results.share(n):.0%}" if results.respondents else "0%"
+        lines.append(f"{n + 1}. {label}: {results.counts[n]} ({share})")
+    return lines
