@@ -2,7 +2,8 @@
 Telegram (fake Bot API), SMS and WhatsApp (fake Twilio, signed webhooks) in
 English and French; staff send one with English and French texts, and another
 in English only; each resident gets each exactly once, in their language, else
-the mission's default. And `sauti advisory` as an operator runs it."""
+the mission's default. And `sauti advisory` as an operator runs it; and a poll
+over the same clients, answered by a button, a number and an option's text."""
 
 from __future__ import annotations
 
@@ -139,3 +140,58 @@ async def test_outside_the_whatsapp_window_the_template_goes(tmp_path: Path) -> 
         assert sent["ContentSid"] == "HXadvisory_fr"
         said = json.loads(sent["ContentVariables"])["1"]
         assert said.endswith("La route de Sake est fermée")  # the severity, then the text
+
+
+async def test_a_poll_over_the_real_clients_answered_by_button_number_and_text(
+        rig: Rig) -> None:
+    """Telegram answers with a button, SMS with a number, WhatsApp with an option's
+    text; the results count each once."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.polls.fanout import PollFanOut
+    from bot.storage.polls import POLL_SEND
+    from bot.timers import TimerRunner
+    from tests.fakes.telegram import make_callback_update
+
+    async def telegram(text: str) -> None:
+        before = len(rig.tg.sent_messages(TG_FR))
+        rig.tg.push_update(make_text_update(rig.tg.next_update_id(), TG_FR, text,
+                                            language_code="fr"))
+        await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
+
+    await subscribe(lambda t: rig.sms.sms(SMS_EN, t), "1")
+    await subscribe(lambda t: rig.sms.wa(WA_FR, t), "2")
+    await subscribe(telegram, "2")
+    staff = Actor("Chantal", frozenset({"staff"}))
+    polls = rig.app.polls
+    poll_id = await polls.create(staff, polls.check(
+        question={"en": "Is the road open?", "fr": "La route est-elle ouverte ?"},
+        options=[{"en": "Yes", "fr": "Oui"}, {"en": "No", "fr": "Non"}], areas=["goma"]))
+    await polls.send(staff, poll_id)
+    runner = TimerRunner(rig.app.store, clock=lambda: datetime.now(UTC) + timedelta(seconds=1))
+    runner.register(POLL_SEND, PollFanOut(rig.app.store, ["en", "fr"], "en"))
+    while await runner.run_once():
+        pass
+    rig.app.dispatcher.wake()
+
+    def asked(messages: list[str], question: str) -> bool:
+        return any(question in m for m in messages)
+
+    await until(lambda: asked([m["Body"] for m in rig.tw.sent_to(SMS_EN)], "Is the road open?")
+                and asked([m["Body"] for m in rig.tw.sent_to(f"whatsapp:{WA_FR}")],
+                          "La route est-elle ouverte ?")
+                and asked([str(m.get("text", "")) for m in rig.tg.sent_messages(TG_FR)],
+                          "La route est-elle ouverte ?"), 10)
+    question = next(m for m in rig.tg.sent_messages(TG_FR)
+                    if "La route" in str(m.get("text", "")))
+    buttons = question["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in buttons] == ["1", "2"]
+    before = len(rig.tg.sent_messages(TG_FR))
+    rig.tg.push_update(make_callback_update(rig.tg.next_update_id(), TG_FR, "2",
+                                            question["message_id"], language_code="fr"))
+    await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
+    assert "Merci. Votre réponse : Non." in rig.tg.sent_messages(TG_FR)[-1]["text"]
+    assert (await rig.sms.sms(SMS_EN, "1")).startswith("Thank you. Your answer: Yes.")
+    assert (await rig.sms.wa(WA_FR, "non")).startswith("Merci. Votre réponse : Non.")
+    _poll, res = await polls.results(staff, poll_id)
+    assert (res.respondents, res.counts) == (3, (1, 2))
