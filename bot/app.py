@@ -24,7 +24,7 @@ from bot.i18n.keywords import KeywordTable
 from bot.observability.metrics import Metrics
 from bot.outbox.clock import Clock
 from bot.outbox.dispatcher import Dispatcher
-from bot.polls.chat import ResultsCommand
+from bot.polls.chat import PollCommand, ResultsCommand, poll_flow
 from bot.polls.fanout import PollFanOut
 from bot.polls.service import Polls
 from bot.privacy.keyring import contact_vault, pseudonymiser
@@ -87,9 +87,11 @@ class App:
         self.staff_chat = StaffChat(self.desk, self.staff)
         self.broadcasts = Broadcasts(store, config,
                                      clock=clock.now if clock is not None else utc_now)
+        self.polls = Polls(store, config, clock=clock.now if clock is not None else utc_now)
         self.engine = Engine(
             [*build_flows(self.mission),
-             advisory_flow(self.mission, self.broadcasts, self.staff)],
+             advisory_flow(self.mission, self.broadcasts, self.staff),
+             poll_flow(self.mission, self.polls, self.staff)],
             self.keywords,
             LanguageDetector(bot.languages, bot.default_language),
             timedelta(minutes=bot.session_timeout_minutes),
@@ -98,6 +100,8 @@ class App:
         )
         self.screening = screening_of(config)
         self.staff_chat.advisory = AdvisoryCommand(self.broadcasts, self.engine.goto)
+        self.staff_chat.poll = PollCommand(self.engine.goto)
+        self.staff_chat.results = ResultsCommand(self.polls, bot.default_language)
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             screening=self.screening, pseudonyms=self.pseudonyms, vault=self.vault,
@@ -124,8 +128,7 @@ class App:
                                                on_queued=self.dispatcher.wake,
                                                again=self._wake_timers))
         self.timers.register(ADVISORY_END, AdvisoryEnd(store))
-        self.polls = Polls(store, config, clock=clock.now if clock is not None else utc_now)
-        self.staff_chat.results = ResultsCommand(self.polls, bot.default_language)
+
         self.timers.register(POLL_SEND, PollFanOut(store, list(bot.languages),
                                                    bot.default_language,
                                                    on_queued=self.dispatcher.wake,

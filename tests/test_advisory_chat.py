@@ -79,3 +79,30 @@ async def test_cancel_leaves_it_and_a_moderator_may_not(chat_app: App) -> None:
     answer = await moderator.send("/advisory")
     assert "New advisory" not in answer  # answered as unknown input
     assert await chat_app.store.advisories() == []
+
+
+async def test_staff_ask_a_poll_step_by_step(tmp_path: Path) -> None:
+    app = await App.open(make_config(tmp_path, staff=[
+        {"name": "Chantal", "roles": ["staff"], "console_user": "chantal"}]))
+    app.add_channel(RecordingChannel())
+    try:
+        await subscribed(app, "voter", "1", "1")
+        staff = await person(app, "chantal")
+        asked = await staff.send("/poll")
+        assert asked.startswith("New poll. Its question in English, then its options")
+        assert "then 2-9 options" in await staff.send("Is the road open?\nYes")
+        french = await staff.send("Is the road open?\nYes\nNo\nNot sure")
+        assert "The same in Français" in french
+        assert "then 3 options" in await staff.send("La route est-elle ouverte ?\nOui\nNon")
+        assert "For which areas?" in await staff.send(
+            "La route est-elle ouverte ?\nOui\nNon\nJe ne sais pas")
+        preview = await staff.send("1")
+        assert preview.startswith("Is the road open?\n1. Yes\n2. No\n3. Not sure\nTo: Goma.")
+        done = await staff.send("1")
+        assert done.startswith("Poll 1 is going out. /results 1 shows its answers.")
+        poll = await app.store.poll(1)
+        assert poll is not None and poll.status == "sending" and poll.areas == ("goma",)
+        assert poll.options[2] == {"en": "Not sure", "fr": "Je ne sais pas"}
+        assert poll.created_by == "Chantal"
+    finally:
+        await app.close()

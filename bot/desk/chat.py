@@ -40,7 +40,7 @@ PAGE_SIZE = 10
 class StaffChat:
     """The StaffDesk of :mod:`bot.conversation.router`."""
 
-    __slots__ = ("_desk", "_directory", "advisory", "page_size", "results")
+    __slots__ = ("_desk", "_directory", "advisory", "page_size", "poll", "results")
 
     def __init__(self, desk: Desk, directory: StaffDirectory, *,
                  page_size: int = PAGE_SIZE) -> None:
@@ -48,6 +48,7 @@ class StaffChat:
         #: ``/advisory``, the broadcast package's (bot.broadcast.chat), set by the app
         self.advisory: StaffCommand | None = None
         self.results: StaffCommand | None = None  # ``/results``, bot.polls.chat's
+        self.poll: StaffCommand | None = None  # ``/poll``, bot.polls.chat's
 
     async def command(self, turn: Turn, arrival: Arrival) -> bool:
         cmd = parse(turn.message.text)
@@ -85,6 +86,8 @@ class StaffChat:
             return [_("Nothing to cancel.")]
         if name == "advisory" and self.advisory is not None:
             return await self.advisory(turn, actor, cmd.args)
+        if name == "poll" and self.poll is not None:
+            return await self.poll(turn, actor, cmd.args)
         if name == "results" and self.results is not None:
             return await self.results(turn, actor, cmd.args)
         if name == "queue":

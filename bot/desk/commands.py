@@ -15,7 +15,7 @@ MODERATOR = "moderator"
 STAFF = "staff"
 
 #: Commands answered as unknown input until their issue is built.
-NOT_YET = frozenset({"poll"})
+NOT_YET: frozenset[str] = frozenset()
 
 #: name -> role it needs (None: any staff member).
 ROLE_OF: dict[str, str | None] = {
@@ -40,13 +40,14 @@ USAGE: dict[str, tuple[str, str]] = {
     "refer": ("/refer REF PARTNER", N_("refer to a partner: status referred")),
     "ack": ("/ack [REF]", N_("acknowledge an urgent alert")),
     "advisory": ("/advisory [ID]", N_("send a safety advisory, or see how far one got")),
+    "poll": ("/poll", N_("ask residents a question, guided")),
     "results": ("/results ID", N_("a poll's answers: counts and shares")),
     "cancel": ("/cancel", N_("leave a guided command")),
 }
 
 #: The order /help lists commands in.
 HELP_ORDER = ("queue", "show", "take", "status", "tag", "note", "answer", "refer", "ack",
-              "advisory", "results", "help", "cancel")
+              "advisory", "poll", "results", "help", "cancel")
 
 
 @dataclass(frozen=True, slots=True)

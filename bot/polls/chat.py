@@ -1,19 +1,29 @@
-"""``/results ID`` in chat: a poll's overall counts and shares, in the staff
-member's language (the question and options in it when staff wrote them);
-the chart as a photo on Telegram comes with photo sending in the channel."""
+"""Polls in chat for staff: ``/poll``, guided (the question and options per
+language, the areas, a preview, Send), and ``/results ID``: a poll's overall
+counts and shares in the staff member's language (the chart as a photo on
+Telegram comes with photo sending in the channel)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self
 
+from bot.broadcast.service import STAFF
+from bot.conversation.draft import Draft, JSONData
+from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.mission import Mission
+from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.desk.api import Actor
 from bot.flows.poll import localised
-from bot.i18n.catalogue import _, current_language
+from bot.i18n.catalogue import N_, _, current_language
+from bot.i18n.formatting import language_name
 from bot.polls.results import summary_lines
 from bot.polls.service import PollError, Polls
+from bot.staff.directory import StaffDirectory
 
-__all__ = ["ResultsCommand"]
+__all__ = ["PollCommand", "ResultsCommand", "poll_flow"]
 
 
 class ResultsCommand:
@@ -31,3 +41,134 @@ class ResultsCommand:
         labels = [localised(o, lang, self._default) for o in poll.options]
         return ["\n".join(summary_lines(localised(poll.question, lang, self._default), labels,
                                         res))]
+
+
+START = "staff.poll.question"
+
+
+@dataclass(slots=True)
+class PollChatDraft(Draft):
+    kind = "staff_poll"
+    question: dict[str, str] = field(default_factory=dict)
+    options: list[dict[str, str]] = field(default_factory=list)
+    asked: int = 0  # the index of the language asked next
+    areas: list[str] = field(default_factory=list)
+
+    def to_data(self) -> JSONData:
+        return {"question": self.question, "options": self.options, "asked": self.asked,
+                "areas": self.areas}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(dict(data["question"]), [dict(o) for o in data["options"]],
+                   int(data["asked"]), [str(a) for a in data["areas"]])
+
+
+def poll_flow(mission: Mission, polls: Polls, staff: StaffDirectory) -> Flow:
+    """``/poll``, guided: the question and its options in the default language, then
+    each other language (or "-"), the areas, a preview, Send or Cancel."""
+    languages = [mission.default_language,
+                 *(lang for lang in mission.languages if lang != mission.default_language)]
+
+    def actor(turn: Turn) -> Actor | None:
+        member = staff.of_contact(turn.contact_id)
+        return None if member is None or STAFF not in member.roles else Actor(member.name,
+                                                                               member.roles)
+
+    def left(turn: Turn, text: str) -> str:
+        turn.forget()
+        turn.say(text)
+        turn.say(menu_hint())
+        return IDLE
+
+    def asked_prompt(turn: Turn) -> str:
+        draft = turn.draft_of(PollChatDraft)
+        lang = language_name(languages[min(draft.asked, len(languages) - 1)])
+        if draft.asked == 0:
+            return _("New poll. Its question in {language}, then its options, one a line "
+                     "(2 to 9)?").format(language=lang)
+        return _("The same in {language}: the question, then the options in the same "
+                 "order, one a line? Send - to skip.").format(language=lang)
+
+    async def texts(turn: Turn, picked: Option | None) -> str:
+        if actor(turn) is None:
+            return left(turn, "")
+        draft = turn.draft_of(PollChatDraft)
+        lang = languages[min(draft.asked, len(languages) - 1)]
+        lines = [line.strip() for line in turn.message.text.splitlines() if line.strip()]
+        if not (draft.asked and lines == ["-"]):
+            count = len(draft.options) or len(lines) - 1
+            if len(lines) - 1 != count or not 2 <= count <= 9:
+                turn.say(_("Send the question, then {n} options, one a line.").format(
+                    n=count if draft.options else "2-9"))
+                return START
+            draft.question[lang] = lines[0]
+            if not draft.options:
+                draft.options = [{} for _n in range(count)]
+            for option, text in zip(draft.options, lines[1:], strict=True):
+                option[lang] = text
+        draft.asked += 1
+        return START if draft.asked < len(languages) else "staff.poll.areas"
+
+    def areas_prompt(turn: Turn) -> str:
+        listed = ", ".join(f"{n}. {mission.area_name(a.code)}"
+                           for n, a in enumerate(mission.areas, start=1))
+        return _("For which areas? Send their numbers ({areas}), or 0 for all.").format(
+            areas=listed)
+
+    async def areas(turn: Turn, picked: Option | None) -> str:
+        codes = [a.code for a in mission.areas]
+        words = turn.message.text.replace(",", " ").split()
+        if words != ["0"] and not all(w.isdigit() and 1 <= int(w) <= len(codes)
+                                      for w in words):
+            turn.say(_("No area {value}.").format(value=" ".join(words)[:20]))
+            return "staff.poll.areas"
+        turn.draft_of(PollChatDraft).areas = ([] if words == ["0"]
+                                              else list(dict.fromkeys(codes[int(w) - 1]
+                                                                      for w in words)))
+        return "staff.poll.confirm"
+
+    def preview(turn: Turn) -> str:
+        draft = turn.draft_of(PollChatDraft)
+        lang = mission.default_language
+        lines = [draft.question.get(lang, ""),
+                 *(f"{n}. {o.get(lang, '')}" for n, o in enumerate(draft.options, 1)),
+                 _("To: {areas}.").format(areas=", ".join(
+                     mission.area_name(a) for a in draft.areas) or _("every area"))]
+        return "\n".join(lines)
+
+    async def confirm(turn: Turn, picked: Option | None) -> str:
+        assert picked is not None
+        who = actor(turn)
+        draft = turn.draft_of(PollChatDraft)
+        if picked.key != "send" or who is None:
+            return left(turn, _("Poll not sent."))
+        try:
+            poll_id = await polls.create(who, polls.check(
+                question=draft.question, options=draft.options, areas=draft.areas,
+                created_by=who.name))
+            await polls.send(who, poll_id)
+        except PollError as exc:
+            return left(turn, str(exc))
+        return left(turn, _("Poll {id} is going out. /results {id} shows its answers.")
+                    .format(id=poll_id))
+
+    return Flow("staff_poll", entries=(START,), drafts=(PollChatDraft,), steps=(
+        Step(START, asked_prompt, texts, (START, "staff.poll.areas", IDLE)),
+        Step("staff.poll.areas", areas_prompt, areas, ("staff.poll.areas",
+                                                       "staff.poll.confirm")),
+        Step("staff.poll.confirm", preview, confirm, (IDLE,),
+             options=static(Option("send", N_("Send")), Option("cancel", N_("Cancel")))),
+    ))
+
+
+class PollCommand:
+    """``/poll``: start the guided flow (handed to the desk's chat by the app)."""
+
+    def __init__(self, goto: Callable[[Turn, str], Awaitable[None]]) -> None:
+        self._goto = goto
+
+    async def __call__(self, turn: Turn, actor: Actor, args: Sequence[str]) -> list[str]:
+        turn.forget()
+        await self._goto(turn, START)
+        return []
