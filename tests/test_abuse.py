@@ -185,9 +185,9 @@ def _seconds(text: str, rounds: int = 5) -> float:
 ])
 def test_time_is_linear(unit: str) -> None:
     short, long = (unit * 4000)[:4000], (unit * 40000)[:40000]
-    assert _seconds(short) < 0.005
+    assert _seconds(short) < 0.05  # generous: the ratio below is the check
     ratio = _seconds(long) / _seconds(short)
-    assert ratio < 20, ratio
+    assert ratio < 40, ratio  # 10 when linear, 100 when quadratic
 
 
 @pytest.mark.parametrize("split", ["tune", "heldout"])

@@ -232,7 +232,7 @@ def test_empty_and_odd_input() -> None:
 
 def _seconds(text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         assess_urgent(text)
         best = min(best, time.perf_counter() - t0)
@@ -252,13 +252,13 @@ def _hostile(size: int, seed: str) -> str:
 def test_hostile_text_takes_linear_time(seed: str) -> None:
     assess_urgent(_hostile(4_000, seed + "w"))
     small, large = _seconds(_hostile(4_000, seed)), _seconds(_hostile(40_000, seed + "x"))
-    assert large / small < 20, (small, large)
+    assert large / small < 40, (small, large)
 
 
 def test_one_long_word_and_many_clauses_take_linear_time() -> None:
     for unit in ("ab", "shooting,", "no. ", "ههه"):
         small, large = _seconds(unit * (4_000 // len(unit))), _seconds(unit * (40_000 // len(unit)))
-        assert large / small < 20, (unit, small, large)
+        assert large / small < 40, (unit, small, large)  # 10 linear, 100 quadratic
 
 
 # Reached on 2026-12-03: tune recall 1.000, false alarms 0.000 (every language);
