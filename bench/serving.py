@@ -16,11 +16,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_healthy(port: int, proc: subprocess.Popen[bytes], tries: int = 300) -> None:
+async def wait_healthy(port: int, proc: subprocess.Popen[bytes] | asyncio.subprocess.Process,
+                       tries: int = 300) -> None:
     """Until ``/healthz`` answers 200 (a tenth of a second between tries)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(tries):
-            if proc.poll() is not None:
+            ended = proc.poll() if isinstance(proc, subprocess.Popen) else proc.returncode
+            if ended is not None:
                 raise RuntimeError("server exited early")
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:

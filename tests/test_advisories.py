@@ -58,8 +58,8 @@ def runner(app: App, at: datetime | None = None, batch: int = 5000) -> TimerRunn
     return run
 
 
-async def queued(app: App, *, send: bool = False) -> list[tuple[str, str, int]]:
-    """(address, text, priority) of the advisories due, each person's first (they
+async def queued(app: App, *, send: bool = False) -> list[tuple[str, str]]:
+    """(address, text) of the advisories due, each person's first (they
     leave one at a time), given back, or marked sent with ``send``."""
     later = datetime.now(UTC) + timedelta(hours=3)
     rows = await app.store.claim_outbound(later, 1000, later + timedelta(minutes=1))
@@ -71,8 +71,7 @@ async def queued(app: App, *, send: bool = False) -> list[tuple[str, str, int]]:
         else:
             await app.store.outbound_release(row.id)
         if row.kind == "advisory":
-            found.append((app.vault.open(row.address_sealed), message_of(row, app.vault).text,
-                          0))
+            found.append((app.vault.open(row.address_sealed), message_of(row, app.vault).text))
     return sorted(found)
 
 
@@ -93,8 +92,8 @@ async def test_each_resident_gets_it_once_in_their_language_or_the_default(
     while await runner(bapp, batch=2).run_once():
         pass
     got = await queued(bapp, send=True)
-    assert [a for a, _t, _p in got] == ["en-1", "fr-1", "two-areas"]
-    assert dict((a, t) for a, t, _p in got) == {
+    assert [a for a, _t in got] == ["en-1", "fr-1", "two-areas"]
+    assert dict((a, t) for a, t in got) == {
         "en-1": "Warning: The road to Sake is closed",
         "fr-1": "Attention : La route de Sake est fermée",
         "two-areas": "Warning: The road to Sake is closed"}
@@ -108,7 +107,7 @@ async def test_each_resident_gets_it_once_in_their_language_or_the_default(
     assert dry.fallback == {"fr": 1} and dry.total == 3
     while await runner(bapp).run_once():
         pass
-    fallback = [t for a, t, _p in await queued(bapp) if a == "fr-1"]
+    fallback = [t for a, t in await queued(bapp) if a == "fr-1"]
     assert "Information: Water at the market tomorrow" in fallback  # the default's
     assert (await bapp.broadcasts.show(STAFF, only_en)).audience == 3
 
@@ -139,7 +138,7 @@ async def test_a_scheduled_advisory_goes_at_its_time(bapp: App) -> None:
     assert (await bapp.broadcasts.show(STAFF, advisory_id)).status == "scheduled"
     while await runner(bapp, at + timedelta(seconds=1)).run_once():
         pass
-    assert [a for a, _t, _p in await queued(bapp)] == ["en-1"]
+    assert [a for a, _t in await queued(bapp)] == ["en-1"]
 
 
 async def test_cancelled_and_expired_advisories_drop_what_has_not_gone(bapp: App) -> None:
@@ -180,7 +179,7 @@ async def test_an_interrupted_fan_out_resumes_without_a_second_copy(bapp: App) -
     assert len(timers) == 1
     while await handler(timers[0], now) is not None:
         pass
-    got = [a for a, _t, _p in await queued(bapp)]
+    got = [a for a, _t in await queued(bapp)]
     assert got == sorted(f"r{n}" for n in range(7))  # each once
     assert (await bapp.broadcasts.show(STAFF, advisory_id)).audience == 7
 

@@ -44,20 +44,22 @@ async def subscribe(say: object, lang: str) -> None:
         await say(text)  # type: ignore[operator]
 
 
+async def telegram(rig: Rig, text: str) -> None:
+    """The French Telegram resident says ``text``; back once the bot answered."""
+    before = len(rig.tg.sent_messages(TG_FR))
+    rig.tg.push_update(make_text_update(rig.tg.next_update_id(), TG_FR, text,
+                                        language_code="fr"))
+    await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
+
+
 def advisories(texts: list[str]) -> list[str]:
     return [t for t in texts if "Sake" in t or "market" in t]
 
 
 async def test_a_mixed_audience_gets_it_once_in_their_language(rig: Rig) -> None:
-    async def telegram(text: str) -> None:
-        before = len(rig.tg.sent_messages(TG_FR))
-        rig.tg.push_update(make_text_update(rig.tg.next_update_id(), TG_FR, text,
-                                            language_code="fr"))
-        await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
-
     await subscribe(lambda t: rig.sms.sms(SMS_EN, t), "1")
     await subscribe(lambda t: rig.sms.wa(WA_FR, t), "2")
-    await subscribe(telegram, "2")
+    await subscribe(lambda t: telegram(rig, t), "2")
     b = rig.app.broadcasts
     await b.send(STAFF, b.check(areas=["goma"], severity="warning", texts=BOTH))
     await b.send(STAFF, b.check(areas=["goma"], severity="info", texts=EN_ONLY))
@@ -153,15 +155,9 @@ async def test_a_poll_over_the_real_clients_answered_by_button_number_and_text(
     from bot.timers import TimerRunner
     from tests.fakes.telegram import make_callback_update
 
-    async def telegram(text: str) -> None:
-        before = len(rig.tg.sent_messages(TG_FR))
-        rig.tg.push_update(make_text_update(rig.tg.next_update_id(), TG_FR, text,
-                                            language_code="fr"))
-        await until(lambda: len(rig.tg.sent_messages(TG_FR)) > before)
-
     await subscribe(lambda t: rig.sms.sms(SMS_EN, t), "1")
     await subscribe(lambda t: rig.sms.wa(WA_FR, t), "2")
-    await subscribe(telegram, "2")
+    await subscribe(lambda t: telegram(rig, t), "2")
     staff = Actor("Chantal", frozenset({"staff"}))
     polls = rig.app.polls
     poll_id = await polls.create(staff, polls.check(

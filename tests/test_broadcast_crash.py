@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sqlite3
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.serving import free_port, wait_healthy
 from bot.config import load_config
 from bot.privacy.keyring import contact_vault, pseudonymiser
 from tests.conftest import REAL_KEYS_TOML, start_sauti
@@ -24,12 +24,6 @@ from tests.fakes.twilio import FakeTwilio
 
 RESIDENTS = 2000
 CONCURRENCY = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def subscribers(cfg: Path, db: Path) -> list[str]:
@@ -60,21 +54,6 @@ async def until(check: Callable[[], bool], seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def healthy(port: int) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("sauti serve did not start")
-
-
 async def test_sigkill_mid_broadcast_then_everyone_gets_it(tmp_path: Path) -> None:
     port = free_port()
     async with FakeTwilio() as fake:
@@ -94,7 +73,7 @@ async def test_sigkill_mid_broadcast_then_everyone_gets_it(tmp_path: Path) -> No
         serve = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
         again = None
         try:
-            await healthy(port)
+            await wait_healthy(port, serve)
             send = await start_sauti("advisory", "send", "--config", str(cfg), "--as",
                                      "Chantal", "--area", "goma", "--severity", "warning",
                                      "--text", "en=The road to Sake is closed", cwd=tmp_path)
@@ -105,7 +84,7 @@ async def test_sigkill_mid_broadcast_then_everyone_gets_it(tmp_path: Path) -> No
             before = len(fake.messages)
             assert before < RESIDENTS  # it was killed mid-broadcast
             again = await start_sauti("serve", "--config", str(cfg), cwd=tmp_path)
-            await healthy(port)
+            await wait_healthy(port, again)
             got = lambda: {m["To"] for m in fake.messages}  # noqa: E731
             await until(lambda: got() >= set(numbers), 90)
             await asyncio.sleep(1.0)  # anything late would come now

@@ -98,22 +98,23 @@ async def create(args: argparse.Namespace, config: Config) -> int:
     return await _run(args, config, body)
 
 
-async def send(args: argparse.Namespace, config: Config) -> int:
+async def _change(args: argparse.Namespace, config: Config, done: str) -> int:
+    """``poll send ID`` and ``poll close ID``: one call, one line."""
     async def body(app: App) -> int:
-        await app.polls.send(actor_of(args, config), args.id)
-        print(f"poll {args.id} is being sent")
+        change = app.polls.send if args.poll_command == "send" else app.polls.close
+        await change(actor_of(args, config), args.id)
+        print(f"poll {args.id} {done}")
         return 0
 
     return await _run(args, config, body)
+
+
+async def send(args: argparse.Namespace, config: Config) -> int:
+    return await _change(args, config, "is being sent")
 
 
 async def close(args: argparse.Namespace, config: Config) -> int:
-    async def body(app: App) -> int:
-        await app.polls.close(actor_of(args, config), args.id)
-        print(f"poll {args.id} closed")
-        return 0
-
-    return await _run(args, config, body)
+    return await _change(args, config, "closed")
 
 
 async def show(args: argparse.Namespace, config: Config) -> int:

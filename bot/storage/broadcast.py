@@ -21,7 +21,6 @@ from typing import Any
 __all__ = [
     "ADVISORY_END",
     "BROADCAST",
-    "STATUSES",
     "AdvisoryRow",
     "Batch",
     "BroadcastStore",
@@ -31,7 +30,6 @@ __all__ = [
 
 BROADCAST = "broadcast"  # the due row that fans an advisory out (key: its id)
 ADVISORY_END = "advisory_end"  # the due row at its expiry (key: its id)
-STATUSES = ("scheduled", "sending", "sent", "cancelled", "expired")
 
 
 @dataclass(frozen=True, slots=True)

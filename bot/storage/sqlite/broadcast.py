@@ -56,14 +56,15 @@ def _progress(c: sqlite3.Connection, advisory_id: int) -> dict[str, int]:
     return found
 
 
-def _audience(areas: Sequence[str], channels: Sequence[str]) -> tuple[str, list[str]]:
-    """The audience's conditions on contacts ``c``, and their arguments: not opted
-    out, on ``channels`` (all if none), subscribed to one of ``areas``."""
+def audience_sql(areas: Sequence[str], channels: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """An audience's conditions on contacts ``c``, and their arguments: not opted
+    out, on ``channels`` (all if none), subscribed to one of ``areas`` (to any area
+    if none). Advisories' and polls' fan-outs share it."""
     only = (" AND c.channel IN (" + ", ".join("?" for _ in channels) + ")"
             if channels else "")
-    marks = ", ".join("?" for _ in areas)
+    within = (" AND s.area IN (" + ", ".join("?" for _ in areas) + ")") if areas else ""
     return (f" AND c.opted_out = 0{only} AND EXISTS (SELECT 1 FROM subscriptions s"
-            f" WHERE s.contact_id = c.id AND s.area IN ({marks}))", [*channels, *areas])
+            f" WHERE s.contact_id = c.id{within})", [*channels, *areas])
 
 
 class SQLiteBroadcast(Connections, BroadcastStore):
@@ -117,7 +118,7 @@ class SQLiteBroadcast(Connections, BroadcastStore):
 
     async def audience(self, areas: Sequence[str], channels: Sequence[str], *,
                        after: str = "", limit: int = 1000) -> list[Recipient]:
-        audience, args = _audience(areas, channels)
+        audience, args = audience_sql(areas, channels)
         rows = await every(
             self._r,
             "SELECT c.id, c.id, c.channel, c.address_sealed, c.language, c.last_inbound_at"
@@ -132,7 +133,7 @@ class SQLiteBroadcast(Connections, BroadcastStore):
         contact's language in SQL (an advisory has one payload per language), so
         no row passes through Python (docs/performance.md, "Advisories")."""
         queued = ts(datetime.now(UTC))
-        audience, args = _audience(batch.areas, batch.channels)
+        audience, args = audience_sql(batch.areas, batch.channels)
         cases = " ".join("WHEN ? THEN ?" for _ in batch.payloads)
         case_args = [v for lang, p in batch.payloads.items()
                      for v in (lang, json.dumps(p, ensure_ascii=False))]

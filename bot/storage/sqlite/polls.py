@@ -11,6 +11,7 @@ from typing import Any
 from bot.storage.coarse import session_time
 from bot.storage.desk import IDLE_STEPS
 from bot.storage.polls import POLL_SEND, POLL_STEP, Answer, NewPoll, PollBatch, PollRow, PollStore
+from bot.storage.sqlite.broadcast import audience_sql
 from bot.storage.sqlite.connection import (
     Connections,
     every,
@@ -30,16 +31,6 @@ def _row(r: Any) -> PollRow:
     return PollRow(int(r[0]), parse_ts(r[1]), json.loads(r[2]),
                    tuple(json.loads(r[3])), tuple(json.loads(r[4])),
                    parse_ts(r[5]) if r[5] else None, r[6], r[7], str(r[8]), int(r[9]))
-
-
-def _audience(areas: tuple[str, ...]) -> tuple[str, list[str]]:
-    """Contacts ``c`` not opted out and subscribed to one of ``areas`` (any if none)."""
-    if not areas:
-        return (" AND c.opted_out = 0 AND EXISTS (SELECT 1 FROM subscriptions s"
-                " WHERE s.contact_id = c.id)", [])
-    marks = ", ".join("?" for _ in areas)
-    return (" AND c.opted_out = 0 AND EXISTS (SELECT 1 FROM subscriptions s"
-            f" WHERE s.contact_id = c.id AND s.area IN ({marks}))", list(areas))
 
 
 class SQLitePolls(Connections, PollStore):
@@ -93,7 +84,7 @@ class SQLitePolls(Connections, PollStore):
 
     async def fan_out_poll(self, poll_id: int, batch: PollBatch, now: datetime) -> int | None:
         queued = ts(datetime.now(UTC))
-        audience, args = _audience(batch.areas)
+        audience, args = audience_sql(batch.areas)
         cases = " ".join("WHEN ? THEN ?" for _ in batch.payloads)
         case_args = [v for lang, p in batch.payloads.items()
                      for v in (lang, json.dumps(p, ensure_ascii=False))]
