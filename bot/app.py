@@ -101,7 +101,8 @@ class App:
         self.screening = screening_of(config)
         self.staff_chat.advisory = AdvisoryCommand(self.broadcasts, self.engine.goto)
         self.staff_chat.poll = PollCommand(self.engine.goto)
-        self.staff_chat.results = ResultsCommand(self.polls, bot.default_language)
+        self.staff_chat.results = ResultsCommand(self.polls, bot.default_language,
+                                                 images=self._shows_images)
         self.conversations = Conversations(
             store=store, engine=self.engine, mission=self.mission,
             screening=self.screening, pseudonyms=self.pseudonyms, vault=self.vault,
@@ -162,6 +163,10 @@ class App:
         if known is None:  # raises UnknownChannel for a name no plug-in has
             known = self._plugins[channel] = plugin(channel)
         return known.identity(self.config, address)
+
+    def _shows_images(self, channel: str) -> bool:
+        running = self.channels.get(channel)
+        return running is not None and running.capabilities.images
 
     def _wake_timers(self) -> None:
         self.timers.wake()

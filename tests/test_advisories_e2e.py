@@ -191,3 +191,21 @@ async def test_a_poll_over_the_real_clients_answered_by_button_number_and_text(
     assert (await rig.sms.wa(WA_FR, "non")).startswith("Merci. Votre réponse : Non.")
     _poll, res = await polls.results(staff, poll_id)
     assert (res.respondents, res.counts) == (3, (1, 2))
+    await results_as_a_photo(rig, poll_id)
+
+
+async def results_as_a_photo(rig: Rig, poll_id: int) -> None:
+    """Staff on Telegram ask /results: the chart comes as a photo (a PNG of the
+    chart's width), its caption the counts and shares."""
+    from bot.polls.chart import WIDTH_PX
+    from tests.test_poll_chart import png_size
+    from tests.test_urgent_alerts import DORA
+
+    rig.tg.push_update(make_text_update(rig.tg.next_update_id(), DORA, f"/results {poll_id}",
+                                        language_code="en"))
+    await until(lambda: rig.tg.sent_photos(DORA) != [], 10)
+    [photo] = rig.tg.sent_photos(DORA)
+    assert png_size(photo)[0] == WIDTH_PX
+    [sent] = rig.tg.sent_messages(DORA)
+    assert sent["caption"].splitlines() == [
+        "Is the road open? (n = 3)", "1. Yes: 1 (33%)", "2. No: 2 (67%)"]

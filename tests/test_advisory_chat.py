@@ -96,13 +96,37 @@ async def test_staff_ask_a_poll_step_by_step(tmp_path: Path) -> None:
         assert "then 3 options" in await staff.send("La route est-elle ouverte ?\nOui\nNon")
         assert "For which areas?" in await staff.send(
             "La route est-elle ouverte ?\nOui\nNon\nJe ne sais pas")
-        preview = await staff.send("1")
+        assert "Close it when?" in await staff.send("1")
+        assert (await staff.send("yesterday")).startswith("Send hours (48)")
+        assert (await staff.send("2001-01-01 08:00")).startswith("Send hours (48)")  # past
+        assert (await staff.send("-48")).startswith("Send hours (48)")
+        preview = await staff.send("48")
         assert preview.startswith("Is the road open?\n1. Yes\n2. No\n3. Not sure\nTo: Goma.")
+        assert "\nCloses: " in preview
         done = await staff.send("1")
         assert done.startswith("Poll 1 is going out. /results 1 shows its answers.")
         poll = await app.store.poll(1)
         assert poll is not None and poll.status == "sending" and poll.areas == ("goma",)
         assert poll.options[2] == {"en": "Not sure", "fr": "Je ne sais pas"}
-        assert poll.created_by == "Chantal"
+        assert poll.created_by == "Chantal" and poll.closes_at is not None
+        assert timedelta(hours=47) < poll.closes_at - poll.created_at <= timedelta(hours=48)
     finally:
         await app.close()
+
+
+def test_a_closing_time_is_hours_a_local_time_or_none() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.polls.chat import closing_time
+
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert closing_time("0", now, "Africa/Kinshasa") is None
+    assert closing_time(" - ", now, "Africa/Kinshasa") is None
+    assert closing_time("48", now, "Africa/Kinshasa") == now + timedelta(hours=48)
+    assert closing_time("6h", now, "Africa/Kinshasa") == now + timedelta(hours=6)
+    local = closing_time("2026-12-24 18:00", now, "Africa/Kinshasa")
+    assert local == datetime(2026, 12, 24, 18, 0, tzinfo=ZoneInfo("Africa/Kinshasa"))
+    assert local == datetime(2026, 12, 24, 17, 0, tzinfo=UTC)  # Kinshasa is UTC+1
+    for bad in ("", "soon", "2026-12-03 10:00", "2026-12-02 12:00", "99999", "-3",
+                "2027-12-24 18:00"):  # the last: over 90 days
+        assert closing_time(bad, now, "Africa/Kinshasa") == "bad", bad

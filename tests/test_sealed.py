@@ -74,6 +74,11 @@ def test_a_payload_is_sealed_and_one_function_reads_it() -> None:
         message_of(record, AddressVault("another-invented-key"))
     queued_before = OutboundRecord(2, "k1:c", "sms", b"x", "reply", {"text": "Jambo"}, 0)
     assert message_of(queued_before).text == "Jambo"  # rows queued before schema 7
+    chart = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+    pictured = outbound_payload(Outbound("Results", image=chart), vault)
+    assert set(pictured) == {"sealed"} and message_of(
+        OutboundRecord(3, "k1:c", "telegram", b"x", "reply", pictured, 0), vault).image == chart
+    assert message_of(record, vault).image is None
 
 
 async def test_a_reply_waits_sealed_and_is_forgotten_once_sent(config: Config) -> None:

@@ -667,6 +667,29 @@ async def test_a_long_text_interrupted_midway_resumes_at_the_part_that_failed(
         assert (result.external_id, result.segments) == (str(sent[-1]["message_id"]), 3)
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # bytes to upload, not drawn
+
+
+async def test_an_image_goes_as_a_photo_captioned_or_followed_by_its_text(
+        tmp_path: Path, tg: FakeTelegram) -> None:
+    async with running(tmp_path, tg, mode="webhook") as r:
+        await r.channel.send(str(NEEMA), Outbound("Maji: 12 (60%)", (Choice("menu", "Menu"),),
+                                                  image=PNG))
+        [photo] = tg.sent_messages(NEEMA)
+        assert photo["caption"] == "Maji: 12 (60%)" and buttons(photo) == [("1. Menu", "menu")]
+        assert tg.sent_photos(NEEMA) == [PNG] and "text" not in photo
+        long = "Tangazo. " * 200  # 1,800 characters: past a caption's 1,024
+        message = Outbound(long, image=PNG)
+        tg.fail_next(1, status=500, method="sendMessage")  # the photo went, the text not
+        with pytest.raises(SendError) as failed:
+            await r.channel.send(str(NEEMA), message)
+        assert failed.value.parts_sent == 1
+        await r.channel.send(str(NEEMA), replace(message, parts_sent=1, segments_sent=1))
+        second, text = tg.sent_messages(NEEMA)[1:]
+        assert "caption" not in second and text["text"].strip() == long.strip()
+        assert tg.sent_photos(NEEMA) == [PNG, PNG]  # one per message: the retry sent text only
+
+
 def test_send_errors_map_to_outbox_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
     limited = send_error(RetryAfter(3))
     assert (limited.retryable, limited.retry_after, limited.reason) == (True, 3.0, "rate limited")

@@ -39,6 +39,7 @@ pytestmark = [
 ]
 
 AMINA, BOSCO, CHANTAL = 700201, 700202, 700203  # invented Telegram user ids
+DORA = 700204  # staff (advisories, polls), not a moderator
 RESIDENT = "+243810000661"
 SHOOTING = "they are shooting now near the market, people running"
 AMINA_ACTOR = Actor("amina", frozenset({"moderator"}))
@@ -77,7 +78,8 @@ async def stop(rig: Rig) -> None:
 
 @asynccontextmanager
 async def rigged(tmp_path: Path, **twilio: Any) -> AsyncIterator[Rig]:
-    """The service with SMS, WhatsApp and Telegram at their fakes, three moderators;
+    """The service with SMS, WhatsApp and Telegram at their fakes, three moderators
+    and a staff member (Dora);
     ``twilio``: more Twilio settings (WhatsApp templates)."""
     async with FakeTwilio() as tw, FakeTelegram(token=TOKEN) as tg:
         config = make_config(
@@ -90,9 +92,10 @@ async def rigged(tmp_path: Path, **twilio: Any) -> AsyncIterator[Rig]:
                       "per_chat_per_second": 500},
             server={"public_url": PUBLIC + "/"}, outbox={"retry_base_seconds": 0.1},
             moderation={"ack_minutes": 10},
-            staff=[{"name": name, "roles": ["moderator"], "telegram_user_id": user}
-                   for name, user in (("amina", AMINA), ("bosco", BOSCO),
-                                      ("chantal", CHANTAL))])
+            staff=[*({"name": name, "roles": ["moderator"], "telegram_user_id": user}
+                     for name, user in (("amina", AMINA), ("bosco", BOSCO),
+                                        ("chantal", CHANTAL))),
+                   {"name": "dora", "roles": ["staff"], "telegram_user_id": DORA}])
         running = await start(config, tw, tg, tmp_path / "sauti.db")
         try:
             yield running

@@ -38,7 +38,7 @@ def turn_write(contact: Contact, turn: Turn, key: tuple[str, str] | None, now: d
     replies: tuple[Outbound, ...] = ()
     if turn.parts:
         reply = Outbound(text="\n".join(turn.parts), choices=turn.choices,
-                         language=state.language)
+                         language=state.language, image=turn.image)
         replies = (reply,)
         write.outbound.append(NewOutbound(
             contact_id=contact.id, channel=contact.channel,

@@ -131,7 +131,7 @@ class Conversations:
                 return self._screening.screen(raw, state.language, known_names=names)
 
             turn = Turn(state=state, message=message, contact_id=contact_id,
-                        lookups=self._store, screener=screen)
+                        lookups=self._store, screener=screen, channel=inbound.channel)
             try:
                 await self._engine.run(turn, channel=inbound.channel, is_new=convo is None,
                                        last_active=session.updated_at if session else None,

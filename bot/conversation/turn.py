@@ -60,7 +60,8 @@ class Lookups(Protocol):
 
 @dataclass(slots=True)
 class Turn:
-    """What handlers read and write. ``say`` collects text for one reply."""
+    """What handlers read and write. ``say`` collects text for one reply;
+    ``image`` (a PNG) goes with it where the channel ``channel`` shows pictures."""
 
     state: State
     message: Message
@@ -71,6 +72,8 @@ class Turn:
     choices: tuple[Choice, ...] = ()
     effects: list[Effect] = field(default_factory=list)
     draft: Draft | None = field(default=None, repr=False)
+    channel: str = ""
+    image: bytes | None = field(default=None, repr=False)
     _screened: Screened | None = field(default=None, repr=False)
 
     def say(self, text: str) -> None:

@@ -80,7 +80,9 @@ class Outbound:
     (a Twilio Content SID) and its variables replace the text on WhatsApp
     outside the 24-hour window. ``parts_sent``: of a text too long for one
     message, how many of its parts earlier tries delivered (not sent again),
-    and ``segments_sent`` what they were billed.
+    and ``segments_sent`` what they were billed. ``image``: a PNG shown with the
+    text where the channel can show pictures (a poll's chart for staff: counts,
+    never anyone's data); other channels send the text alone.
     """
 
     text: str
@@ -91,6 +93,9 @@ class Outbound:
     template_vars: dict[str, str] | None = None
     parts_sent: int = 0
     segments_sent: int = 0
+    image: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"Outbound(kind={self.kind!r}, chars={len(self.text)}, choices={len(self.choices)})"
+        shown = f", image={len(self.image)}B" if self.image else ""
+        return (f"Outbound(kind={self.kind!r}, chars={len(self.text)}, "
+                f"choices={len(self.choices)}{shown})")

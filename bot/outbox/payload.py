@@ -4,6 +4,8 @@ queues a message seals it (:func:`outbound_payload`), the dispatcher opens it
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import datetime
 
@@ -23,6 +25,8 @@ def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object
     failed. :func:`message_of` reads it back."""
     said = {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
             "language": message.language}
+    if message.image:
+        said["image"] = base64.b64encode(message.image).decode("ascii")
     sealed = vault.seal(json.dumps(said, ensure_ascii=False, separators=(",", ":")))
     return {"sealed": sealed.decode("ascii")}
 
@@ -52,9 +56,14 @@ def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Out
             raise VaultError("message cannot be decoded") from None
         if not isinstance(said, dict):
             raise VaultError("message cannot be decoded")
+    try:
+        image = base64.b64decode(str(said["image"]), validate=True) if said.get("image") else None
+    except (binascii.Error, ValueError):
+        raise VaultError("message cannot be decoded") from None
     return Outbound(text=str(said.get("text", "")),
                     choices=tuple(Choice(str(k), str(v)) for k, v in said.get("choices", [])),
                     kind=record.kind,
                     language=str(said.get("language", "en")),
                     parts_sent=int(p.get("parts_sent", 0)),
-                    segments_sent=int(p.get("segments_sent", 0)))
+                    segments_sent=int(p.get("segments_sent", 0)),
+                    image=image)

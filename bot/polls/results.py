@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.i18n.formatting import format_count, format_share
 from bot.storage.polls import Answer
 
 __all__ = ["BREAKDOWNS", "Results", "tally"]
@@ -63,11 +64,13 @@ def tally(answers: Sequence[Answer], options: int, min_cell: int) -> Results:
     return Results(len(answers), full, breakdowns)
 
 
-def summary_lines(question: str, labels: list[str], results: Results) -> list[str]:
+def summary_lines(question: str, labels: list[str], results: Results,
+                  lang: str) -> list[str]:
     """The results as a few lines for chat: the question, then each option's count
-    and share (overall counts: in full; breakdowns stay in the CLI's tables)."""
-    lines = [f"{question} (n = {results.respondents})"]
+    and share in ``lang``'s numbers (overall counts: in full; breakdowns stay in
+    the CLI's tables)."""
+    lines = [f"{question} (n = {format_count(results.respondents, lang)})"]
     for n, label in enumerate(labels):
-        share = f"{results.share(n):.0%}" if results.respondents else "0%"
-        lines.append(f"{n + 1}. {label}: {results.counts[n]} ({share})")
+        lines.append(f"{n + 1}. {label}: {format_count(results.counts[n], lang)} "
+                     f"({format_share(results.share(n), lang)})")
     return lines

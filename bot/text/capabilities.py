@@ -21,9 +21,12 @@ class Capabilities:
 
     ``max_chars``: UTF-16 units per part. ``billed_by_segment``: the provider
     bills (and throttles) SMS segments. ``gsm_friendly``: characters that would
-    force UCS-2 are replaced where the text can stay GSM-7."""
+    force UCS-2 are replaced where the text can stay GSM-7. ``images``: it can
+    show a picture (:attr:`~bot.domain.messages.Outbound.image`) with the text;
+    elsewhere the text goes alone."""
 
     buttons: bool = False
+    images: bool = False
     max_chars: int = 4096
     cutting: Cutting = Cutting.UNITS
     billed_by_segment: bool = False

@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Config, TelegramSettings
 from bot.domain.messages import Inbound, Outbound
 from bot.outbox.dispatcher import backoff
+from bot.text.segments import units
 from bot.transport.channel import (
     Capabilities,
     Channel,
@@ -58,6 +59,7 @@ WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "callback_query")
 MAX_CHARS = 4096  # per message, counted in UTF-16 units like Telegram does
+CAPTION_CHARS = 1024  # a photo's caption
 POLL_TIMEOUT = 25.0  # seconds a getUpdates long poll waits for news
 MAX_BACKOFF = 30.0
 RETRY_BASE = 0.5  # seconds: the first retry of polling or connecting after 0.25-1 s
@@ -80,7 +82,7 @@ class TelegramChannel(Channel):
     """Receives updates (polling task or webhook route) and sends through one Bot."""
 
     name = NAME
-    capabilities = Capabilities(buttons=True, max_chars=MAX_CHARS)
+    capabilities = Capabilities(buttons=True, images=True, max_chars=MAX_CHARS)
 
     def __init__(self, settings: TelegramSettings, *, handle: Handle, public_url: str,
                  pool_size: int, poll_timeout: float = POLL_TIMEOUT) -> None:
@@ -264,7 +266,9 @@ class TelegramChannel(Channel):
     async def send(self, address: str, message: Outbound,
                    rendered: Rendered | None = None) -> SendResult:
         """Send the text (split past 4,096 characters) with the choices as buttons under
-        its last part. A retry starts at the first part that did not go (``parts_sent``)."""
+        its last part. An image goes first, as a photo, the text its caption when it
+        fits one (1,024 characters), else the text follows. A retry starts at the
+        first part that did not go (``parts_sent``; the photo counts as one)."""
         if not self._connected:  # the outbox claims nothing before: a race at most
             raise SendError("telegram: not connected yet", retryable=True, channel_down=True)
         rendered = rendered or self.render(message)
@@ -274,14 +278,21 @@ class TelegramChannel(Channel):
             raise SendError("bad address", retryable=False) from None
         if not rendered.text.strip():
             raise SendError("empty message", retryable=False)
-        parts = rendered.parts
+        parts = list(rendered.parts)
+        photo = message.image
+        if photo and not (len(parts) == 1 and units(parts[0]) <= CAPTION_CHARS):
+            parts.insert(0, "")  # the photo alone, then the text
         markup = keyboard(message.choices)
 
         async def send_one(index: int, part: str) -> SendResult:  # a part counts as a segment
+            last = markup if index == len(parts) - 1 else None
             try:
-                sent = await self._bot.send_message(
-                    chat_id=chat_id, text=part,
-                    reply_markup=markup if index == len(parts) - 1 else None)
+                if photo and index == 0:
+                    sent = await self._bot.send_photo(chat_id=chat_id, photo=photo,
+                                                      caption=part or None, reply_markup=last)
+                else:
+                    sent = await self._bot.send_message(chat_id=chat_id, text=part,
+                                                        reply_markup=last)
             except TelegramError as exc:
                 raise send_error(exc) from exc
             return SendResult(external_id=str(sent.message_id), segments=1)

@@ -234,6 +234,7 @@ class FakeTelegram(LoopbackServer):
         self._poll_generation = 0
         self._next_message_id = 1
         self._sent: list[JSON] = []
+        self._photos: list[tuple[str, bytes]] = []  # (chat id, the uploaded file's bytes)
         self._messages: dict[tuple[str, int], JSON] = {}
         self._chats: dict[str, JSON] = {}
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -242,6 +243,7 @@ class FakeTelegram(LoopbackServer):
                 "logOut": self._true,
                 "close": self._true,
                 "sendMessage": self._send_message,
+                "sendPhoto": self._send_photo,
                 "answerCallbackQuery": self._answer_callback_query,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "editMessageText": self._edit_message_text,
@@ -350,6 +352,10 @@ class FakeTelegram(LoopbackServer):
         return [m for m in self._sent
                 if str(m["chat"]["id"]) == key or f"@{m['chat'].get('username')}" == key]
 
+    def sent_photos(self, chat_id: int | str) -> list[bytes]:
+        """The files uploaded by sendPhoto to one chat, in order."""
+        return [content for chat, content in self._photos if chat == str(chat_id)]
+
     def message(self, chat_id: int | str, message_id: int) -> JSON | None:
         """Current state of a message the fake sent (after edits), or None."""
         return self._messages.get((str(chat_id), message_id))
@@ -394,7 +400,7 @@ class FakeTelegram(LoopbackServer):
             if isinstance(value, web.FileField):
                 content = value.file.read()
                 params[key] = {"filename": value.filename, "content_type": value.content_type,
-                               "size": len(content)}
+                               "size": len(content), "content": content}
             else:
                 params[key] = _decode_form_value(key, str(value))
         return params
@@ -571,6 +577,33 @@ class FakeTelegram(LoopbackServer):
         self._messages[(str(message["chat"]["id"]), message["message_id"])] = message
         if str(params["chat_id"]).startswith("@"):
             self._messages[(str(params["chat_id"]), message["message_id"])] = message
+        self._sent.append(json.loads(json.dumps(message)))
+        return _ok(message)
+
+    async def _send_photo(self, params: dict[str, Any]) -> web.Response:
+        """An uploaded photo (multipart, as PTB sends bytes), its caption at most 1,024
+        characters; recorded among the sent messages with a ``photo`` size list."""
+        if params.get("chat_id") in (None, ""):
+            return _error(400, "Bad Request: chat_id is empty")
+        photo = params.get("photo")
+        if not isinstance(photo, dict) or not photo.get("size"):
+            return _error(400, "Bad Request: there is no photo in the request")
+        caption = params.get("caption")
+        if isinstance(caption, str) and _utf16_len(caption) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        markup = params.get("reply_markup")
+        if problem := self._check_markup(markup):
+            return _error(400, problem)
+        digest = hashlib.sha256(photo["content"]).hexdigest()[:16]
+        sizes = [{"file_id": f"photo-{digest}", "file_unique_id": digest,
+                  "width": 90, "height": 60, "file_size": photo["size"]}]
+        try:
+            message = self._new_message(params["chat_id"], photo=sizes, caption=caption,
+                                        reply_markup=self._echoed_markup(markup))
+        except ValueError:
+            return _error(400, "Bad Request: chat not found")
+        self._messages[(str(message["chat"]["id"]), message["message_id"])] = message
+        self._photos.append((str(message["chat"]["id"]), photo["content"]))
         self._sent.append(json.loads(json.dumps(message)))
         return _ok(message)
 
