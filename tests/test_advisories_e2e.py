@@ -208,4 +208,5 @@ async def results_as_a_photo(rig: Rig, poll_id: int) -> None:
     assert png_size(photo)[0] == WIDTH_PX
     [sent] = rig.tg.sent_messages(DORA)
     assert sent["caption"].splitlines() == [
-        "Is the road open? (n = 3)", "1. Yes: 1 (33%)", "2. No: 2 (67%)"]
+        "Is the road open? (n = 3)", "1. Yes: 1 (33%)", "2. No: 2 (67%)",
+        "Turnout: 3 of 3 (100%)."]

@@ -152,6 +152,7 @@ def test_the_cli_creates_sends_and_counts(tmp_path: Path) -> None:
     shown = json.loads(run([*base, "poll", "results", str(poll_id), "--json"],
                            tmp_path).stdout)
     assert shown["poll"] == poll_id and shown["respondents"] == 0
+    assert (shown["audience"], shown["turnout"]) == (0, None)  # no one subscribed: asked none
     assert [(o["key"], o["label"], o["count"]) for o in shown["options"]] == [
         ("1", "Yes", 0), ("2", "No", 0)]
     out = tmp_path / "results.csv"
@@ -256,6 +257,7 @@ async def test_results_in_chat_for_staff_only(tmp_path: Path) -> None:
         shown = await staff.send(f"/results {poll_id}")
         assert shown.startswith("Is the water point working? (n = 1)")
         assert "2. No: 1 (100%)" in shown and "1. Yes: 0 (0%)" in shown
+        assert shown.endswith("Turnout: 1 of 1 (100%).")  # the one subscriber asked
         assert await staff.send("/results 99") == "No poll 99."
         moderator = await resident(app, "amina", area=None)
         assert "(n = 1)" not in await moderator.send(f"/results {poll_id}")  # unknown input

@@ -14,7 +14,7 @@ from bot.cli.command import UsageError, actor_of, require_database, with_app
 from bot.cli.deskout import private_file, stamp, zone
 from bot.config import Config
 from bot.flows.poll import localised
-from bot.polls.results import Results
+from bot.polls.results import Results, turnout
 from bot.polls.service import PollError
 from bot.storage.polls import PollRow
 
@@ -63,7 +63,9 @@ def poll_json(poll: PollRow, config: Config) -> dict[str, Any]:
 def results_json(poll: PollRow, res: Results, default: str) -> dict[str, Any]:
     """As interfaces.md shows: suppressed cells are null, never their number."""
     return {"poll": poll.id, "question": localised(poll.question, default, default),
-            "respondents": res.respondents,
+            "respondents": res.respondents, "audience": poll.audience,
+            "turnout": None if (share := turnout(res.respondents, poll.audience)) is None
+            else round(share, 4),
             "options": [{"key": str(n), "label": localised(o, default, default),
                          "count": res.counts[n - 1], "share": round(res.share(n - 1), 4)}
                         for n, o in enumerate(poll.options, 1)],
@@ -172,9 +174,15 @@ async def results(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps(doc, ensure_ascii=False))
         elif not (args.csv or args.png):
-            print(f"Poll {poll.id}: {doc['question']}  ({res.respondents} respondents)")
+            print(f"Poll {poll.id}: {doc['question']}  ({res.respondents} respondents of "
+                  f"{poll.audience} asked)")
             for o in doc["options"]:
                 print(f"  {o['key']}. {o['label']}: {o['count']} ({o['share']:.0%})")
+            for by, groups in res.breakdowns.items():
+                print(f"  by {by}:")
+                for group, row in groups.items():
+                    print(f"    {group}: " + ", ".join(
+                        f"{k}={'suppressed' if v is None else v}" for k, v in row.items()))
         return 0
 
     return await _run(args, config, body)

@@ -52,7 +52,7 @@ class ResultsCommand:
 
             turn.image = await asyncio.to_thread(chart_png, poll, res, lang, self._default)
         return ["\n".join(summary_lines(localised(poll.question, lang, self._default), labels,
-                                        res, lang))]
+                                        res, lang, poll.audience))]
 
 
 START = "staff.poll.question"

@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.i18n.catalogue import _
 from bot.i18n.formatting import format_count, format_share
 from bot.storage.polls import Answer
 
-__all__ = ["BREAKDOWNS", "Results", "tally"]
+__all__ = ["BREAKDOWNS", "Results", "summary_lines", "tally", "turnout"]
 
 BREAKDOWNS = ("area", "language", "channel", "age_band", "gender")
 Row = dict[str, int | None]  # option key -> count, or None where suppressed
@@ -64,13 +65,24 @@ def tally(answers: Sequence[Answer], options: int, min_cell: int) -> Results:
     return Results(len(answers), full, breakdowns)
 
 
-def summary_lines(question: str, labels: list[str], results: Results,
-                  lang: str) -> list[str]:
+def turnout(respondents: int, audience: int) -> float | None:
+    """The share of those asked who answered (None before anyone was asked); at
+    most 1, as someone who subscribed after the poll went out may answer it too."""
+    return min(1.0, respondents / audience) if audience else None
+
+
+def summary_lines(question: str, labels: list[str], results: Results, lang: str,
+                  audience: int = 0) -> list[str]:
     """The results as a few lines for chat: the question, then each option's count
-    and share in ``lang``'s numbers (overall counts: in full; breakdowns stay in
-    the CLI's tables)."""
+    and share in ``lang``'s numbers, then the turnout (overall counts: in full;
+    breakdowns stay in the CLI's tables)."""
     lines = [f"{question} (n = {format_count(results.respondents, lang)})"]
     for n, label in enumerate(labels):
         lines.append(f"{n + 1}. {label}: {format_count(results.counts[n], lang)} "
                      f"({format_share(results.share(n), lang)})")
+    share = turnout(results.respondents, audience)
+    if share is not None:
+        lines.append(_("Turnout: {answered} of {asked} ({share}).").format(
+            answered=format_count(results.respondents, lang),
+            asked=format_count(audience, lang), share=format_share(share, lang)))
     return lines
