@@ -53,7 +53,7 @@ async def test_staff_send_an_advisory_step_by_step_and_follow_it(chat_app: App) 
     assert "Its text in Français? Send - to skip" in french
     preview = await staff.send("-")
     assert "Warning to Goma, Bukavu: 2 residents (console 2)." in preview
-    assert "1 of them get it in English: no text in theirs." in preview
+    assert "1 of them gets it in English: no text in theirs." in preview
     assert "en: The road to Sake is closed" in preview and "1. Send" in preview
     sent = await staff.send("1")
     assert sent.startswith("Advisory 1 is going out.")

@@ -24,7 +24,7 @@ from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.desk.api import Actor
-from bot.i18n.catalogue import N_, _
+from bot.i18n.catalogue import N_, _, ngettext
 from bot.i18n.formatting import language_name
 from bot.staff.directory import StaffDirectory
 from bot.storage.broadcast import AdvisoryRow
@@ -142,13 +142,16 @@ def advisory_flow(mission: Mission, broadcasts: Broadcasts, staff: StaffDirector
         by_channel: dict[str, int] = {}
         for (channel, _lang), n in dry.audience.items():
             by_channel[channel] = by_channel.get(channel, 0) + n
-        lines = [_("{severity} to {areas}: {n} residents ({channels}).").format(
+        lines = [ngettext("{severity} to {areas}: {n} resident ({channels}).",
+                          "{severity} to {areas}: {n} residents ({channels}).", dry.total).format(
             severity=_(SEVERITY[draft.severity]), n=dry.total,
             areas=", ".join(mission.area_name(a) for a in draft.areas),
             channels=", ".join(f"{c} {n}" for c, n in sorted(by_channel.items())) or "-")]
         fallback = sum(dry.fallback.values())
         if fallback:
-            lines.append(_("{n} of them get it in {language}: no text in theirs.").format(
+            lines.append(ngettext("{n} of them gets it in {language}: no text in theirs.",
+                                  "{n} of them get it in {language}: no text in theirs.",
+                                  fallback).format(
                 n=fallback, language=language_name(languages[0])))
         lines += [f"{lang}: {t}" for lang, t in draft.texts.items()]
         draft.preview = "\n".join(lines)
