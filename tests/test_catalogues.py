@@ -1,7 +1,10 @@
-"""Every user-facing string is in the catalogues, complete in en and fr."""
+"""Every user-facing string is in the catalogues, and every catalogue is complete:
+translated, its placeholders and line breaks kept, its plural forms those of its
+language (Arabic has six), its keywords its own."""
 
 from __future__ import annotations
 
+import gettext
 import re
 import subprocess
 import sys
@@ -17,7 +20,8 @@ from bot.i18n.catalogue import available_languages, language, ngettext, translat
 from bot.i18n.formatting import language_name
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPLETE = ["en", "fr"]
+COMPLETE = list(available_languages())
+PLURAL_FORMS = {"en": 2, "fr": 2, "sw": 2, "pt": 2, "es": 2, "ar": 6}
 PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
@@ -37,11 +41,23 @@ def test_catalogue_complete_and_placeholders_kept(lang: str) -> None:
     catalogue = load(lang)
     ids = [m for m in catalogue if m.id]
     assert len(ids) > 50
+    # the header's rule has the language's forms (as GNU gettext documents them), and
+    # picks each of them, and no other, over the counts people see
+    assert catalogue.num_plurals == PLURAL_FORMS[lang]
+    rule = gettext.c2py(catalogue.plural_expr)
+    assert {rule(n) for n in range(0, 1001)} == set(range(catalogue.num_plurals))
     for message in ids:
         assert message.string, f"{lang}: untranslated {message.id!r}"
         assert not message.fuzzy, f"{lang}: fuzzy {message.id!r}"
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-            PLACEHOLDER.findall(message.string)), f"{lang}: placeholders of {message.id!r}"
+        source = message.id if isinstance(message.id, str) else message.id[-1]
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        if not isinstance(message.id, str):
+            assert len(forms) == catalogue.num_plurals, f"{lang}: plural forms of {source!r}"
+        for form in forms:
+            assert form, f"{lang}: untranslated form of {source!r}"
+            assert sorted(set(PLACEHOLDER.findall(source))) == sorted(
+                set(PLACEHOLDER.findall(form))), f"{lang}: placeholders of {source!r}"
+            assert form.count("\n") == source.count("\n"), f"{lang}: lines of {source!r}"
 
 
 def test_french_is_really_french() -> None:
