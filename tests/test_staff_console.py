@@ -30,4 +30,4 @@ def test_console_user_chats_as_that_staff_member(tmp_path: Path) -> None:
     assert "The clinic ran out of medicine" in done.stdout
     assert f"{ref}: in_review · assigned to amina" in done.stdout
     resident = run(["console"], tmp_path, "/queue\n").stdout  # the default user: a resident
-    assert ref not in resident and "What would you like to do?" in resident
+    assert ref not in resident and "Please reply 1-5." in resident  # unknown input

@@ -20,6 +20,8 @@ from bot.conversation.turn import Turn
 from bot.i18n.detection import LanguageDetector
 from bot.i18n.keywords import KeywordTable
 
+RESUME_KEY = "resume"  # beside the draft in the session's data: the step HELP interrupted
+
 
 class Engine:
     def __init__(self, flows: Sequence[Flow], keywords: KeywordTable,
@@ -53,5 +55,9 @@ class Engine:
             self._timeout, lasts or self._timeout)
         # a draft dies with its session: a timed-out one is not even read back
         turn.draft = None if expired else self._codec.decode(turn.state.data)
+        if turn.draft is not None and isinstance(back := turn.state.data.get(RESUME_KEY), str):
+            turn.resume = back
         await self._router.route(turn, Arrival(keyword, is_new, expired, language_hint))
         turn.state.data = self._codec.encode(turn.draft)
+        if turn.draft is not None and turn.resume is not None:
+            turn.state.data[RESUME_KEY] = turn.resume

@@ -19,6 +19,10 @@ IDLE = "menu.idle"
 """Pseudo-step: the person finished something and sits at the main menu,
 which is not re-sent (every SMS costs) but answers to its numbers."""
 
+RESUME = "resume"
+"""Pseudo-step: back to the step the person left for HELP, their draft kept
+(:attr:`~bot.conversation.turn.Turn.resume`); the main menu if there is none."""
+
 # The steps the router itself sends people to; some flow must declare each.
 WELCOME = "welcome.language"
 MENU = "menu"
@@ -115,7 +119,7 @@ class FlowTable:
     def validate(self, required: Iterable[str] = ROUTER_ENTRIES) -> None:
         """Every target exists, every step the router needs is a declared entry,
         every step is reachable from an entry."""
-        names = set(self.steps) | {IDLE}
+        names = set(self.steps) | {IDLE, RESUME}
         for step in self.steps.values():
             for target in step.next:
                 if target not in names:
@@ -128,7 +132,7 @@ class FlowTable:
         todo = [e for e in entries if e in self.steps]
         while todo:
             name = todo.pop()
-            if name in seen or name == IDLE:
+            if name in seen or name in (IDLE, RESUME):
                 continue
             seen.add(name)
             todo.extend(self.steps[name].next)

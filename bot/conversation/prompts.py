@@ -11,7 +11,8 @@ def menu_hint() -> str:
 
 
 def numbered_hint(count: int) -> str:
-    return _("Please reply with a number from 1 to {count}.").format(count=count)
+    """A wrong answer's one line: the options were shown already (SMS costs)."""
+    return _("Please reply 1-{count}.").format(count=count)
 
 
 def privacy_notice() -> str:

@@ -123,8 +123,8 @@ class OptedOutGate:
 
 class GlobalKeywords:
     """STOP, START, HELP, MENU and LANGUAGE, whole-message, in every language.
-    Each leaves the flow the person was in, and its draft dies with it (there is
-    no way back into a half-written report, so none is kept for one)."""
+    Each leaves the flow the person was in, and its draft dies with it, but for
+    HELP: a half-written report is kept, and Help offers to go back to it."""
 
     def __init__(self, steps: Steps) -> None:
         self._steps = steps
@@ -134,6 +134,11 @@ class GlobalKeywords:
         if keyword is None:
             return False
         state = turn.state
+        if (keyword is Keyword.HELP and turn.draft is not None and state.step is not None
+                and state.step not in (IDLE, HELP) and state.step in self._steps):
+            turn.resume = state.step
+            await self._steps.goto(turn, HELP)
+            return True
         turn.forget()
         if keyword is Keyword.STOP:
             state.opted_out = True

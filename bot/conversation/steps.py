@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.conversation.flow import IDLE, MENU, FlowError, FlowTable, Option, Step
+from bot.conversation.flow import IDLE, MENU, RESUME, FlowError, FlowTable, Option, Step
 from bot.conversation.prompts import numbered_hint
 from bot.conversation.turn import Turn
 from bot.domain.messages import Choice
 from bot.i18n.catalogue import _, current_language, language
-from bot.text.cleaning import as_number, fold
+from bot.text.cleaning import as_number, fold, is_signed_number
 
 
 class Steps:
@@ -46,13 +46,13 @@ class Steps:
         if step.options is None:
             has_media = bool(msg.media) and step.media_ok
             if not msg.text and not has_media and msg.location is None:
-                turn.say(_("Please answer with a text message."))
-                turn.say(step.prompt(turn))
+                turn.say(_("Please answer with a text message."))  # one line: asked already
                 return
             nxt = await step.handle(turn, None)
         else:
             options = await step.options(turn)
-            picked = match_option(options, msg.choice, msg.folded)
+            picked = (None if msg.choice is None and is_signed_number(msg.text)
+                      else match_option(options, msg.choice, msg.folded))
             answered_by_location = msg.location is not None and step.media_ok
             if picked is None and not answered_by_location:
                 if step.otherwise is not None:  # something else: the person moved on
@@ -62,12 +62,14 @@ class Steps:
                 if quiet_reask:
                     await self.goto(turn, MENU)
                     return
-                turn.say(numbered_hint(len(options)))
-                turn.choices = rendered(options)
+                turn.say(numbered_hint(len(options)))  # one line: the options were shown
                 return
             nxt = await step.handle(turn, picked)
         if nxt not in step.next:
             raise FlowError(f"step {step.name!r} went to {nxt!r}, not one of {step.next}")
+        if nxt == RESUME:  # back to where HELP interrupted, the draft as it was
+            nxt = turn.resume if turn.resume is not None and turn.resume in self._table else MENU
+            turn.resume = None
         with language(turn.state.language):  # the answer may have changed it
             await self.goto(turn, nxt)
 

@@ -73,6 +73,7 @@ class Turn:
     effects: list[Effect] = field(default_factory=list)
     draft: Draft | None = field(default=None, repr=False)
     channel: str = ""
+    resume: str | None = None  # the step HELP interrupted, its draft kept (flow.RESUME)
     image: bytes | None = field(default=None, repr=False)
     _screened: Screened | None = field(default=None, repr=False)
 
@@ -103,3 +104,4 @@ class Turn:
     def forget(self) -> None:
         """Drop the draft: the flow is done or cancelled."""
         self.draft = None
+        self.resume = None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.flow import MENU, Flow, Option, Step, static
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import Subscribe, Unsubscribe
 from bot.domain.records import Advisory
@@ -23,8 +22,7 @@ SEVERITY = {
 def done(turn: Turn, text: str) -> str:
     """Say ``text`` and that the menu is a keyword away; back to the idle menu."""
     turn.say(text)
-    turn.say(menu_hint())
-    return IDLE
+    return MENU
 
 
 def flow(mission: Mission) -> Flow:
@@ -58,8 +56,7 @@ def flow(mission: Mission) -> Flow:
         current = await turn.lookups.latest_advisory(picked.key, turn.message.received_at)
         if current is not None:  # a new subscriber gets the advisory in force
             turn.say(shown(current))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     async def unsubscribe(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
@@ -73,8 +70,7 @@ def flow(mission: Mission) -> Flow:
             turn.say(_("No advisory for {area}.").format(area=picked.label))
         else:
             turn.say(shown(advisory))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     return Flow("advisory", entries=("advisory",), steps=(
         Step("advisory", lambda t: _("Safety advisories:"), menu,
@@ -82,9 +78,9 @@ def flow(mission: Mission) -> Flow:
              options=static(Option("subscribe", N_("Subscribe to an area")),
                             Option("unsubscribe", N_("Unsubscribe")),
                             Option("latest", N_("Latest advisory")))),
-        Step("advisory.subscribe", lambda t: _("Which area?"), subscribe, (IDLE,),
+        Step("advisory.subscribe", lambda t: _("Which area?"), subscribe, (MENU,),
              options=all_areas),
         Step("advisory.unsubscribe", lambda t: _("Stop advisories for which area?"),
-             unsubscribe, (IDLE,), options=subscribed),
-        Step("advisory.latest", lambda t: _("Which area?"), latest, (IDLE,), options=all_areas),
+             unsubscribe, (MENU,), options=subscribed),
+        Step("advisory.latest", lambda t: _("Which area?"), latest, (MENU,), options=all_areas),
     ))

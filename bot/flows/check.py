@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
-from bot.conversation.flow import IDLE, Flow, Option, Step
+from bot.conversation.flow import MENU, Flow, Option, Step
 from bot.conversation.mission import Mission
 from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
@@ -62,8 +62,8 @@ def flow(mission: Mission) -> Flow:
             draft.tries += 1
             if draft.tries >= MAX_TRIES:
                 turn.forget()
-                turn.say(_("No report has that code.") + " " + menu_hint())
-                return IDLE
+                turn.say(_("No report has that code."))
+                return MENU
             turn.say(_("No report has that code. Check it and send it again.") + " " + menu_hint())
             return "check.retry"
         turn.forget()
@@ -72,11 +72,10 @@ def flow(mission: Mission) -> Flow:
             ref=report.ref, date=when, status=_(STATUS[report.status])))
         if report.public_reply:
             turn.say(_("Answer: {reply}").format(reply=report.public_reply))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     return Flow("check", entries=("check",), drafts=(CheckDraft,), steps=(
         Step("check", lambda t: _("Send the code of your report (6 letters and digits)."),
-             check, (IDLE, "check.retry")),
-        Step("check.retry", lambda t: "", check, (IDLE, "check.retry")),
+             check, (MENU, "check.retry")),
+        Step("check.retry", lambda t: "", check, (MENU, "check.retry")),
     ))

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME, Flow, Option, Step, static
+from bot.conversation.flow import (
+    HELP,
+    IDLE,
+    LANGUAGE,
+    MENU,
+    RESUME,
+    WELCOME,
+    Flow,
+    Option,
+    Step,
+    static,
+)
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import menu_hint, privacy_notice
+from bot.conversation.prompts import privacy_notice
 from bot.conversation.turn import Turn
 from bot.domain.effects import Erase, SetLanguage
 from bot.flows.poll import PICK, POLL_STEP, PollDraft, answerable
@@ -20,6 +31,12 @@ MAIN_OPTIONS = (
     Option("help", N_("Help and privacy")),
 )
 WITH_POLLS = (*MAIN_OPTIONS, Option("polls", N_("Polls")))
+HELP_OPTIONS = (
+    Option("erase", N_("Erase my data")),
+    Option("menu", N_("Back to the menu")),
+    Option("about", N_("About you (optional)")),
+)
+RESUME_LABEL = {"report": N_("Back to your report")}  # by the interrupted draft's kind
 _MENU_TARGETS = {
     "report": "report.category",
     "advisory": "advisory",
@@ -68,8 +85,19 @@ def flow(mission: Mission) -> Flow:
         turn.draft = PollDraft(polls[0].id, dict(polls[0].question))
         return POLL_STEP
 
+    async def help_options(turn: Turn) -> Sequence[Option]:
+        """Help's choices, and last (the others keep their numbers) the way back
+        to what HELP interrupted."""
+        if turn.resume is None or turn.draft is None:
+            return HELP_OPTIONS
+        return (*HELP_OPTIONS, Option("resume", RESUME_LABEL.get(turn.draft.kind,
+                                                                 N_("Back to where you were"))))
+
     async def help_menu(turn: Turn, picked: Option | None) -> str:
         assert picked is not None
+        if picked.key == "resume":
+            return RESUME
+        turn.forget()
         return {"erase": "help.erase", "about": "profile.consent"}.get(picked.key, MENU)
 
     async def erase(turn: Turn, picked: Option | None) -> str:
@@ -78,9 +106,9 @@ def flow(mission: Mission) -> Flow:
             turn.effect(Erase())
             turn.forget()
             turn.say(_("Your data is erased. Goodbye."))
-        else:
-            turn.say(_("Nothing was erased.") + " " + menu_hint())
-        return IDLE
+            return IDLE
+        turn.say(_("Nothing was erased."))
+        return MENU
 
     return Flow("home", entries=(WELCOME, MENU, LANGUAGE, HELP), steps=(
         Step(WELCOME, lambda t: _("Choose your language:"), choose_language, (MENU,),
@@ -90,13 +118,11 @@ def flow(mission: Mission) -> Flow:
         Step(LANGUAGE, lambda t: _("Choose your language:"), set_language, (MENU,),
              options=languages),
         Step(HELP, lambda t: _("Sauti passes your concerns to the mission.") + " "
-             + privacy_notice(), help_menu, ("help.erase", MENU, "profile.consent"),
-             options=static(Option("erase", N_("Erase my data")),
-                            Option("menu", N_("Back to the menu")),
-                            Option("about", N_("About you (optional)")))),
+             + privacy_notice(), help_menu, ("help.erase", MENU, "profile.consent", RESUME),
+             options=help_options),
         Step("help.erase",
              lambda t: _("Erase your contact, subscriptions and session? "
                          "Sent reports stay, with nothing linking them to you."),
-             erase, (IDLE,),
+             erase, (IDLE, MENU),
              options=static(Option("yes", N_("Yes, erase")), Option("no", N_("No")))),
     ))

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
-from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.flow import MENU, Flow, Option, Step, static
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import SetProfile
 from bot.i18n.catalogue import N_, _
@@ -47,8 +46,8 @@ def flow(mission: Mission) -> Flow:
         assert picked is not None
         if picked.key != "yes":
             turn.forget()
-            turn.say(_("Nothing was kept.") + " " + menu_hint())
-            return IDLE
+            turn.say(_("Nothing was kept."))
+            return MENU
         return "profile.age"
 
     async def age(turn: Turn, picked: Option | None) -> str:
@@ -61,17 +60,16 @@ def flow(mission: Mission) -> Flow:
         turn.effect(SetProfile(turn.draft_of(ProfileDraft).age_band, picked.key))
         turn.forget()
         turn.say(_("Thank you. You can change it in Help, or erase it with your data."))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     yes_no = static(Option("yes", N_("Yes")), Option("no", N_("No")))
     return Flow("profile", entries=(START,), drafts=(ProfileDraft,), steps=(
         Step(START, lambda t: _("Optional: your age group and gender help the mission see "
                                 "who answers its polls. They are only counted in groups and "
                                 "never linked to your number. Tell us?"),
-             consent, ("profile.age", IDLE), options=yes_no),
+             consent, ("profile.age", MENU), options=yes_no),
         Step("profile.age", lambda t: _("Your age group?"), age, ("profile.gender",),
              options=static(*(Option(k, label) for k, label in AGE_BANDS))),
-        Step("profile.gender", lambda t: _("Your gender?"), gender, (IDLE,),
+        Step("profile.gender", lambda t: _("Your gender?"), gender, (MENU,),
              options=static(*(Option(k, label) for k, label in GENDERS))),
     ))

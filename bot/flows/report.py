@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
-from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.flow import MENU, Flow, Option, Step, static
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import SubmitReport
 from bot.i18n.catalogue import N_, _
@@ -88,6 +87,9 @@ def flow(mission: Mission) -> Flow:
     async def description(turn: Turn, picked: Option | None) -> str:
         msg = turn.message
         draft = turn.draft_of(ReportDraft)
+        if not (msg.media or msg.location) and not any(ch.isalnum() for ch in msg.text):
+            turn.say(_("Please say in words what happened."))  # only emoji or punctuation
+            return "report.description.again"
         draft.screened(turn.screened())
         draft.media = tuple(sorted({m.value for m in msg.media}))
         if msg.truncated:
@@ -120,8 +122,8 @@ def flow(mission: Mission) -> Flow:
         draft = turn.draft_of(ReportDraft)
         turn.forget()
         if picked.key != "send" or not draft.category:  # cancelled, or the draft was lost
-            turn.say(_("Report cancelled.") + " " + menu_hint())
-            return IDLE
+            turn.say(_("Report cancelled."))
+            return MENU
         ref = new_reference()
         while await turn.lookups.reference_exists(ref):
             ref = new_reference()
@@ -133,8 +135,7 @@ def flow(mission: Mission) -> Flow:
         ))
         turn.say(_("Thank you. Your report is sent. Its code is {ref}: keep it to check "
                    "on it.").format(ref=ref))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     def summary(turn: Turn) -> str:
         draft = turn.draft_of(ReportDraft)
@@ -154,11 +155,14 @@ def flow(mission: Mission) -> Flow:
         Step("report.description",
              lambda t: _("Describe what happened, where and when. Please leave out names "
                          "and phone numbers."),
-             description, ("report.area", "report.contact"), media_ok=True),
+             description, ("report.area", "report.contact", "report.description.again"),
+             media_ok=True),
+        Step("report.description.again", lambda t: "", description,  # the one line said it
+             ("report.area", "report.contact", "report.description.again"), media_ok=True),
         Step("report.area", lambda t: _("Which area?"), area, ("report.contact",),
              options=areas, media_ok=True),
         Step("report.contact", lambda t: _("May the team contact you about this report?"),
              contact, ("report.confirm",), options=yes_no),
-        Step("report.confirm", summary, confirm, (IDLE,),
+        Step("report.confirm", summary, confirm, (MENU,),
              options=static(Option("send", N_("Send")), Option("cancel", N_("Cancel")))),
     ))

@@ -15,9 +15,8 @@ from datetime import timedelta
 from typing import Any, Self
 
 from bot.conversation.draft import Draft, JSONData
-from bot.conversation.flow import IDLE, Flow, Option, Step, static
+from bot.conversation.flow import MENU, Flow, Option, Step, static
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import menu_hint
 from bot.conversation.turn import Turn
 from bot.domain.effects import SEALED_REF, RecordSatisfaction
 from bot.i18n.catalogue import N_, _
@@ -54,9 +53,8 @@ def flow(mission: Mission) -> Flow:
         if picked is not None and sealed:
             turn.effect(RecordSatisfaction(sealed, picked.key))
             turn.say(_("Thank you for your answer."))
-        turn.say(menu_hint())
-        return IDLE
+        return MENU
 
     return Flow("satisfaction", entries=(STEP,), drafts=(SatisfactionDraft,), steps=(
-        Step(STEP, prompt, answer, (IDLE,), static(*OPTIONS), lasts=WAITS),
+        Step(STEP, prompt, answer, (MENU,), static(*OPTIONS), lasts=WAITS),
     ))

@@ -57,6 +57,15 @@ def _strip_edges(text: str) -> str:
     return text[start:last.end()] if last else ""
 
 
+_SIGNED = re.compile(r"\s*[-+\u2212\u2013\u2014]\s*\d")
+
+
+def is_signed_number(text: str) -> bool:
+    """``"-1"``, ``"+2"``, ``"− 3"``: a number with a sign, which is never an
+    option's number (folding would strip the sign and leave "1")."""
+    return _SIGNED.match(text) is not None
+
+
 def as_number(folded: str) -> int | None:
     """``"2"``, ``"2."``, ``"#2"`` or ``"٢"`` (already folded) as an int, else None."""
     if folded.isdigit() and len(folded) <= 3:
