@@ -112,3 +112,30 @@ def test_every_prompt_is_translated() -> None:
             assert english == french == ""
         else:
             assert english and french != english, name
+
+
+KEYWORDS = ("STOP", "START", "HELP", "MENU", "LANGUAGE")
+
+
+def test_every_keyword_is_translated_and_means_one_thing() -> None:
+    """Each language has its own words for each keyword; a word (as people type it,
+    folded) means one keyword in every language, and is no answer's text in any
+    catalogue (a keyword counts when it is the whole message, at any step)."""
+    from bot.i18n.catalogue import pgettext_in
+    from bot.text.cleaning import fold
+
+    meaning: dict[str, tuple[str, str]] = {}
+    for lang in COMPLETE:
+        for keyword in KEYWORDS:
+            words = [fold(w) for w in pgettext_in(lang, "keyword", keyword).split(",")]
+            assert words and all(words), (lang, keyword)
+            if lang != "en" and not (keyword == "MENU" and lang in ("fr", "pt", "es")):
+                assert set(words) - {fold(keyword)}, f"{lang}: {keyword} untranslated"
+            for word in words:
+                assert meaning.setdefault(word, (lang, keyword))[1] == keyword, (
+                    f"{word!r} is {meaning[word]} and {(lang, keyword)}")
+    for lang in COMPLETE:
+        for message in load(lang):
+            if message.id and message.context != "keyword" and isinstance(message.string, str):
+                said = fold(message.string)
+                assert said not in meaning, f"{lang}: {said!r} is the keyword {meaning[said]}"

@@ -10,7 +10,7 @@ from bot.domain.records import ReportStatus
 from tests.conftest import Resident, code_of
 
 MENU_LINES = ["1. Report a concern", "2. Safety advisories", "3. Check a report",
-              "4. Language", "5. Help and privacy"]
+              "4. Change language", "5. Help and privacy"]
 
 
 async def onboard(r: Resident) -> None:

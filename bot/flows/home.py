@@ -27,7 +27,7 @@ MAIN_OPTIONS = (
     Option("report", N_("Report a concern")),
     Option("advisory", N_("Safety advisories")),
     Option("check", N_("Check a report")),
-    Option("language", N_("Language")),
+    Option("language", N_("Change language")),
     Option("help", N_("Help and privacy")),
 )
 WITH_POLLS = (*MAIN_OPTIONS, Option("polls", N_("Polls")))
