@@ -17,11 +17,11 @@ from bot.conversation.flow import (
     static,
 )
 from bot.conversation.mission import Mission
-from bot.conversation.prompts import privacy_notice
 from bot.conversation.turn import Turn
 from bot.domain.effects import Erase, SetLanguage
 from bot.flows.poll import PICK, POLL_STEP, PollDraft, answerable
 from bot.i18n.catalogue import N_, _, language
+from bot.text.segments import gsm_friendly, is_gsm7
 
 MAIN_OPTIONS = (
     Option("report", N_("Report a concern")),
@@ -47,10 +47,13 @@ _MENU_TARGETS = {
 
 
 def flow(mission: Mission) -> Flow:
-    # each language's name in itself: the same options on every turn
+    # each language's name in itself: the same options on every turn; names an
+    # SMS can carry in GSM-7 first, those in other scripts (العربية) last, so
+    # that on SMS they can go in a body of their own (bot.text.rendering)
     language_options = tuple(
         Option(lang, mission.language_label(lang), translate=False, aliases=(lang,))
-        for lang in mission.languages
+        for lang in sorted(mission.languages,
+                           key=lambda lang: not is_gsm7(gsm_friendly(mission.language_label(lang))))
     )
 
     async def languages(turn: Turn) -> Sequence[Option]:
@@ -117,8 +120,9 @@ def flow(mission: Mission) -> Flow:
              (*_MENU_TARGETS.values(), MENU, PICK, POLL_STEP), options=main_options),
         Step(LANGUAGE, lambda t: _("Choose your language:"), set_language, (MENU,),
              options=languages),
-        Step(HELP, lambda t: _("Sauti passes your concerns to the mission.") + " "
-             + privacy_notice(), help_menu, ("help.erase", MENU, "profile.consent", RESUME),
+        Step(HELP, lambda t: _("Sauti passes your concerns to the mission. Reports keep no "
+                               "names, numbers or link to you."), help_menu,
+             ("help.erase", MENU, "profile.consent", RESUME),
              options=help_options),
         Step("help.erase",
              lambda t: _("Erase your contact, subscriptions and session? "

@@ -65,8 +65,8 @@ def flow(mission: Mission) -> Flow:
     yes_no = static(Option("yes", N_("Yes")), Option("no", N_("No")))
     return Flow("profile", entries=(START,), drafts=(ProfileDraft,), steps=(
         Step(START, lambda t: _("Optional: your age group and gender help the mission see "
-                                "who answers its polls. They are only counted in groups and "
-                                "never linked to your number. Tell us?"),
+                                "who answers polls. Counted only in groups, never linked to "
+                                "your number. Tell us?"),
              consent, ("profile.age", MENU), options=yes_no),
         Step("profile.age", lambda t: _("Your age group?"), age, ("profile.gender",),
              options=static(*(Option(k, label) for k, label in AGE_BANDS))),

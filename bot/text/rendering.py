@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.domain.messages import Outbound
 from bot.text.capabilities import Capabilities, Cutting, Rendered
-from bot.text.direction import RTL_MARK, is_rtl
-from bot.text.segments import gsm_friendly, measure
+from bot.text.direction import RTL_MARK, is_rtl, isolate
+from bot.text.segments import gsm_friendly, is_gsm7, measure, units
 from bot.text.splitting import sms_bodies, split
 
 
@@ -23,19 +23,68 @@ def numbered(message: Outbound) -> str:
     return "\n".join([message.text, *lines]) if message.text else "\n".join(lines)
 
 
+def _shown(message: Outbound, caps: Capabilities) -> str:
+    text = message.text if caps.buttons and message.text.strip() else numbered(message)
+    return isolate(text) if is_rtl(message.language) else text
+
+
 def render_text(message: Outbound, caps: Capabilities) -> str:
     """The whole text a channel shows: with buttons, the message's own text (its
-    choices numbered if it has none); without, the choices as numbered lines."""
-    text = message.text if caps.buttons and message.text.strip() else numbered(message)
-    if caps.gsm_friendly:
-        text = gsm_friendly(text)
-    return text
+    choices numbered if it has none); without, the choices as numbered lines.
+    Right-to-left text has its left-to-right pieces isolated."""
+    text = _shown(message, caps)
+    return gsm_friendly(text) if caps.gsm_friendly else text
+
+
+MAX_LINES = 40  # a longer text is not searched for a cheaper cut
+
+
+def cheapest_bodies(text: str, limit: int) -> list[str] | None:
+    """``text`` cut at line breaks into SMS bodies billed fewer segments in all
+    than the whole, or None. One line in a script outside GSM-7 (an Arabic
+    language name in the language menu) makes a whole message UCS-2, at 70
+    characters a segment instead of 160: sent as bodies of their own, the
+    lines that can be GSM-7 stay GSM-7. Fewest segments, then fewest bodies;
+    each body at most ``limit`` units."""
+    whole = gsm_friendly(text)
+    if is_gsm7(whole) or units(text) > limit:
+        return None
+    lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        return None
+    # best[j]: (segments, bodies, where the last body starts) for the first j lines
+    best: list[tuple[int, int, int] | None] = [(0, 0, 0)] + [None] * len(lines)
+    for j in range(1, len(lines) + 1):
+        for i in range(j):
+            before = best[i]
+            body = gsm_friendly("\n".join(lines[i:j]))
+            if before is None or not body.strip() or units(body) > limit:
+                continue
+            cost = (before[0] + measure(body).segments, before[1] + 1, i)
+            current = best[j]
+            if current is None or cost[:2] < current[:2]:
+                best[j] = cost
+    end = best[-1]
+    if end is None or end[0] >= measure(whole).segments:
+        return None
+    bodies: list[str] = []
+    j = len(lines)
+    while j > 0:
+        step = best[j]
+        assert step is not None
+        bodies.append(gsm_friendly("\n".join(lines[step[2]:j])))
+        j = step[2]
+    return bodies[::-1]
 
 
 def render(message: Outbound, caps: Capabilities) -> Rendered:
     """``message`` as the parts a channel with ``caps`` sends, and what they cost."""
     text = render_text(message, caps)
-    if caps.cutting is Cutting.SEGMENTS:
+    cheaper = (cheapest_bodies(_shown(message, caps), caps.max_chars)
+               if caps.billed_by_segment and caps.gsm_friendly else None)
+    if cheaper is not None:
+        parts = cheaper
+    elif caps.cutting is Cutting.SEGMENTS:
         parts = sms_bodies(text, caps.max_chars) or [text]
     else:
         parts = split(text, caps.max_chars) or [text]
