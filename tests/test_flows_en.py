@@ -167,9 +167,33 @@ async def test_advisories_subscribe_latest_unsubscribe(app: App, resident):
     await r.send("menu")
     await r.send("2")
     unsub = await r.send("2")
-    assert "1. Beni" in unsub
-    assert "No more advisories for Beni." in await r.send("1")
+    assert unsub.endswith("3. Beni")  # its number in every list of areas
+    assert "No more advisories for Beni." in await r.send("3")
     assert await app.store.subscriptions(contact) == []
+
+
+async def test_areas_keep_their_numbers_while_one_unsubscribes(app: App, resident):
+    r = resident("numbers")
+    await onboard(r)
+    clock = iter(datetime.now(UTC) + timedelta(seconds=10 * n) for n in range(100))
+
+    async def say(text: str) -> str:  # one every ten seconds: never a flood
+        return await r.send(text, at=next(clock))
+
+    for area in ("1", "2", "3"):  # Goma, Bukavu, Beni
+        await say("2")
+        await say("1")
+        await say(area)
+    await say("2")
+    assert (await say("2")).endswith("1. Goma\n2. Bukavu\n3. Beni")
+    assert "No more advisories for Goma." in await say("1")
+    await say("2")
+    unsub = await say("2")
+    assert unsub.endswith("Stop advisories for which area?\n2. Bukavu\n3. Beni")  # not renumbered
+    assert await say("1") == "Please reply 2, 3."  # Goma is gone: 1 picks nothing
+    assert "No more advisories for Beni." in await say("3")
+    contact = app.conversations.contact_id("console", "numbers")
+    assert await app.store.subscriptions(contact) == ["bukavu"]
 
 
 async def test_unsubscribe_without_subscriptions_says_so(resident):

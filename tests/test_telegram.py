@@ -615,6 +615,9 @@ def test_keyboard_numbers_labels_and_falls_back_for_long_keys() -> None:
         [{"text": "1. Goma", "callback_data": "goma"}],
         [{"text": "2. Ailleurs", "callback_data": "#2"}]]}
     assert keyboard([]) is None
+    kept = keyboard([Choice("bukavu", "Bukavu", 2), Choice("beni", "Beni", 3)])
+    assert kept is not None and [row[0].text for row in kept.inline_keyboard] == [
+        "2. Bukavu", "3. Beni"]  # an area's own number, as on SMS
 
 
 def split_text(text: str) -> list[str]:

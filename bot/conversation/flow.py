@@ -37,13 +37,15 @@ class Option:
 
     ``label`` is a gettext msgid when ``translate`` is true, else shown as is
     (area names from config, language names). ``aliases`` are extra words that
-    pick it (e.g. language codes).
+    pick it (e.g. language codes). ``number``: shown and picked by it instead
+    of its place (an area keeps its number in every list of areas).
     """
 
     key: str
     label: str
     translate: bool = True
     aliases: tuple[str, ...] = ()
+    number: int | None = None
 
 
 OptionSource = Callable[["Turn"], Awaitable[Sequence[Option]]]

@@ -10,9 +10,11 @@ def menu_hint() -> str:
     return _("Send {menu} for the menu.").format(menu=shown(Keyword.MENU))
 
 
-def numbered_hint(count: int) -> str:
+def numbered_hint(numbers: list[int]) -> str:
     """A wrong answer's one line: the options were shown already (SMS costs)."""
-    return _("Please reply 1-{count}.").format(count=count)
+    if numbers == list(range(1, len(numbers) + 1)):
+        return _("Please reply 1-{count}.").format(count=len(numbers))
+    return _("Please reply {numbers}.").format(numbers=", ".join(map(str, numbers)))
 
 
 def privacy_notice() -> str:

@@ -62,7 +62,8 @@ class Steps:
                 if quiet_reask:
                     await self.goto(turn, MENU)
                     return
-                turn.say(numbered_hint(len(options)))  # one line: the options were shown
+                turn.say(numbered_hint([o.number or n for n, o in enumerate(options, 1)]))
+                # one line: the options were shown
                 return
             nxt = await step.handle(turn, picked)
         if nxt not in step.next:
@@ -89,7 +90,8 @@ def _rendered_in(options: tuple[Option, ...], lang: str) -> tuple[Choice, ...]:
 
 
 def _render(options: Sequence[Option]) -> tuple[Choice, ...]:
-    return tuple(Choice(o.key, _(o.label) if o.translate else o.label) for o in options)
+    return tuple(Choice(o.key, _(o.label) if o.translate else o.label, o.number)
+                 for o in options)
 
 
 def match_option(options: Sequence[Option], key: str | None, folded: str) -> Option | None:
@@ -103,6 +105,8 @@ def match_option(options: Sequence[Option], key: str | None, folded: str) -> Opt
         return None
     number = as_number(folded)
     if number is not None:
+        if any(o.number is not None for o in options):
+            return next((o for o in options if o.number == number), None)
         return options[number - 1] if 1 <= number <= len(options) else None
     prefixed: list[Option] = []
     for option in options:

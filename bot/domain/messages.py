@@ -64,10 +64,16 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One option of a question: ``key`` comes back in :attr:`Inbound.choice`."""
+    """One option of a question: ``key`` comes back in :attr:`Inbound.choice`.
+    ``number``: the number it is shown and picked by, where it is not its place
+    in the list (a list that keeps its numbers as items leave it)."""
 
     key: str
     label: str
+    number: int | None = None
+
+    def shown_number(self, place: int) -> int:
+        return self.number if self.number is not None else place
 
 
 @dataclass(frozen=True, slots=True)

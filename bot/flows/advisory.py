@@ -26,8 +26,14 @@ def done(turn: Turn, text: str) -> str:
 
 
 def flow(mission: Mission) -> Flow:
+    numbers = {a.code: n for n, a in enumerate(mission.areas, start=1)}
+
     def area_options(codes: Sequence[str]) -> list[Option]:
-        return [Option(c, mission.area_name(c), translate=False, aliases=(c,)) for c in codes]
+        """Areas by their number in the mission's list, in every list of areas: one
+        left out (unsubscribed) leaves the others' numbers as they were."""
+        ordered = sorted(codes, key=lambda c: numbers.get(c, 0))
+        return [Option(c, mission.area_name(c), translate=False, aliases=(c,),
+                       number=numbers.get(c)) for c in ordered]
 
     async def all_areas(turn: Turn) -> Sequence[Option]:
         return area_options([a.code for a in mission.areas])

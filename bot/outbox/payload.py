@@ -23,7 +23,9 @@ def outbound_payload(message: Outbound, vault: AddressVault) -> dict[str, object
     while it waits. The store may add clear counters beside it (``parts_sent``,
     ``segments_sent``) and drops the whole payload once the message is sent or
     failed. :func:`message_of` reads it back."""
-    said = {"text": message.text, "choices": [[c.key, c.label] for c in message.choices],
+    said = {"text": message.text,
+            "choices": [[c.key, c.label] if c.number is None else [c.key, c.label, c.number]
+                        for c in message.choices],
             "language": message.language}
     if message.image:
         said["image"] = base64.b64encode(message.image).decode("ascii")
@@ -61,7 +63,8 @@ def message_of(record: OutboundRecord, vault: AddressVault | None = None) -> Out
     except (binascii.Error, ValueError):
         raise VaultError("message cannot be decoded") from None
     return Outbound(text=str(said.get("text", "")),
-                    choices=tuple(Choice(str(k), str(v)) for k, v in said.get("choices", [])),
+                    choices=tuple(Choice(str(c[0]), str(c[1]), int(c[2]) if len(c) > 2 else None)
+                                  for c in said.get("choices", [])),
                     kind=record.kind,
                     language=str(said.get("language", "en")),
                     parts_sent=int(p.get("parts_sent", 0)),

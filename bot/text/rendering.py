@@ -19,7 +19,8 @@ def numbered(message: Outbound) -> str:
     if not message.choices:
         return message.text
     mark = RTL_MARK if is_rtl(message.language) else ""
-    lines = [f"{mark}{i}. {c.label}" for i, c in enumerate(message.choices, start=1)]
+    lines = [f"{mark}{c.shown_number(i)}. {c.label}"
+             for i, c in enumerate(message.choices, start=1)]
     return "\n".join([message.text, *lines]) if message.text else "\n".join(lines)
 
 

@@ -19,7 +19,8 @@ def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     if not choices:
         return None
     rows = []
-    for number, choice in enumerate(choices, start=1):
+    for place, choice in enumerate(choices, start=1):
+        number = choice.shown_number(place)
         size = len(choice.key.encode("utf-8"))
         data = choice.key if 0 < size <= MAX_CALLBACK_BYTES else f"#{number}"
         rows.append([InlineKeyboardButton(f"{number}. {choice.label}", callback_data=data)])
