@@ -77,10 +77,11 @@ async def stop(rig: Rig) -> None:
 
 
 @asynccontextmanager
-async def rigged(tmp_path: Path, **twilio: Any) -> AsyncIterator[Rig]:
+async def rigged(tmp_path: Path, *, bot: dict[str, Any] | None = None,
+                 **twilio: Any) -> AsyncIterator[Rig]:
     """The service with SMS, WhatsApp and Telegram at their fakes, three moderators
     and a staff member (Dora);
-    ``twilio``: more Twilio settings (WhatsApp templates)."""
+    ``twilio``: more Twilio settings (WhatsApp templates); ``bot``: [bot] settings."""
     async with FakeTwilio() as tw, FakeTelegram(token=TOKEN) as tg:
         config = make_config(
             tmp_path,
@@ -91,7 +92,7 @@ async def rigged(tmp_path: Path, **twilio: Any) -> AsyncIterator[Rig]:
                       "mode": "polling", "webhook_secret": SECRET, "messages_per_second": 500,
                       "per_chat_per_second": 500},
             server={"public_url": PUBLIC + "/"}, outbox={"retry_base_seconds": 0.1},
-            moderation={"ack_minutes": 10},
+            moderation={"ack_minutes": 10}, bot=bot or {},
             staff=[*({"name": name, "roles": ["moderator"], "telegram_user_id": user}
                      for name, user in (("amina", AMINA), ("bosco", BOSCO),
                                         ("chantal", CHANTAL))),
