@@ -88,12 +88,13 @@ class App:
         self.broadcasts = Broadcasts(store, config,
                                      clock=clock.now if clock is not None else utc_now)
         self.polls = Polls(store, config, clock=clock.now if clock is not None else utc_now)
+        self.detector = LanguageDetector(bot.languages, bot.default_language)
         self.engine = Engine(
             [*build_flows(self.mission),
              advisory_flow(self.mission, self.broadcasts, self.staff),
              poll_flow(self.mission, self.polls, self.staff)],
             self.keywords,
-            LanguageDetector(bot.languages, bot.default_language),
+            self.detector,
             timedelta(minutes=bot.session_timeout_minutes),
             desk=self.staff_chat,
             flood=FloodGate(bot.flood_burst, bot.flood_per_minute),
@@ -111,6 +112,7 @@ class App:
             on_urgent=self._wake_timers,
             metrics=self.metrics, after_inbound=forgetting(self.channels, self.vault,
                                                            forget_keys, INBOUND_DELAY),
+            detector=self.detector,
         )
         self.timers = TimerRunner(store, idle_wait=1.0)  # a due row from the CLI: within 1 s
         self.timers.register(PURGE, DailyPurge(store, retention_of(config)))

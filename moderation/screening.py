@@ -56,6 +56,7 @@ class Screened:
     abusive: bool = False
     abuse_score: float = 0.0
     cues: tuple[str, ...] = ()
+    language: str | None = None  # the language it was screened in (as it was written)
 
     @property
     def text(self) -> str:
@@ -86,7 +87,7 @@ class Screening:
                known_names: Sequence[str] = ()) -> Screened:
         redacted = self._anonymiser.redact(text, known_names=known_names)
         if not redacted.text.strip():
-            return Screened(redacted)
+            return Screened(redacted, language=language)
         urgent: bool = False
         cues: tuple[str, ...] = ()
         if self._urgent is not None:
@@ -99,7 +100,7 @@ class Screening:
             if abusive:
                 cues = (*cues, *(ABUSE_CUE + c for c in found.cues))
         return Screened(redacted, urgent=urgent, abusive=abusive, abuse_score=score,
-                        cues=cues)
+                        cues=cues, language=language)
 
     def redact(self, text: str, *, known_names: Sequence[str] = ()) -> Redacted:
         """Redaction alone (a note's or an answer's text needs no verdict)."""

@@ -13,6 +13,7 @@ from bot.app import App
 from bot.config import Config
 from bot.desk.api import TRANSITIONS, Actor, DeskError
 from bot.domain.records import ReportStatus
+from bot.i18n.catalogue import translate_in
 from tests.conftest import RecordingChannel, Resident, make_config
 
 AMINA = Actor("Amina", frozenset({"staff", "moderator"}))
@@ -167,6 +168,40 @@ async def test_the_sensitive_wall(app: App, resident) -> None:
     theirs = [(a.actor, a.action, a.target, a.outcome) for a in await app.desk.audit(ZAWADI)]
     assert ("Zawadi", "show", secret, "ok") in theirs
     assert ("Amina", "show", secret, "denied") in theirs
+
+
+@pytest.mark.parametrize(("description", "written"), [
+    ("Watu wenye silaha walichukua mbuzi wetu karibu na soko jana usiku", "sw"),
+    ("Mbuzi wetu", "fr"),  # too short to say: the conversation's language
+    ("Des hommes armés ont pris nos chèvres près du marché", "fr"),
+])
+async def test_a_report_keeps_the_language_it_was_written_in(
+        tmp_path: Path, description: str, written: str) -> None:
+    """A French conversation, a description in Swahili: the report is Swahili, shown
+    so to moderators, and its answer goes in Swahili; a short one says nothing."""
+    app = await App.open(make_config(tmp_path, bot={"languages": ["en", "fr", "sw"]}))
+    channel = RecordingChannel()
+    app.add_channel(channel)
+    try:
+        r = Resident(app, channel, "writer")
+        await r.send("bonjour")
+        await r.send("2")  # Français
+        await r.send("1")
+        await r.send("1")
+        await r.send(description)
+        await r.send("1")
+        await r.send("1")  # may be contacted
+        ref = (await r.send("1")).split("Son code est ")[1][:6]
+        view = await app.desk.show(AMINA, ref)
+        assert view.report.language == written  # /show and /queue say it
+        await app.desk.answer(AMINA, ref, "Doria imepita.")
+        await app.dispatcher.drain()
+        [answer] = channel.take("writer")
+        assert answer.language == written
+        assert answer.text.startswith(translate_in(written, "Answer to your report {ref}: "
+                                                   "{answer}").split("{ref}")[0])
+    finally:
+        await app.close()
 
 
 async def test_answer_and_close_reach_the_reporter_in_their_language(

@@ -21,6 +21,7 @@ from bot.domain.effects import SetLanguage, SubmitReport
 from bot.domain.messages import Inbound, Outbound
 from bot.domain.records import Contact, Conversation, NewTimer
 from bot.i18n.catalogue import _, language
+from bot.i18n.detection import LanguageDetector
 from bot.observability.metrics import Metrics
 from bot.privacy.vault import AddressVault
 from bot.storage.ports import Store, StoreError
@@ -61,10 +62,12 @@ class Conversations:
         on_urgent: Callable[[], None] | None = None,
         metrics: Metrics | None = None,
         after_inbound: Callable[[str, str, datetime], NewTimer | None] | None = None,
+        detector: LanguageDetector | None = None,
     ) -> None:
         """``after_inbound``: the due row a handled message leaves (its channel,
         its provider id, when), in the turn's write: deleting it at the provider."""
         self._metrics = metrics or Metrics()
+        self._detector = detector  # the language a kept text is written in
         self._after_inbound = after_inbound
         self._store = store
         self._engine = engine
@@ -128,7 +131,11 @@ class Conversations:
             names = (inbound.profile_name,) if inbound.profile_name else ()
 
             def screen(raw: str) -> Screened:
-                return self._screening.screen(raw, state.language, known_names=names)
+                """A text to keep, in the language it is written in: the person's,
+                unless a long enough text clearly says another."""
+                written = (state.language if self._detector is None
+                           else self._detector.detect(raw, previous=state.language))
+                return self._screening.screen(raw, written, known_names=names)
 
             turn = Turn(state=state, message=message, contact_id=contact_id,
                         lookups=self._store, screener=screen, channel=inbound.channel)

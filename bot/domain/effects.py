@@ -80,6 +80,7 @@ class SubmitReport:
     abusive: bool = False
     abuse_score: float = 0.0
     cues: tuple[str, ...] = ()
+    language: str | None = None  # written in, if not the conversation's
 
     def apply(self, changes: TurnChanges) -> None:
         changes.submit_report(self)

@@ -39,6 +39,7 @@ class ReportDraft(Draft):
     abusive: bool = False
     abuse_score: float = 0.0
     cues: tuple[str, ...] = ()
+    language: str | None = None  # the language the description is written in
 
     def to_data(self) -> JSONData:
         described = self.description
@@ -47,12 +48,14 @@ class ReportDraft(Draft):
                 "description": None if described is None else described.text,
                 "redactions": [] if described is None else list(described.kinds),
                 "urgent": self.urgent, "abusive": self.abusive,
-                "abuse_score": self.abuse_score, "cues": list(self.cues)}
+                "abuse_score": self.abuse_score, "cues": list(self.cues),
+                "language": self.language}
 
     def screened(self, screened: Screened) -> None:
         self.description = screened.redacted
         self.urgent, self.abusive = screened.urgent, screened.abusive
         self.abuse_score, self.cues = screened.abuse_score, screened.cues
+        self.language = screened.language
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
@@ -65,7 +68,8 @@ class ReportDraft(Draft):
                    urgent=bool(data.get("urgent", False)),
                    abusive=bool(data.get("abusive", False)),
                    abuse_score=float(data.get("abuse_score", 0.0)),
-                   cues=tuple(str(c) for c in data.get("cues", ())))
+                   cues=tuple(str(c) for c in data.get("cues", ())),
+                   language=str(data["language"]) if data.get("language") else None)
 
 
 def flow(mission: Mission) -> Flow:
@@ -131,7 +135,7 @@ def flow(mission: Mission) -> Flow:
             ref=ref, category=draft.category, area=draft.area,
             description=draft.description or restored(""), media=draft.media,
             contactable=draft.contactable, urgent=draft.urgent, abusive=draft.abusive,
-            abuse_score=draft.abuse_score, cues=draft.cues,
+            abuse_score=draft.abuse_score, cues=draft.cues, language=draft.language,
         ))
         turn.say(_("Thank you. Your report is sent. Its code is {ref}: keep it to check "
                    "on it.").format(ref=ref))

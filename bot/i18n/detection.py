@@ -42,7 +42,7 @@ _DETECT_CHARS = 300  # the first words are enough; a long text costs no more tha
 UNSEEN = -11.5  # log-probability of an n-gram a profile does not keep
 LEXICON_WEIGHT = 10.0  # a word of a language's lexicon, in nats of the n-gram model
 LENGTH_WEIGHT = 0.2  # and more per letter: a long word is many n-grams
-PREVIOUS_WEIGHT = 4.0  # the person's language so far
+PREVIOUS_WEIGHT = 8.0  # the person's language so far: another must clearly win
 HINT_WEIGHT = 1.0  # the channel's hint (a Telegram client's language)
 SHORT_WORDS = 3  # a returning person's message this short keeps their language
 

@@ -143,7 +143,8 @@ class TurnChangeSet(TurnChanges):
                 "ref": report.ref, "raised": raised.isoformat()}, contact_time(w.moment)))
         return NewReport(
             ref=report.ref, created_at=report_time(w.moment), channel=c.channel,
-            language=w.language, category=report.category, area=report.area,
+            language=report.language or w.language, category=report.category,
+            area=report.area,
             description=report.description, media=report.media,
             contactable=report.contactable,
             reach=reach,
