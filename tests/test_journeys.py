@@ -72,9 +72,10 @@ def keyword(lang: str, word: str) -> str:
 
 
 def number_of(menu: str, label: str) -> str:
+    """The number a menu shows ``label`` at (as SMS may write it: "Francais")."""
     for line in menu.splitlines():
-        shown = line.replace(RTL_MARK, "").replace(LRI, "").replace(PDI, "")
-        if shown.endswith(label) and shown[:1].isdigit():
+        shown = plain(line)
+        if shown.endswith(plain(label)) and shown[:1].isdigit():
             return shown.split(".", 1)[0]
     raise AssertionError(f"{label!r} not in {menu!r}")
 

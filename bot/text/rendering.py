@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.domain.messages import Outbound
 from bot.text.capabilities import Capabilities, Cutting, Rendered
 from bot.text.direction import RTL_MARK, is_rtl, isolate
-from bot.text.segments import gsm_friendly, is_gsm7, measure, units
+from bot.text.segments import Encoding, gsm_friendly, is_gsm7, measure, units
 from bot.text.splitting import sms_bodies, split
 
 
@@ -45,25 +45,29 @@ def cheapest_bodies(text: str, limit: int) -> list[str] | None:
     than the whole, or None. One line in a script outside GSM-7 (an Arabic
     language name in the language menu) makes a whole message UCS-2, at 70
     characters a segment instead of 160: sent as bodies of their own, the
-    lines that can be GSM-7 stay GSM-7. Fewest segments, then fewest bodies;
-    each body at most ``limit`` units."""
+    lines that can be GSM-7 stay GSM-7. Fewest segments, then fewest bodies,
+    then the fewest characters in UCS-2 bodies (only the other script's lines
+    there, the rest read together); each body at most ``limit`` units."""
     whole = gsm_friendly(text)
     if is_gsm7(whole) or units(text) > limit:
         return None
     lines = text.split("\n")
     if len(lines) > MAX_LINES:
         return None
-    # best[j]: (segments, bodies, where the last body starts) for the first j lines
-    best: list[tuple[int, int, int] | None] = [(0, 0, 0)] + [None] * len(lines)
+    # best[j]: (segments, bodies, UCS-2 units, where the last body starts) for the
+    # first j lines
+    best: list[tuple[int, int, int, int] | None] = [(0, 0, 0, 0)] + [None] * len(lines)
     for j in range(1, len(lines) + 1):
         for i in range(j):
             before = best[i]
             body = gsm_friendly("\n".join(lines[i:j]))
             if before is None or not body.strip() or units(body) > limit:
                 continue
-            cost = (before[0] + measure(body).segments, before[1] + 1, i)
+            size = measure(body)
+            wide = size.units if size.encoding is Encoding.UCS2 else 0
+            cost = (before[0] + size.segments, before[1] + 1, before[2] + wide, i)
             current = best[j]
-            if current is None or cost[:2] < current[:2]:
+            if current is None or cost[:3] < current[:3]:
                 best[j] = cost
     end = best[-1]
     if end is None or end[0] >= measure(whole).segments:
@@ -73,8 +77,8 @@ def cheapest_bodies(text: str, limit: int) -> list[str] | None:
     while j > 0:
         step = best[j]
         assert step is not None
-        bodies.append(gsm_friendly("\n".join(lines[step[2]:j])))
-        j = step[2]
+        bodies.append(gsm_friendly("\n".join(lines[step[3]:j])))
+        j = step[3]
     return bodies[::-1]
 
 
