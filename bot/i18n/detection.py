@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 
-from bot.i18n.catalogue import pgettext_in
+from bot.i18n.keywords import words_of
 from bot.text.cleaning import fold
 
 __all__ = ["GREETINGS", "LanguageDetector"]
@@ -33,7 +33,6 @@ GREETINGS: dict[str, tuple[str, ...]] = {
     "pt": ("ola", "oi", "bom dia", "boa tarde", "boa noite", "ajuda", "obrigado"),
     "es": ("hola", "buenos dias", "buenas tardes", "buenas noches", "ayuda", "gracias"),
 }
-KEYWORDS = ("STOP", "START", "HELP", "MENU", "LANGUAGE")
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 _WORD = re.compile(r"\w+")
@@ -111,10 +110,8 @@ class LanguageDetector:
         "stop"), which says nothing."""
         whole: dict[str, str | None] = {}
         for lang in ("en", *languages):
-            for keyword in KEYWORDS:
-                for word in pgettext_in(lang, "keyword", keyword).split(","):
-                    if folded := fold(word):
-                        whole[folded] = lang if whole.get(folded, lang) == lang else None
+            for folded, _keyword in words_of(lang):
+                whole[folded] = lang if whole.get(folded, lang) == lang else None
         for lang in languages:
             for word in GREETINGS.get(lang, ()):
                 whole.setdefault(fold(word), lang)

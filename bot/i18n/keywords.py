@@ -33,6 +33,14 @@ _MSGIDS = {
 CONTEXT = "keyword"
 
 
+def words_of(lang: str) -> list[tuple[str, Keyword]]:
+    """Every word ``lang``'s catalogue gives a keyword, folded as people's
+    messages are, with the keyword it means."""
+    return [(folded, keyword) for keyword, msgid in _MSGIDS.items()
+            for word in pgettext_in(lang, CONTEXT, msgid).split(",")
+            if (folded := fold(word))]
+
+
 class KeywordTable:
     """The keywords of every configured language, and those a channel's carrier
     acts on in that channel only (learnt when the channel is added)."""
@@ -42,11 +50,8 @@ class KeywordTable:
     def __init__(self, languages: Iterable[str]) -> None:
         words: dict[str, Keyword] = {}
         for lang in ["en", *languages]:
-            for keyword, msgid in _MSGIDS.items():
-                for word in pgettext_in(lang, CONTEXT, msgid).split(","):
-                    folded = fold(word)
-                    if folded:
-                        words.setdefault(folded, keyword)
+            for folded, keyword in words_of(lang):
+                words.setdefault(folded, keyword)
         self._words = words
         self._carrier: dict[str, dict[str, Keyword]] = {}
 

@@ -84,8 +84,9 @@ def cheapest_bodies(text: str, limit: int) -> list[str] | None:
 
 def render(message: Outbound, caps: Capabilities) -> Rendered:
     """``message`` as the parts a channel with ``caps`` sends, and what they cost."""
-    text = render_text(message, caps)
-    cheaper = (cheapest_bodies(_shown(message, caps), caps.max_chars)
+    shown = _shown(message, caps)  # numbered and isolated once per send
+    text = gsm_friendly(shown) if caps.gsm_friendly else shown
+    cheaper = (cheapest_bodies(shown, caps.max_chars)
                if caps.billed_by_segment and caps.gsm_friendly else None)
     if cheaper is not None:
         parts = cheaper
