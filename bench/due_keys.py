@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# the project first, and not this folder: bench/langdetect.py would shadow langdetect
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from bot.storage.sqlite.schema import MIGRATIONS
 from bot.timers.forget import ForgetKeys

@@ -57,7 +57,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# the project first, and not this folder: bench/langdetect.py would shadow langdetect
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from bench.serving import free_port, wait_healthy
 from tests.fakes.twilio import FakeTwilio, signed_post_form, sms_form
