@@ -151,6 +151,10 @@ STRINGS: dict[str, Callable[[int], str]] = {
     "amounts, dots": lambda n: _fill("1.000", n),
     "money": lambda n: _fill("$1,000,000 ", n),
     "currency words": lambda n: _fill("100 francs ", n),
+    # IDs among dates, amounts and times: every ID was checked against every one of them
+    "dates and IDs": lambda n: _fill("01/02/2020 AB12345 ", n),
+    "amounts and IDs": lambda n: _fill("5000 FC PC0458213 ", n),
+    "times and IDs": lambda n: _fill("12:30 KAK-0192-7784 ", n),
     # contact data
     "at signs": lambda n: "@" * n,
     "word then at": _between("", "a", "@"),

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Final
 
+from moderation import _patterns as pat
 from moderation._names import _DATA, LANGS, _lines
 
 __all__ = ["find_addresses"]
@@ -58,7 +59,7 @@ def _words(kind: str) -> list[str]:
 
 
 def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return pat.alternation(words)
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +73,8 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     sign = (r"(?:n[°º]\.?+|no\.?+(?![^\W\d_])|n\.|nr\.?+(?![^\W\d_])|#|num[eé]ro|número"
             r"|number|num\.?+(?![^\W\d_])|namba|nambari|رقم)")
     cue_words = _alt([w for k in _KINDS for w in kinds[k]])
-    not_name = rf"(?=[^\W\d_])(?!(?:{_NOT_NAME}|{cue_words})(?!\w))"
+    stops = pat.alternation({*_NOT_NAME.split("|"), *(w for k in _KINDS for w in kinds[k])})
+    not_name = rf"(?=[^\W\d_])(?!{stops}(?!\w))"
     word = rf"{not_name}[^\W\d_][\w'’-]{{0,30}}+"
     particle = r"(?:de[ ]la|de[ ]l['’]|des|de|du|la|le|wa|ya|del|da|do|dos|das|of|al|el)"
     # A street's name: 1-3 words, after a particle and a day's date ("du 30 juin").

@@ -13,6 +13,7 @@ words, possessive runs.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Final
 
@@ -41,6 +42,7 @@ def _has_cue(norm: str, start: int) -> bool:
 def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
     """Spans of ID-document numbers in ``norm`` (digits ASCII); ``protected``: spans of
     dates, times and amounts, which stay."""
+    ends = [end for _, end in protected]  # sorted: the spans are a scan's, apart
     for match in _WORD.finditer(norm):
         start, end = match.span()
         word = match.group()
@@ -52,7 +54,10 @@ def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
                 yield start, groups.end(), "id"
             continue
         digits = sum(map(str.isdigit, word))
-        if digits < 5 or any(s < end and start < e for s, e in protected):
+        if digits < 5:
+            continue
+        at = bisect_right(ends, start)  # the first protected span that ends after start
+        if at < len(ends) and protected[at][0] < end:
             continue
         if pat.YEAR_LIST_RE.fullmatch(word):
             continue

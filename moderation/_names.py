@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import Final
 
@@ -144,6 +145,7 @@ def is_name_like(word: str) -> bool:
 # Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
 _TOKEN_RE: Final = re.compile(rf"(?<!\w)[235-9](?=[A-Za-z])[A-Za-z]++|{pat.TOKEN_RE.pattern}")
 _ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+_SPLIT_RE: Final = re.compile(f"({_TOKEN_RE.pattern})")  # the same words, and what is between
 
 
 def _key(word: str) -> str:
@@ -183,21 +185,17 @@ def find_names(norm: str) -> Iterator[_Span]:
     names, also = lexicon()
     cues, firsts = _name_cues()
     mods, mod_firsts = _mods()
-    words = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(norm)]
-    keys = [pat.fold(w) for _, _, w in words]
-    if not norm.isalpha():  # Arabizi words begin with a digit
-        for k, (_, _, w) in enumerate(words):
-            if w[0] in _ARABIZI:
-                keys[k] = _key(w)
-    stops = [pat.is_stop(w) for _, _, w in words]
-    lex = [not stop and _in_lexicon(key, names) for key, stop in zip(keys, stops, strict=True)]
+    words, keys, stops, lex, candidates = _read(norm, names, firsts)
     count = len(words)
     gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
-    i = 0
+    resume = 0  # the scan resumes at this word (after a name found)
     skip = 0  # cues before this word were read in a chain that found no name
-    while i < count:
+    for i in candidates:  # the words that may begin a cue or are lexicon names
+        if i < resume:
+            continue
         strength = 0
-        if i >= skip and keys[i] in firsts:
+        if i >= skip and (entry := firsts.get(keys[i])) is not None and (
+                "" in entry[1] or (i + 1 < count and keys[i + 1] in entry[1])):
             strength, j = _cue_at(keys, words, norm, i, cues, firsts)
             links = 1  # bounded, and read once: "signed signed ..." costs linear time
             while (strength and links < _MAX_CHAIN and j < count
@@ -219,13 +217,13 @@ def find_names(norm: str) -> Iterator[_Span]:
                     and gap(norm, words[j][1], words[j + 1][0])):
                 end = _run(norm, words, stops, lex, j + 1, True, gap)
                 yield words[j][0], words[end - 1][1], "name"
-                i = end
+                resume = end
                 continue
             if (not stops[j] and keys[j] not in firsts
                     and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
-                i = end
+                resume = end
                 continue
         if strength:
             skip = j  # the cues inside this chain lead to the same word
@@ -233,26 +231,49 @@ def find_names(norm: str) -> Iterator[_Span]:
             end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
             if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
                 yield words[i][0], words[end - 1][1], "name"
-                i = end
+                resume = end
                 continue
             if (end == i + 1 and end < count and keys[end] in _HERE and keys[i] not in also
                     and (i == 0 or keys[i - 1] in _GREETINGS)):
                 yield words[i][0], words[i][1], "name"  # "hi, Peter here"
-                i = end
+                resume = end
                 continue
             if (end == i + 1 == count and keys[i] not in also and words[i][2][:1].isupper()
                     and norm[max(0, words[i][0] - 8):words[i][0]].rstrip(" \t")[-1:]
                     in _LAST_LINE):
                 yield words[i][0], words[i][1], "name"  # "... we need help. Kato"
-                i = end
+                resume = end
                 continue
             listed = _listed(norm, words, keys, lex, also, i) if end == i + 1 else []
             if listed:
                 for k in listed:
                     yield words[k][0], words[k][1], "name"
-                i = listed[-1] + 1
+                resume = listed[-1] + 1
                 continue
-        i += 1
+
+
+def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
+          ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]:
+    """``norm`` as words (start, end, text) with, for each, its key, whether it is a
+    function word and whether a lexicon name; and the indexes of the words a name or a
+    cue may begin at. Each distinct word is judged once: a resident's text repeats its
+    words, and an adversary's repeats one."""
+    parts = _SPLIT_RE.split(norm)  # text between words, a word, text between, ...
+    texts = parts[1::2]
+    offsets = list(accumulate(map(len, parts), initial=0))
+    words = list(zip(offsets[1::2], offsets[2::2], texts, strict=False))
+    key_of: dict[str, str] = {}
+    stop_of: dict[str, bool] = {}
+    lex_of: dict[str, bool] = {}
+    begins: dict[str, bool] = {}
+    for word in set(texts):
+        key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
+        stop_of[word] = stop = pat.is_stop(word)
+        lex_of[word] = in_lexicon = not stop and _in_lexicon(key, names)
+        begins[word] = in_lexicon or key in firsts
+    candidates = list(compress(range(len(texts)), map(begins.__getitem__, texts)))
+    return (words, list(map(key_of.__getitem__, texts)), list(map(stop_of.__getitem__, texts)),
+            list(map(lex_of.__getitem__, texts)), candidates)
 
 
 def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Final
+from typing import Final, TypeAlias
 
 # Non-ASCII decimal digits of the Basic Multilingual Plane (Arabic-Indic, Extended
 # Arabic-Indic/Persian, Devanagari, fullwidth, ...) mapped to ASCII digits.
@@ -42,6 +43,34 @@ _CURRENCIES = (
     r"USD|US\$|dollars?|EUR|euros?|KES|KSh|TZS|TSh|SSP|SDG|livres?|pounds?|dinars?"
 )
 _CODES = r"USD|US\$|FC|CDF|RWF|FRW|UGX|BIF|FBu|KES|TZS|EUR"
+
+
+_Trie: TypeAlias = dict[str, "_Trie"]
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A pattern matching any of ``words`` (literal), longest first, written as a trie:
+    "av|ave|avenue|avenida" as ``av(?:e(?:n(?:ida|ue))?)?``. The engine tries a plain
+    alternation's words one after another at every position it scans; a trie's branch
+    fails on its first character, so a list of a hundred words costs a few tests a
+    position instead of a hundred. Same matches, same preference (a longer word first)."""
+    root: _Trie = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        ends = "" in node  # a word ends here: the shorter match, tried after the longer
+        if len(branches) == 1:
+            return f"(?:{branches[0]})?" if ends else branches[0]
+        return f"(?:{'|'.join(branches)}){'?' if ends else ''}"
+
+    return emit(root) if root else "(?!)"
 
 
 def _first_letters(alternatives: str) -> str:
@@ -193,6 +222,8 @@ com sou estou um uma meu minha
 
 
 def _fold_uncached(word: str) -> str:
+    if word.isascii():  # nothing to decompose, no Arabic letter: the same as below
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word)
     out = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     return out.translate(_ARABIC_FOLD)

@@ -215,7 +215,8 @@ def _long_numbers(masked: str, clusters: list[tuple[int, int]],
         for match in finditer(masked, left, right):
             start, end = match.span()
             pos = start
-            for s, e in phones[max(bisect_right(starts, start) - 1, 0):]:
+            for k in range(max(bisect_right(starts, start) - 1, 0), len(phones)):
+                s, e = phones[k]  # (not a slice: a copy of the rest per match)
                 if s >= end:
                     break
                 if e > pos:
