@@ -47,14 +47,20 @@ _CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
 # A lexicon name then "here", first in the text or after a greeting: "hi, Peter here".
-_HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "هنا"})
+_HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "hena", "هنا"})
+# What follows "<name> here" at the start of a text: punctuation, or where from ("Tumaini
+# hapa kutoka kyela"); not a verb ("Everyone here is sick").
+_AFTER_HERE: Final = frozenset(",.;:!-–—\n")
+_FROM: Final = frozenset({"from", "de", "du", "kutoka", "wa", "desde", "da", "do", "min", "من"})
+_DASHES: Final = "-–—"
 _GREETINGS: Final = frozenset({"hi", "hello", "hallo", "hey", "dear", "bonjour", "bjr", "salut",
                                "cc", "habari", "jambo", "mambo", "hola", "ola", "oi", "salam",
                                "السلام", "مرحبا", "سلام"})
 _MAX_LISTED: Final = 6
 # What ends the line before a lone lexicon name that ends the text (a signature).
 _LAST_LINE: Final = frozenset(".!?\n-–—,")
-_CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "و"})
+_CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "w", "و"})
+_ARTICLES: Final = frozenset({"a", "o", "la", "el"})  # after "y", "e": "y a dayana", "e o Tomas"
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 _STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
@@ -79,6 +85,11 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
              if line.count("\t") >= 1}
     places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
     return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
 
 
 @lru_cache(maxsize=8)
@@ -250,6 +261,7 @@ def find_names(norm: str) -> Iterator[_Span]:
                     yield words[k][0], words[k][1], "name"
                 resume = listed[-1] + 1
                 continue
+    yield from _edges(norm, words, keys, stops, lex)
 
 
 def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
@@ -276,11 +288,61 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
             list(map(lex_of.__getitem__, texts)), candidates)
 
 
+def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
+           lex: list[bool]) -> Iterator[_Span]:
+    """Names that a text's first or last words give without a lexicon: "<name> here" at
+    the start ("Nyabongo here, ...", "Zawadi ici.", after a greeting: "hola, Yesenia
+    aqui,"), and a signature after a dash at the end ("... since the fire. - Kavugho M.").
+    The words must be capitalised or lexicon names, and neither function words nor
+    places."""
+    count = len(words)
+    if not count:
+        return
+    places = _places()
+
+    def named(first: int, end: int, initial: bool) -> bool:
+        for k in range(first, end):
+            word = words[k][2]
+            if k > first and not _NAME_GAP.fullmatch(norm, words[k - 1][1], words[k][0]):
+                return False
+            if initial and k == end - 1 and k > first and len(word) == 1:
+                continue  # "Kavugho M.", "عائشة ب"
+            if stops[k] or keys[k] in places or not (word[:1].isupper() or lex[k]):
+                return False
+        return True
+
+    start = 0
+    while start < min(count, 2) and keys[start] in _GREETINGS:
+        start += 1
+    for size in (1, 2):
+        here = start + size
+        if here < count and keys[here] in _HERE and named(start, here, False):
+            rest = norm[words[here][1]:].lstrip(" \t")
+            if not rest or rest[0] in _AFTER_HERE or (here + 1 < count and keys[here + 1] in _FROM):
+                yield words[start][0], words[here - 1][1], "name"
+                break
+    if norm[words[-1][1]:].strip(" \t.\n"):
+        return  # the text does not end with the words
+    for size in (3, 2, 1):
+        first = count - size
+        if first < 0:
+            continue
+        before = norm[:words[first][0]].rstrip(" \t")
+        if not before or before[-1] not in _DASHES:
+            continue
+        above = before.rstrip(_DASHES).rstrip(" \t")
+        if (not above or above[-1] in ".!?\n") and named(first, count, True):
+            yield words[first][0], words[-1][1], "name"
+            return
+
+
 def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
             also: frozenset[str], i: int) -> list[int]:
-    """Word indexes of a list of capitalised lexicon names from word ``i``: two joined by
-    "and", neither an everyday word ("Okello and Akello", "Kahindo et Masika"), or three
-    or more joined by commas and "and" ("Opio, Auma, Ocen"); else []."""
+    """Word indexes of a list of names from word ``i`` (a lexicon name): two joined by
+    "and" ("Okello and Akello", "Kahindo et Masika", "wilmer y a dayana"), or three or
+    more joined by commas and "and" ("Opio, Auma, Ocen"); else []. Capitalised, a list
+    may hold a name the lexicon lacks between lexicon names ("Ancha, Jossias e o
+    Tomas"); lowercase, every word must be a lexicon name and no everyday word."""
     found = [i]
     joined = False
     k = i
@@ -291,20 +353,32 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
             if nxt + 1 >= len(words) or norm[words[nxt][1]:words[nxt + 1][0]] != " ":
                 break
             nxt, conj = nxt + 1, True
+            if (keys[nxt] in _ARTICLES and nxt + 1 < len(words)
+                    and norm[words[nxt][1]:words[nxt + 1][0]] == " "):
+                nxt += 1  # "y a dayana", "e o Tomas"
         elif between in (", ", ","):
             conj = False
         else:
             break
-        if not (lex[nxt] and words[nxt][2][:1].isupper()):
+        if not (lex[nxt] or words[nxt][2][:1].isupper()):
             break
         found.append(nxt)
         joined = joined or conj
         k = nxt
-    if not words[i][2][:1].isupper() or len(found) < 2 or not (joined or len(found) >= 3):
+    while found and not lex[found[-1]]:
+        found.pop()  # a list ends with a lexicon name
+    if len(found) < 2 or not (joined or len(found) >= 3):
         return []
-    # Everyday words ("Grace and Hope") only in a list of three or more, all capitalised:
-    # "Rehema, Zawadi na Upendo".
-    if len(found) < 3 and any(keys[k] in also for k in found):
+    named = sum(lex[k] for k in found)
+    capitalised = all(words[k][2][:1].isupper() for k in found)
+    everyday = any(keys[k] in also for k in found)
+    if capitalised:
+        # Everyday words ("Grace and Hope") only in a list of three or more: "Rehema,
+        # Zawadi na Upendo"; a name the lexicon lacks only between two it has.
+        if (len(found) < 3 and everyday) or named < 2 or (named < len(found) and len(found) < 3):
+            return []
+        return found
+    if named < len(found) or everyday:
         return []
     return found
 

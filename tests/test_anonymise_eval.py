@@ -27,31 +27,34 @@ def _eval_module():  # type: ignore[no-untyped-def]
     return module
 
 
-# Floors: what was reached (issue 13's second round) less a margin. Tune (pii.jsonl's tune
-# lines and pii_extra.jsonl, 448): recall 0.995, keep 1.000. Held-out (pii.jsonl's, 114):
-# recall 0.951 (addresses 9/11, names 58/61), keep 0.991.
+# Floors: what was reached less a margin. Tune (pii.jsonl's tune lines, pii_extra.jsonl,
+# pii_blind.jsonl's tune lines, 610): recall 0.962 (names 352/374), keep 0.995. Held-out
+# (pii.jsonl's and pii_blind.jsonl's, 192): recall 0.923 (names 85/95, addresses 15/18),
+# keep 0.996. pii_blind.jsonl was written blind to the rules: before its tune lines were
+# read, the anonymiser found 0.79 of its personal data (names 0.61).
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
     figures = _eval_module().pii_figures("tune")
-    assert figures["messages"] >= 448  # pii_extra.jsonl is read
-    assert figures["recall"] >= 0.98
+    assert figures["messages"] >= 610  # pii_extra.jsonl and pii_blind.jsonl are read
+    assert figures["recall"] >= 0.95
     assert figures["keep_rate"] >= 0.99
     assert figures["baseline"]["recall"] < figures["recall"]
-    for kind in ("id", "address", "name", "phone", "email"):
+    for kind in ("id", "address", "phone", "email"):
         assert figures["per_kind"][kind]["recall"] >= 0.97, kind
+    assert figures["per_kind"]["name"]["recall"] >= 0.93
     for lang, lang_figures in figures["per_lang"].items():
-        assert lang_figures["recall"] >= 0.96, lang
+        assert lang_figures["recall"] >= 0.93, lang
         assert lang_figures["keep_rate"] >= 0.97, lang
 
 
-def test_heldout_split_reaches_its_floor_and_is_only_pii_jsonl() -> None:
+def test_heldout_split_reaches_its_floor_and_holds_no_tune_line() -> None:
     figures = _eval_module().pii_figures("heldout")
     assert figures["split"] == "heldout"
-    assert figures["messages"] == 114  # 19 a language, none from pii_extra.jsonl
+    assert figures["messages"] == 192  # pii.jsonl's 19 a language, pii_blind.jsonl's 13
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
-    assert figures["recall"] >= 0.93
+    assert figures["recall"] >= 0.9
     assert figures["keep_rate"] >= 0.97
     assert figures["per_kind"]["address"]["recall"] >= 0.7
-    assert figures["per_kind"]["name"]["recall"] >= 0.9
+    assert figures["per_kind"]["name"]["recall"] >= 0.85
 
 
 def test_new_kinds_are_known_with_a_priority() -> None:

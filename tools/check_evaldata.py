@@ -1,12 +1,14 @@
 """Check the labelled evaluation sets in tests/data/ (pii.jsonl, pii_extra.jsonl,
-urgent.jsonl).
+pii_blind.jsonl, urgent.jsonl).
 
 Checks: one JSON object a line with the expected fields; ids unique and named after
 their language; the six languages present; in each language, exactly every third line
 (the 3rd, 6th, ...) held out; every "pii" and "keep" text an exact substring of "text";
 no "keep" text inside a "pii" text nor the other way round; no two identical texts.
 pii_extra.jsonl (tune-only additions): ids ``pii-x-<lang>-NNN``, every line "tune", at
-least 25 lines a language, no id or text shared with pii.jsonl.
+least 25 lines a language, no id or text shared with pii.jsonl. pii_blind.jsonl: ids
+``pii-y-<lang>-NNN``, every third line of a language held out (40 a language), no id or
+text shared with the others.
 
     python tools/check_evaldata.py [tests/data]
 
@@ -36,7 +38,7 @@ def _rows(path: Path, problems: list[str]) -> list[dict]:
 
 
 def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
-            problems: list[str], *, tune_only: bool = False) -> None:
+            problems: list[str], *, tune_only: bool = False, whole_thirds: bool = True) -> None:
     seen_ids: set[str] = set()
     seen_texts: set[str] = set()
     by_lang: dict[str, list[dict]] = defaultdict(list)
@@ -62,7 +64,7 @@ def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
             problems.extend(f"{name} {row['id']}: split {row['split']!r}, want 'tune'"
                             for row in lines if row["split"] != "tune")
             continue
-        if len(lines) % 3:
+        if whole_thirds and len(lines) % 3:
             problems.append(f"{name} {lang}: {len(lines)} lines, not a multiple of 3")
         for index, row in enumerate(lines):
             want = "heldout" if index % 3 == 2 else "tune"
@@ -70,11 +72,12 @@ def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
                 problems.append(f"{name} {row['id']}: split {row['split']!r}, want {want!r}")
 
 
-def check_pii(path: Path, *, extra: bool = False) -> list[str]:
+def check_pii(path: Path, *, extra: bool = False, blind: bool = False) -> list[str]:
     problems: list[str] = []
     rows = _rows(path, problems)
-    _common(path.name, "pii-x" if extra else "pii", rows,
-            {"id", "lang", "split", "text", "pii", "keep"}, problems, tune_only=extra)
+    prefix = "pii-x" if extra else "pii-y" if blind else "pii"
+    _common(path.name, prefix, rows, {"id", "lang", "split", "text", "pii", "keep"}, problems,
+            tune_only=extra, whole_thirds=not blind)
     for row in rows:
         text = row.get("text", "")
         pii = [item.get("text", "") for item in row.get("pii", [])]
@@ -116,6 +119,10 @@ def main(argv: list[str]) -> int:
     if extra.exists():
         problems += check_pii(extra, extra=True)
         problems += _shared(folder / "pii.jsonl", extra)
+    blind = folder / "pii_blind.jsonl"
+    if blind.exists():
+        problems += check_pii(blind, blind=True)
+        problems += _shared(folder / "pii.jsonl", blind) + _shared(extra, blind)
     for problem in problems:
         print(problem)
     if not problems:
