@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._names import _DATA, LANGS, _lines
+from moderation._name_data import _DATA, LANGS, _lines
 
 __all__ = ["find_addresses"]
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._names import cue_words
+from moderation._name_data import cue_words
 
 __all__ = ["find_ids"]
 

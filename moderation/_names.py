@@ -28,17 +28,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from itertools import accumulate, compress
-from pathlib import Path
 from typing import Final
 
+from moderation import _name_data as data
 from moderation import _patterns as pat
 
-__all__ = ["LANGS", "cue_words", "find_names", "is_name_like", "lexicon"]
+__all__ = ["find_names", "is_name_like"]
 
-LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
-_DATA: Final = Path(__file__).resolve().parent / "data"
 _Span = tuple[int, int, str]
 _MAX_NAMES: Final = 4
 # Between a cue and its name: spaces, at most one ",", ":", "-" or "." (after "Mr.").
@@ -62,7 +59,6 @@ _LAST_LINE: Final = frozenset(".!?\n-–—,")
 _CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "w", "و"})
 _ARTICLES: Final = frozenset({"a", "o", "la", "el"})  # after "y", "e": "y a dayana", "e o Tomas"
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
-_STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
 # كلثوم"); inside a name, these join it to a lexicon name ("محمد بن علي"; not the Romance
 # "da", "del": "jhon del barrio", "villa del rosario" are places).
@@ -70,87 +66,11 @@ _PARTICLES: Final = frozenset({"ود", "ولد", "ام", "ابو", "بت", "wad"
 _JOINERS: Final = frozenset({"bin", "ibn", "ould", "wad", "ود", "بن", "ابن", "ولد"})
 
 
-def _lines(path: Path) -> list[str]:
-    text = path.read_text("utf-8") if path.exists() else ""
-    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """Folded lexicon names, and those that are also everyday words."""
-    names: set[str] = set()
-    for file in ("given.txt", "surnames.txt"):
-        names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
-    words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
-             if line.count("\t") >= 1}
-    places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
-    return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
-
-
-@lru_cache(maxsize=1)
-def _places() -> frozenset[str]:
-    return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
-
-
-@lru_cache(maxsize=8)
-def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
-    """Folded token tuples of one kind's cues ("id", "street", "house" ...), all languages."""
-    found: set[tuple[str, ...]] = set()
-    for lang in LANGS:
-        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
-            cue_kind, _, phrase = line.partition(" ")
-            if cue_kind == kind:
-                keys = tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(phrase))
-                if keys:
-                    found.add(keys)
-    return frozenset(found)
-
-
-@lru_cache(maxsize=1)
-def _name_cues() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
-    """Name cues (folded word tuples) and their strength; for each first word, the
-    longest cue it begins."""
-    cues: dict[tuple[str, ...], int] = {}
-    for kind, strength in _STRENGTH.items():
-        for keys in cue_words(kind):
-            cues[keys] = max(cues.get(keys, 0), strength)
-    return cues, _longest(cues)
-
-
-def _longest(cues: dict[tuple[str, ...], int]) -> dict[str, tuple[int, frozenset[str]]]:
-    """For each first word of the cues, the longest cue's length and the second words
-    (a cue of one word has "" for a second word)."""
-    longest: dict[str, int] = {}
-    seconds: dict[str, set[str]] = {}
-    for keys in cues:
-        longest[keys[0]] = max(longest.get(keys[0], 0), len(keys))
-        seconds.setdefault(keys[0], set()).add(keys[1] if len(keys) > 1 else "")
-    return {first: (size, frozenset(seconds[first])) for first, size in longest.items()}
-
-
-@lru_cache(maxsize=1)
-def _mods() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
-    """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
-    no strength of their own (-1: the chain keeps its strength)."""
-    mods = {keys: -1 for keys in cue_words("mod")}
-    return mods, _longest(mods)
-
-
-def _in_lexicon(key: str, names: frozenset[str]) -> bool:
-    if key in names:
-        return True
-    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab"; and the
-    # article: الزين.
-    if len(key) > 4 and key.startswith("ال") and key[2:] in names:
-        return True
-    return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
-
-
 def is_name_like(word: str) -> bool:
     """A capitalised word or a lexicon name (not a function word)."""
     if pat.is_stop(word):
         return False
-    return word[:1].isupper() or _in_lexicon(pat.fold(word), lexicon()[0])
+    return word[:1].isupper() or data.in_lexicon(pat.fold(word), data.lexicon()[0])
 
 
 # Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
@@ -193,9 +113,9 @@ def find_names(norm: str) -> Iterator[_Span]:
     ("grand", "mkubwa", "dit", "de cellule") may come before the name, which the
     strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
     "bin") and the word after it are a name, whatever the word."""
-    names, also = lexicon()
-    cues, firsts = _name_cues()
-    mods, mod_firsts = _mods()
+    names, also = data.lexicon()
+    cues, firsts = data.name_cues()
+    mods, mod_firsts = data.mods()
     words, keys, stops, lex, candidates = _read(norm, names, firsts)
     count = len(words)
     gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
@@ -281,7 +201,7 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     for word in set(texts):
         key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
         stop_of[word] = stop = pat.is_stop(word)
-        lex_of[word] = in_lexicon = not stop and _in_lexicon(key, names)
+        lex_of[word] = in_lexicon = not stop and data.in_lexicon(key, names)
         begins[word] = in_lexicon or key in firsts
     candidates = list(compress(range(len(texts)), map(begins.__getitem__, texts)))
     return (words, list(map(key_of.__getitem__, texts)), list(map(stop_of.__getitem__, texts)),
@@ -298,7 +218,7 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
     count = len(words)
     if not count:
         return
-    places = _places()
+    places = data.places()
 
     def named(first: int, end: int, initial: bool) -> bool:
         for k in range(first, end):

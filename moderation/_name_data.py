@@ -1,0 +1,94 @@
+"""The data the name finder reads, once: the lexicon of given names and surnames less
+places, its entries that are also everyday words, the places, and the per-language cue
+words (see :mod:`moderation._names` for what each is for)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from moderation import _patterns as pat
+
+__all__ = ["LANGS", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues", "places"]
+
+LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
+_DATA: Final = Path(__file__).resolve().parent / "data"
+
+_STRENGTH: Final = {"intro": 1, "sign": 2, "kin": 2, "title": 2}
+
+
+def _lines(path: Path) -> list[str]:
+    text = path.read_text("utf-8") if path.exists() else ""
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """Folded lexicon names, and those that are also everyday words."""
+    names: set[str] = set()
+    for file in ("given.txt", "surnames.txt"):
+        names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
+    words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
+             if line.count("\t") >= 1}
+    places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
+    return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
+
+
+@lru_cache(maxsize=8)
+def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
+    """Folded token tuples of one kind's cues ("id", "street", "house" ...), all languages."""
+    found: set[tuple[str, ...]] = set()
+    for lang in LANGS:
+        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
+            cue_kind, _, phrase = line.partition(" ")
+            if cue_kind == kind:
+                keys = tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(phrase))
+                if keys:
+                    found.add(keys)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def name_cues() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+    """Name cues (folded word tuples) and their strength; for each first word, the
+    longest cue it begins."""
+    cues: dict[tuple[str, ...], int] = {}
+    for kind, strength in _STRENGTH.items():
+        for keys in cue_words(kind):
+            cues[keys] = max(cues.get(keys, 0), strength)
+    return cues, _longest(cues)
+
+
+def _longest(cues: dict[tuple[str, ...], int]) -> dict[str, tuple[int, frozenset[str]]]:
+    """For each first word of the cues, the longest cue's length and the second words
+    (a cue of one word has "" for a second word)."""
+    longest: dict[str, int] = {}
+    seconds: dict[str, set[str]] = {}
+    for keys in cues:
+        longest[keys[0]] = max(longest.get(keys[0], 0), len(keys))
+        seconds.setdefault(keys[0], set()).add(keys[1] if len(keys) > 1 else "")
+    return {first: (size, frozenset(seconds[first])) for first, size in longest.items()}
+
+
+@lru_cache(maxsize=1)
+def mods() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+    """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
+    no strength of their own (-1: the chain keeps its strength)."""
+    mods = {keys: -1 for keys in cue_words("mod")}
+    return mods, _longest(mods)
+
+
+def in_lexicon(key: str, names: frozenset[str]) -> bool:
+    if key in names:
+        return True
+    # Arabic attaches "and"/"with"/"for" to the next word: وزينب = "and Zainab"; and the
+    # article: الزين.
+    if len(key) > 4 and key.startswith("ال") and key[2:] in names:
+        return True
+    return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
