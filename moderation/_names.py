@@ -154,6 +154,12 @@ def find_names(norm: str) -> Iterator[_Span]:
                     and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
+                # "papa Kambale et muhindo": a lexicon name joined to the one found
+                while (end + 1 < count and keys[end] in _CONJUNCTIONS and lex[end + 1]
+                       and keys[end + 1] not in also
+                       and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "):
+                    yield words[end + 1][0], words[end + 1][1], "name"
+                    end += 2
                 resume = end
                 continue
         if strength:
@@ -181,7 +187,7 @@ def find_names(norm: str) -> Iterator[_Span]:
                     yield words[k][0], words[k][1], "name"
                 resume = listed[-1] + 1
                 continue
-    yield from _edges(norm, words, keys, stops, lex)
+    yield from _edges(norm, words, keys, stops, lex, cues, firsts)
 
 
 def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
@@ -209,12 +215,13 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
 
 
 def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
-           lex: list[bool]) -> Iterator[_Span]:
-    """Names that a text's first or last words give without a lexicon: "<name> here" at
-    the start ("Nyabongo here, ...", "Zawadi ici.", after a greeting: "hola, Yesenia
-    aqui,"), and a signature after a dash at the end ("... since the fire. - Kavugho M.").
-    The words must be capitalised or lexicon names, and neither function words nor
-    places."""
+           lex: list[bool], cues: dict[tuple[str, ...], int],
+           firsts: dict[str, tuple[int, frozenset[str]]]) -> Iterator[_Span]:
+    """Names that a text's first or last words give without a lexicon: "<name> here" or
+    "<name>, <title>" at the start ("Nyabongo here, ...", "Zawadi ici.", after a
+    greeting: "hola, Yesenia aqui,"; "Byamungu Ndabagoye, chef de localite, a vendu"),
+    and a signature after a dash at the end ("... since the fire. - Kavugho M."). The
+    words must be capitalised or lexicon names, and neither function words nor places."""
     count = len(words)
     if not count:
         return
@@ -241,6 +248,15 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
             if not rest or rest[0] in _AFTER_HERE or (here + 1 < count and keys[here + 1] in _FROM):
                 yield words[start][0], words[here - 1][1], "name"
                 break
+    for size in (1, 2, 3):
+        title = start + size
+        if (title < count and norm[words[title - 1][1]:words[title][0]] == ", "
+                and all(words[k][2][:1].isupper() and keys[k] not in firsts
+                        for k in range(start, title))
+                and named(start, title, False)
+                and _cue_at(keys, words, norm, title, cues, firsts)[0] > 1):
+            yield words[start][0], words[title - 1][1], "name"
+            break
     if norm[words[-1][1]:].strip(" \t.\n"):
         return  # the text does not end with the words
     for size in (3, 2, 1):

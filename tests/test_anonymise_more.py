@@ -250,3 +250,26 @@ def test_more_address_signs_and_orders(text: str, expected: str) -> None:
 )
 def test_names_at_the_edges_and_after_called(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # his, her, our, their relatives, as the "my" ones
+        ("his wife Nakato was beaten", "his wife [name] was beaten"),
+        ("sa femme Masika a disparu", "sa femme [name] a disparu"),
+        ("mke wake Neema amepotea", "mke wake [name] amepotea"),
+        ("su hermano Wilson no volvio", "su hermano [name] no volvio"),
+        ("زوجته فاطمة مريضة", "زوجته [name] مريضة"),
+        # a greeting, then who writes
+        ("hola es Maritza, no hay agua", "hola es [name], no hay agua"),
+        ("oi e a Joana, ajuda", "oi e a [name], ajuda"),
+        # a name, then a title after a comma, first in the text
+        ("Kambale Paluku, chef de quartier, a vole", "[name], chef de quartier, a vole"),
+        ("Goma, the town, is calm", "Goma, the town, is calm"),  # a place, and no title
+        # a lexicon name joined to one a cue found
+        ("papa Kasereka et muhindo sont blesses", "papa [name] et [name] sont blesses"),
+    ],
+)
+def test_possessive_kin_greetings_appositions_and_pairs(text: str, expected: str) -> None:
+    assert redact(text) == expected
