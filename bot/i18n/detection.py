@@ -42,6 +42,7 @@ UNSEEN = -11.5  # log-probability of an n-gram a profile does not keep
 LEXICON_WEIGHT = 10.0  # a word of a language's lexicon, in nats of the n-gram model
 LENGTH_WEIGHT = 0.2  # and more per letter: a long word is many n-grams
 PREVIOUS_WEIGHT = 8.0  # the person's language so far: another must clearly win
+FIRST_WORD_WEIGHT = 20.0  # a greeting or keyword first ("hello necesito ayuda": es)
 HINT_WEIGHT = 1.0  # the channel's hint (a Telegram client's language)
 SHORT_WORDS = 3  # a returning person's message this short keeps their language
 
@@ -71,8 +72,12 @@ def _lexicon() -> dict[str, list[str]]:
 
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # Arabic in Latin letters ("Arabizi") writes the letters Latin lacks as digits
-# inside words: 3 (ع), 7 (ح), 5 (خ), 2 (ء): "3andna", "ta3ban", "sa7bi"
-_ARABIZI = re.compile(r"(?<![\w])[a-z]*[a-z]{2}[2357][a-z]+|(?<![\w])[37][a-z]{2,}")
+# inside words: 3 (ع), 7 (ح), 5 (خ), 2 (ء): "3andna", "ta3ban", "sa7bi", "5alas"
+# (and 9 for ق, 6 for ط); a 2 after two letters ("tari2", "ma2fool", not "2day"); not
+# an ordinal ("3rd"), and a word of two letters at least
+_ARABIZI = re.compile(r"(?<![\w])(?!\d+(?:st|nd|rd|th|e|eme|er)(?![\w]))"
+                      r"(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z]*(?:[35679]|(?<=[a-z]{2})2)"
+                      r"[a-z0-9]*(?![\w])")
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -142,8 +147,13 @@ class LanguageDetector:
             out[lang] = sum(logp.get(g, UNSEEN) for g in grams)
         for lang in self._languages:
             out.setdefault(lang, min(out.values(), default=0.0) - 1.0)
-        if "ar" in out:
-            out["ar"] += LEXICON_WEIGHT * len(_ARABIZI.findall(text.lower()))
+        if "ar" in out and len(out) > 1 and not _ARABIC.search(text):
+            # Arabic in Latin letters: the Arabic-script profile cannot judge it. A word
+            # with a digit for a letter says Arabizi: as likely as the likeliest other,
+            # and more by that word; without one, the least likely, and words must win.
+            others = [v for lang, v in out.items() if lang != "ar"]
+            arabizi = len(_ARABIZI.findall(text.lower()))
+            out["ar"] = (max(others) + LEXICON_WEIGHT * arabizi) if arabizi else min(others)
         for word in _WORD.findall(text.lower()):
             for form in _forms(word):
                 if (owner := self._words.get(form)) is not None:
@@ -165,15 +175,15 @@ class LanguageDetector:
             return previous or self._hinted(hint) or self._default  # "menu": says nothing
         if previous is not None and len(folded.split()) <= SHORT_WORDS:
             return previous
-        first = folded.split(" ", 1)[0] if folded else ""
-        if previous is None and (known := self._whole.get(first)) is not None \
-                and known in languages:
-            return known
         if _ARABIC.search(text) and "ar" in languages:
             return "ar"
         if not any(ch.isalpha() for ch in text):
             return previous or self._hinted(hint) or self._default
         scores = self.scores(text)
+        first = folded.split(" ", 1)[0]
+        if previous is None and (known := self._whole.get(first)) is not None \
+                and known in languages:  # "bonjour, ...": the rest may say otherwise
+            scores[known] += FIRST_WORD_WEIGHT
         if previous is not None:
             scores[previous] += PREVIOUS_WEIGHT
         if (hinted := self._hinted(hint)) is not None:
