@@ -297,11 +297,22 @@ class _Stops(dict[str, bool]):
         return stop
 
 
+class _NameLike(dict[str, bool]):
+    """Whether each word is name-like, for one text (see :class:`_Stops`)."""
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> bool:
+        self[word] = like = is_name_like(word)
+        return like
+
+
 def _introduced_names(norm: str) -> Iterator[_Span]:
     """The 1-3 name-like words after each introduction, title and signature, stopping at
     punctuation, digits and function words. The patterns read the words in their scan
     (groups 1-3): each word is read by at most the three matches before it."""
     stops = _Stops()
+    name_like = _NameLike()
     for regex in (pat.INTRO_NAMES_RE, pat.SIGNATURE_NAMES_RE):
         start = end = -1  # names that overlap are given as one (introductions in a row)
         for match in regex.finditer(norm):
@@ -309,9 +320,9 @@ def _introduced_names(norm: str) -> Iterator[_Span]:
             if first is None or stops[first]:
                 continue
             # A title keeps the words after the name: "Mr. Kabila Joseph threatened us".
-            if second is None or stops[second] or not is_name_like(second):
+            if second is None or stops[second] or not name_like[second]:
                 last = match.end(1)
-            elif third is None or stops[third] or not is_name_like(third):
+            elif third is None or stops[third] or not name_like[third]:
                 last = match.end(2)
             else:
                 last = match.end(3)
