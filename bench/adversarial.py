@@ -44,8 +44,8 @@ from bot.text.splitting import sms_bodies, sms_segments, split
 from channels.telegram import errors as telegram_errors
 from channels.telegram import parsing as telegram_parsing
 from channels.twilio import identity as twilio_identity
+from moderation import _name_passes as name_passes
 from moderation import _patterns as pat
-from moderation import anonymise
 from moderation._addresses import find_addresses
 from moderation._names import find_names
 from moderation.anonymise import Anonymiser
@@ -264,7 +264,7 @@ def _clear_caches() -> None:
             getattr(pat, name).cache_clear()
     if hasattr(pat.fold, "cache_clear"):  # on main, before the fix
         pat.fold.cache_clear()
-    anonymise._name_keys.cache_clear()
+    name_passes.name_keys.cache_clear()
 
 
 def timed(target: Callable[[str], object], text: str, repeat: int) -> tuple[float, str]:

@@ -57,6 +57,7 @@ _MAX_LISTED: Final = 6
 # What ends the line before a lone lexicon name that ends the text (a signature).
 _LAST_LINE: Final = frozenset(".!?\n-–—,")
 _CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "w", "و"})
+_ALIASES: Final = frozenset({"dit", "alias", "aka", "surnomme", "apodado", "vulgo", "anaitwa"})
 _ARTICLES: Final = frozenset({"a", "o", "la", "el"})  # after "y", "e": "y a dayana", "e o Tomas"
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
@@ -154,10 +155,13 @@ def find_names(norm: str) -> Iterator[_Span]:
                     and (lex[j] or (strength > 1 and cap and not acronym))):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
-                # "papa Kambale et muhindo": a lexicon name joined to the one found
-                while (end + 1 < count and keys[end] in _CONJUNCTIONS and lex[end + 1]
-                       and keys[end + 1] not in also
-                       and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "):
+                # "papa Kambale et muhindo", "Kasoki dit Ebola": a lexicon name joined to
+                # the one found, or a nickname after it
+                while (end + 1 < count
+                       and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "
+                       and ((keys[end] in _CONJUNCTIONS and lex[end + 1]
+                             and keys[end + 1] not in also)
+                            or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))):
                     yield words[end + 1][0], words[end + 1][1], "name"
                     end += 2
                 resume = end
@@ -259,6 +263,14 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
             break
     if norm[words[-1][1]:].strip(" \t.\n"):
         return  # the text does not end with the words
+    if count >= 2 and len(words[-1][2]) == 1 and words[-1][2].isupper():
+        for size in (3, 2):  # "... since the fighting. Syaghuswa M.": a name and an initial
+            first = count - size
+            above = norm[:words[first][0]].rstrip(" \t") if first >= 0 else ""
+            if (above and above[-1] in ".!?\n" and named(first, count, True)
+                    and all(words[k][2][:1].isupper() for k in range(first, count))):
+                yield words[first][0], words[-1][1], "name"
+                return
     for size in (3, 2, 1):
         first = count - size
         if first < 0:

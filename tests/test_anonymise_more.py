@@ -273,3 +273,25 @@ def test_names_at_the_edges_and_after_called(text: str, expected: str) -> None:
 )
 def test_possessive_kin_greetings_appositions_and_pairs(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a name found once is hidden wherever it appears again
+        ("my brother Kato was taken, we saw Kato", "my brother [name] was taken, we saw [name]"),
+        # a nickname after a name a cue found
+        ("le chef s'appelle Mbusa dit Tonnerre", "le chef s'appelle [name] dit [name]"),
+        # a name and an initial ending the text, after a sentence
+        ("no school for 3 months. Kavira K.", "no school for 3 months. [name]."),
+        ("we met at the school. The end", "we met at the school. The end"),  # no initial
+        # ranks, twins, relatives after the noun, texting French, Arabizi
+        ("o cabo Zeferino bateu", "o cabo [name] bateu"),
+        ("a irma dele Zainabo sumiu", "a irma dele [name] sumiu"),
+        ("mimi na pacha wangu Kulwa", "mimi na pacha wangu [name]"),
+        ("c moi Mwenebatu, la route est coupee", "c moi [name], la route est coupee"),
+        ("ana esmi Tagwa, el gesh hena", "ana esmi [name], el gesh hena"),
+    ],
+)
+def test_repeated_names_nicknames_initials_and_more_cues(text: str, expected: str) -> None:
+    assert redact(text) == expected

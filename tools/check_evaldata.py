@@ -8,7 +8,7 @@ no "keep" text inside a "pii" text nor the other way round; no two identical tex
 pii_extra.jsonl (tune-only additions): ids ``pii-x-<lang>-NNN``, every line "tune", at
 least 25 lines a language, no id or text shared with pii.jsonl. pii_blind.jsonl: ids
 ``pii-y-<lang>-NNN``, every third line of a language held out (40 a language), no id or
-text shared with the others.
+text shared with the others; pii_blind2.jsonl the same, ids ``pii-z-<lang>-NNN``.
 
     python tools/check_evaldata.py [tests/data]
 
@@ -72,10 +72,10 @@ def _common(name: str, prefix: str, rows: list[dict], fields: set[str],
                 problems.append(f"{name} {row['id']}: split {row['split']!r}, want {want!r}")
 
 
-def check_pii(path: Path, *, extra: bool = False, blind: bool = False) -> list[str]:
+def check_pii(path: Path, *, extra: bool = False, blind: str = "") -> list[str]:
     problems: list[str] = []
     rows = _rows(path, problems)
-    prefix = "pii-x" if extra else "pii-y" if blind else "pii"
+    prefix = "pii-x" if extra else blind or "pii"
     _common(path.name, prefix, rows, {"id", "lang", "split", "text", "pii", "keep"}, problems,
             tune_only=extra, whole_thirds=not blind)
     for row in rows:
@@ -119,10 +119,11 @@ def main(argv: list[str]) -> int:
     if extra.exists():
         problems += check_pii(extra, extra=True)
         problems += _shared(folder / "pii.jsonl", extra)
-    blind = folder / "pii_blind.jsonl"
-    if blind.exists():
-        problems += check_pii(blind, blind=True)
-        problems += _shared(folder / "pii.jsonl", blind) + _shared(extra, blind)
+    for name, prefix in (("pii_blind.jsonl", "pii-y"), ("pii_blind2.jsonl", "pii-z")):
+        blind = folder / name
+        if blind.exists():
+            problems += check_pii(blind, blind=prefix)
+            problems += _shared(folder / "pii.jsonl", blind) + _shared(extra, blind)
     for problem in problems:
         print(problem)
     if not problems:

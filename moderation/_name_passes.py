@@ -1,0 +1,119 @@
+"""The name passes of :mod:`moderation.anonymise` that read patterns rather than the
+lexicon scan (:mod:`moderation._names`): the words after introductions, titles and
+signatures, the names a channel gave for the sender, and every other place in a text
+where a name found once appears again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+from moderation import _patterns as pat
+from moderation._names import is_name_like
+
+__all__ = ["introduced_names", "known_names", "name_keys", "repeated_names"]
+
+_Span = tuple[int, int, str]
+
+
+class _Stops(dict[str, bool]):
+    """Whether each word is a function word, for one text: a repeated word costs a
+    dictionary look-up in C."""
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> bool:
+        self[word] = stop = pat.is_stop(word)
+        return stop
+
+
+class _NameLike(dict[str, bool]):
+    """Whether each word is name-like, for one text (see :class:`_Stops`)."""
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> bool:
+        self[word] = like = is_name_like(word)
+        return like
+
+
+def introduced_names(norm: str) -> Iterator[_Span]:
+    """The 1-3 name-like words after each introduction, title and signature, stopping at
+    punctuation, digits and function words. The patterns read the words in their scan
+    (groups 1-3): each word is read by at most the three matches before it."""
+    stops = _Stops()
+    name_like = _NameLike()
+    for regex in (pat.INTRO_NAMES_RE, pat.SIGNATURE_NAMES_RE):
+        start = end = -1  # names that overlap are given as one (introductions in a row)
+        for match in regex.finditer(norm):
+            first, second, third = match.group(1, 2, 3)
+            if first is None or stops[first]:
+                continue
+            # A title keeps the words after the name: "Mr. Kabila Joseph threatened us".
+            if second is None or stops[second] or not name_like[second]:
+                last = match.end(1)
+            elif third is None or stops[third] or not name_like[third]:
+                last = match.end(2)
+            else:
+                last = match.end(3)
+            first_start = match.start(1)
+            if first_start < end:
+                if last > end:
+                    end = last
+                continue
+            if end >= 0:
+                yield start, end, "name"
+            start, end = first_start, last
+        if end >= 0:
+            yield start, end, "name"
+    for match in pat.SPEAKING_RE.finditer(norm):
+        if not any(stops[word] for word in match.group(1).split()):
+            yield match.start(1), match.end(1), "name"
+
+
+@lru_cache(maxsize=1024)
+def name_keys(names: tuple[str, ...]) -> frozenset[str]:
+    """Folded tokens of at least 2 letters of the names the channel gave, minus stop words."""
+    keys: set[str] = set()
+    for name in names:
+        for token in pat.TOKEN_RE.findall(name):
+            key = pat.fold(token)
+            if len(key) >= 2 and key not in pat.STOP_WORDS:
+                keys.add(key)
+    return frozenset(keys)
+
+
+def known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
+    if not keys:
+        return
+    if norm.isascii():  # fold() of an ASCII word is its lower case: no word folded
+        lowered = norm.lower()
+        found = keys.intersection(pat.TOKEN_RE.findall(lowered))
+        if found:
+            for match in pat.TOKEN_RE.finditer(lowered):
+                if match.group() in found:
+                    yield match.start(), match.end(), "name"
+        return
+    # Each distinct word folded once (a long text says the same words again and again).
+    hits = set()
+    for token in set(pat.TOKEN_RE.findall(norm)):
+        key = pat.fold(token)
+        # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed".
+        if key in keys or (key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys):
+            hits.add(token)
+    if hits:
+        for match in pat.TOKEN_RE.finditer(norm):
+            if match.group() in hits:
+                yield match.start(), match.end(), "name"
+
+
+def repeated_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
+    """Every other place a name found in ``spans`` appears: "my brother Kato was taken ...
+    they beat Kato" hides both. Words of three letters or more, not function words."""
+    keys: set[str] = set()
+    for start, end, kind in spans:
+        if kind == "name":
+            for token in pat.TOKEN_RE.findall(norm, start, end):
+                if len(token) >= 3 and not pat.is_stop(token):
+                    keys.add(pat.fold(token))
+    yield from known_names(norm, frozenset(keys))
