@@ -28,9 +28,8 @@ def _eval_module():  # type: ignore[no-untyped-def]
 
 
 # Floors: what was reached less a margin. Tune (pii.jsonl's tune lines, pii_extra.jsonl,
-# the two blind sets' tune lines, 772): recall 0.967 (names 0.948), keep 0.992. Held-out
-# (pii.jsonl's and the blind sets', 270): recall 0.883 (names 0.822, addresses 0.857),
-# keep 0.987. The blind sets were written by helpers who saw neither the rules nor the
+# the two blind sets' tune lines, 772): recall 0.978, keep 0.992. Held-out (pii.jsonl's
+# and the blind sets', 270): recall 0.904 (names 0.859), keep 0.987. The blind sets were written by helpers who saw neither the rules nor the
 # other sets: before their tune lines were read the anonymiser found 0.79 and 0.80 of
 # their personal data (names 0.61 and 0.69).
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
@@ -52,7 +51,7 @@ def test_heldout_split_reaches_its_floor_and_holds_no_tune_line() -> None:
     assert figures["split"] == "heldout"
     assert figures["messages"] == 270  # pii.jsonl's 19 a language, each blind set's 13
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
-    assert figures["recall"] >= 0.86
+    assert figures["recall"] >= 0.88
     assert figures["keep_rate"] >= 0.97
     assert figures["per_kind"]["address"]["recall"] >= 0.7
     assert figures["per_kind"]["name"]["recall"] >= 0.8
