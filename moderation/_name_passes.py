@@ -96,7 +96,7 @@ def known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
         return
     # Each distinct word folded once (a long text says the same words again and again).
     hits = set()
-    for token in set(pat.TOKEN_RE.findall(norm)):
+    for token in set(pat.TOKEN_RE.findall(norm)) - pat.RAW_STOPS:
         key = pat.fold(token)
         # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed".
         if key in keys or (key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys):

@@ -77,6 +77,8 @@ def is_name_like(word: str) -> bool:
 # Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
 _TOKEN_RE: Final = re.compile(rf"(?<!\w)[235-9](?=[A-Za-z])[A-Za-z]++|{pat.TOKEN_RE.pattern}")
 _ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+# The halves of Arabic compound names: "<word> الله", "عبد <word>" (see _compounds).
+_COMPOUND_PARTS: Final = frozenset({"الله", "الرسول", "النبي", "الدين", "عبد", "وعبد", "بعبد"})
 _SPLIT_RE: Final = re.compile(f"({_TOKEN_RE.pattern})")  # the same words, and what is between
 
 
@@ -210,12 +212,43 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     begins: dict[str, bool] = {}
     for word in set(texts):
         key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
-        stop_of[word] = stop = pat.is_stop(word)
+        stop_of[word] = stop = pat.is_stop(word) or word in pat.RAW_STOPS
         lex_of[word] = in_lexicon = not stop and data.in_lexicon(key, names)
         begins[word] = in_lexicon or key in firsts
+    keys = list(map(key_of.__getitem__, texts))
+    stops = list(map(stop_of.__getitem__, texts))
+    lex = list(map(lex_of.__getitem__, texts))
+    if not _COMPOUND_PARTS.isdisjoint(key_of.values()):
+        words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
+        return words, keys, stops, lex, [k for k, key in enumerate(keys) if lex[k] or key in firsts]
     candidates = list(compress(range(len(texts)), map(begins.__getitem__, texts)))
-    return (words, list(map(key_of.__getitem__, texts)), list(map(stop_of.__getitem__, texts)),
-            list(map(lex_of.__getitem__, texts)), candidates)
+    return words, keys, stops, lex, candidates
+
+
+def _compounds(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
+               lex: list[bool], names: frozenset[str],
+               ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool]]:
+    """Arabic compound names written as two words ("دفع الله", "حسب الرسول", "عبد المنعم")
+    as one word when the lexicon has them joined (دفعالله), with an attached "and" or
+    "with" too (وحسب الرسول); one pass, new lists."""
+    out: tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool]] = ([], [], [], [])
+    k, count = 0, len(words)
+    while k < count:
+        if (k + 1 < count and (keys[k + 1] in _COMPOUND_PARTS or keys[k] in _COMPOUND_PARTS)
+                and norm[words[k][1]:words[k + 1][0]] == " "
+                and data.in_lexicon(joined := keys[k] + keys[k + 1], names)):
+            out[0].append((words[k][0], words[k + 1][1], norm[words[k][0]:words[k + 1][1]]))
+            out[1].append(joined)
+            out[2].append(False)
+            out[3].append(True)
+            k += 2
+            continue
+        out[0].append(words[k])
+        out[1].append(keys[k])
+        out[2].append(stops[k])
+        out[3].append(lex[k])
+        k += 1
+    return out
 
 
 def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],

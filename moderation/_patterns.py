@@ -247,6 +247,8 @@ def fold(word: str) -> str:
 
 STOP_WORDS: Final[frozenset[str]] = frozenset(_fold_uncached(w) for w in _STOP_TEXT.split())
 ARABIC_PREFIXES: Final = ("و", "ب", "ل", "ف")
+# Function words told from names only as written: على ("on") folds to علي (Ali).
+RAW_STOPS: Final = frozenset({"على", "وعلى"})
 ELISIONS: Final = frozenset({"j", "c", "l", "m", "s", "t", "qu", "i"})
 
 

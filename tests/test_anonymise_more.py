@@ -295,3 +295,18 @@ def test_possessive_kin_greetings_appositions_and_pairs(text: str, expected: str
 )
 def test_repeated_names_nicknames_initials_and_more_cues(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Arabic compound names in two words, as one name
+        ("جاري عبد المنعم مريض", "جاري [name] مريض"),
+        ("اخدوا فضل الله وعوض الله من السوق", "اخدوا [name] من السوق"),
+        ("الحمد لله على السلامة", "الحمد لله على السلامة"),  # God, not a name
+        # على ("on") is no name, though it folds to علي (Ali)
+        ("جاري علي مريض على السرير", "جاري [name] مريض على السرير"),
+    ],
+)
+def test_arabic_compound_names_and_ala(text: str, expected: str) -> None:
+    assert redact(text) == expected
