@@ -107,13 +107,22 @@ def known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
                 yield match.start(), match.end(), "name"
 
 
-def repeated_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
-    """Every other place a name found in ``spans`` appears: "my brother Kato was taken ...
-    they beat Kato" hides both. Words of three letters or more, not function words."""
+def repeated_names(norm: str, spans: Sequence[_Span], out: str) -> list[_Span]:
+    """Every other place a name found in ``spans`` appears ("my brother Kato was taken
+    ... they beat Kato" hides both), if ``out`` (the text redacted by ``spans``) still
+    holds one: where every occurrence is already hidden, this costs one scan of ``out``.
+    Words of three letters or more, not function words."""
     keys: set[str] = set()
-    for start, end, kind in spans:
-        if kind == "name":
-            for token in pat.TOKEN_RE.findall(norm, start, end):
-                if len(token) >= 3 and not pat.is_stop(token):
-                    keys.add(pat.fold(token))
-    yield from known_names(norm, frozenset(keys))
+    for name in {norm[start:end] for start, end, kind in spans if kind == "name"}:
+        for token in pat.TOKEN_RE.findall(name):
+            if len(token) >= 3 and not pat.is_stop(token):
+                keys.add(pat.fold(token))
+    if out.isascii():
+        if keys.isdisjoint(pat.TOKEN_RE.findall(out.lower())):
+            return []
+    else:
+        left = {pat.fold(token) for token in set(pat.TOKEN_RE.findall(out)) - pat.RAW_STOPS}
+        left |= {key[1:] for key in left if key[:1] in pat.ARABIC_PREFIXES}  # ومحمد
+        if keys.isdisjoint(left):
+            return []
+    return list(known_names(norm, frozenset(keys)))

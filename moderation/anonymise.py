@@ -147,8 +147,9 @@ class Anonymiser:
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
         if not spans:
             return Redacted(text, (), _SEAL)
-        spans.extend(passes.repeated_names(norm, spans))
-        return _replace(text, spans)
+        redacted = _replace(text, spans)
+        again = passes.repeated_names(norm, spans, redacted.text)
+        return _replace(text, spans + again) if again else redacted
 
     def _phones(self, masked: str, clusters: list[tuple[int, int]],
                 sender_region: str | None) -> list[_Span]:
