@@ -237,7 +237,8 @@ TARGETS: dict[str, Callable[[str], object]] = {
     "keywords match": lambda t: KEYWORDS.match(cleaning.fold(t), "sms"),
     "detection pre-processing": lambda t: (  # what detect does to the whole text
         cleaning.fold(detection._REPEATS.sub(r"\1", t)), detection._ARABIC.search(t),
-        detection._grams(t)),  # n-grams of it all: detect takes only the first 300 chars
+        detection._ARABIZI.findall(t.lower()),  # (detect reads only the first 300 chars)
+        detection._grams(t[:300])),
     "detection detect": DETECTOR.detect,
     "splitting split": lambda t: split(t, 4096),
     "splitting sms_segments": sms_segments,
