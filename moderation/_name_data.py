@@ -91,4 +91,7 @@ def in_lexicon(key: str, names: frozenset[str]) -> bool:
     # article: الزين.
     if len(key) > 4 and key.startswith("ال") and key[2:] in names:
         return True
-    return len(key) > 3 and key[0] in pat.ARABIC_PREFIXES and key[1:] in names
+    if len(key) > 3 and key[0] in pat.ARABIC_PREFIXES:
+        rest = key[1:]  # والطيب: "and" then the article
+        return rest in names or (len(rest) > 4 and rest.startswith("ال") and rest[2:] in names)
+    return False

@@ -304,16 +304,19 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
                     and all(words[k][2][:1].isupper() for k in range(first, count))):
                 yield words[first][0], words[-1][1], "name"
                 return
+    # "- Tumaini wa kigoma", "- Kavira de Beni": where the signer is from stays
+    last = count - 2 if count >= 3 and keys[count - 2] in _FROM else count
     for size in (3, 2, 1):
-        first = count - size
+        first = last - size
         if first < 0:
             continue
         before = norm[:words[first][0]].rstrip(" \t")
         if not before or before[-1] not in _DASHES:
             continue
         above = before.rstrip(_DASHES).rstrip(" \t")
-        if (not above or above[-1] in ".!?\n") and named(first, count, True):
-            yield words[first][0], words[-1][1], "name"
+        spaced = norm[len(before) - 1:len(before) + 1] == "- " and before[-2:-1] == " "
+        if (not above or above[-1] in ".!?\n" or spaced) and named(first, last, True):
+            yield words[first][0], words[last - 1][1], "name"
             return
 
 
@@ -339,6 +342,8 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
                 nxt += 1  # "y a dayana", "e o Tomas"
         elif between in (", ", ","):
             conj = False
+        elif between == " " and keys[nxt][:1] == "و" and lex[nxt]:
+            conj = True  # "الزبير والطيب": Arabic writes "and" on the word
         else:
             break
         if not (lex[nxt] or words[nxt][2][:1].isupper()):

@@ -28,13 +28,14 @@ def _eval_module():  # type: ignore[no-untyped-def]
 
 
 # Floors: what was reached less a margin. Tune (pii.jsonl's tune lines, pii_extra.jsonl,
-# the two blind sets' tune lines, 772): recall 0.978, keep 0.992. Held-out (pii.jsonl's
-# and the blind sets', 270): recall 0.904 (names 0.859), keep 0.987. The blind sets were written by helpers who saw neither the rules nor the
-# other sets: before their tune lines were read the anonymiser found 0.79 and 0.80 of
-# their personal data (names 0.61 and 0.69).
+# the three blind sets' tune lines, 934): recall 0.972 (names 0.956), keep 0.988.
+# Held-out (pii.jsonl's and the blind sets', 348): recall 0.891 (names 0.825), keep
+# 0.987. The blind sets were written by helpers who saw neither the rules nor the other
+# sets: before their lines were read the anonymiser found 0.79, 0.80 and (the third,
+# after the rules the first two taught) 0.88 of their personal data.
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
     figures = _eval_module().pii_figures("tune")
-    assert figures["messages"] >= 772  # pii_extra.jsonl and both blind sets are read
+    assert figures["messages"] >= 934  # pii_extra.jsonl and the blind sets are read
     assert figures["recall"] >= 0.95
     assert figures["keep_rate"] >= 0.98
     assert figures["baseline"]["recall"] < figures["recall"]
@@ -49,9 +50,9 @@ def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
 def test_heldout_split_reaches_its_floor_and_holds_no_tune_line() -> None:
     figures = _eval_module().pii_figures("heldout")
     assert figures["split"] == "heldout"
-    assert figures["messages"] == 270  # pii.jsonl's 19 a language, each blind set's 13
+    assert figures["messages"] == 348  # pii.jsonl's 19 a language, each blind set's 13
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
-    assert figures["recall"] >= 0.88
+    assert figures["recall"] >= 0.87
     assert figures["keep_rate"] >= 0.97
     assert figures["per_kind"]["address"]["recall"] >= 0.7
     assert figures["per_kind"]["name"]["recall"] >= 0.8

@@ -310,3 +310,17 @@ def test_repeated_names_nicknames_initials_and_more_cues(text: str, expected: st
 )
 def test_arabic_compound_names_and_ala(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Arabic "and" written on the next name, with its article
+        ("الزبير والطيب اتعرضوا للضرب", "[name] اتعرضوا للضرب"),
+        # a signature after a spaced dash, where the signer is from kept
+        ("mungu awabariki - Tumaini wa kigoma", "mungu awabariki - [name] wa kigoma"),
+        ("pay 5000 - 6000 fc", "pay 5000 - 6000 fc"),
+    ],
+)
+def test_arabic_and_and_signatures_with_a_place(text: str, expected: str) -> None:
+    assert redact(text) == expected
