@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import accumulate, compress
+from operator import or_
 from typing import Final
 
 from moderation import _name_data as data
@@ -209,19 +210,16 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     key_of: dict[str, str] = {}
     stop_of: dict[str, bool] = {}
     lex_of: dict[str, bool] = {}
-    begins: dict[str, bool] = {}
     for word in set(texts):
         key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
-        stop_of[word] = stop = pat.is_stop(word) or word in pat.RAW_STOPS
-        lex_of[word] = in_lexicon = not stop and data.in_lexicon(key, names)
-        begins[word] = in_lexicon or key in firsts
+        stop_of[word] = stop = pat.is_stop(word)
+        lex_of[word] = not stop and data.in_lexicon(key, names)
     keys = list(map(key_of.__getitem__, texts))
     stops = list(map(stop_of.__getitem__, texts))
     lex = list(map(lex_of.__getitem__, texts))
     if not _COMPOUND_PARTS.isdisjoint(key_of.values()):
         words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
-        return words, keys, stops, lex, [k for k, key in enumerate(keys) if lex[k] or key in firsts]
-    candidates = list(compress(range(len(texts)), map(begins.__getitem__, texts)))
+    candidates = list(compress(range(len(keys)), map(or_, lex, map(firsts.__contains__, keys))))
     return words, keys, stops, lex, candidates
 
 

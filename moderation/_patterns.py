@@ -258,6 +258,8 @@ def is_stop(word: str) -> bool:
 
 
 def _is_stop(word: str) -> bool:
+    if word in RAW_STOPS:
+        return True
     key = _fold_uncached(word)
     if key in STOP_WORDS or ("'" in key and key.partition("'")[0] in ELISIONS):
         return True

@@ -71,3 +71,8 @@ def test_an_id_inside_a_protected_span_stays_and_one_beside_it_goes() -> None:
     start = norm.index("AB12345")
     spans = [*protected[:1], (start - 1, start + 3), *protected[1:]]
     assert [norm[s:e] for s, e, _ in find_ids(norm, spans)] == ["PC0458213", "KAK-0192-7784"]
+
+
+def test_ala_is_a_function_word_wherever_names_are_read() -> None:
+    # folded it is علي (Ali); as written it is "on": the stop-word check says so itself
+    assert pat.is_stop("على") and not pat.is_stop("علي")

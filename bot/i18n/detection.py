@@ -141,6 +141,7 @@ class LanguageDetector:
         """Each language's score for ``text`` (higher is likelier): the n-gram
         model's log-likelihood plus the lexicon's words."""
         text = unicodedata.normalize("NFC", text[:_DETECT_CHARS])
+        lowered = text.lower()
         grams = _grams(text)
         out: dict[str, float] = {}
         for lang, logp in self._models.items():
@@ -152,9 +153,9 @@ class LanguageDetector:
             # with a digit for a letter says Arabizi: as likely as the likeliest other,
             # and more by that word; without one, the least likely, and words must win.
             others = [v for lang, v in out.items() if lang != "ar"]
-            arabizi = len(_ARABIZI.findall(text.lower()))
+            arabizi = len(_ARABIZI.findall(lowered))
             out["ar"] = (max(others) + LEXICON_WEIGHT * arabizi) if arabizi else min(others)
-        for word in _WORD.findall(text.lower()):
+        for word in _WORD.findall(lowered):
             for form in _forms(word):
                 if (owner := self._words.get(form)) is not None:
                     out[owner] += LEXICON_WEIGHT * (1 + LENGTH_WEIGHT * len(word))
