@@ -48,7 +48,7 @@ def test_console_english_walkthrough_and_user(tmp_path: Path) -> None:
     script = "hello\n1\n1\n3\nFamilies are sleeping outside the church\n5\n1\n1\n"
     done = run(["console", "--user", "tester"], tmp_path, script)
     assert done.returncode == 0, done.stderr
-    assert "Hello, this is Sauti" in done.stdout
+    assert "Hi, this is Sauti" in done.stdout
     assert re.search(r"Its code is [2-9A-Z]{6}", done.stdout)
 
 
@@ -151,7 +151,7 @@ def test_console_is_interactive_on_a_terminal(tmp_path: Path) -> None:
     warning, _, chat = output.partition(b"\r\n")  # the one line on the built-in keys first
     assert warning.startswith(b"sauti: running on the example privacy keys, for trying out")
     assert chat.startswith(b"> ")
-    assert b"Hello, this is Sauti" in chat
+    assert b"Hi, this is Sauti" in chat
     assert os.waitstatus_to_exitcode(status) == 0
 
 

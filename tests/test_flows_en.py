@@ -25,8 +25,11 @@ async def onboard(r: Resident) -> None:
 async def test_first_contact_greets_with_privacy_notice_and_language_menu(resident):
     r = resident("+243810000101")
     reply = await r.send("hello")
-    assert reply.splitlines()[0] == "Hello, this is Sauti, the mission's feedback line."
-    assert "anonymised" in reply and "STOP" in reply and "HELP" in reply
+    greeting, prompt, *_ = reply.splitlines()
+    assert greeting == ("Hi, this is Sauti, the mission's feedback line. Reports are "
+                        "anonymised, not linked to your number. STOP to stop, HELP to "
+                        "erase your data.")
+    assert prompt == "Choose your language:"
     assert reply.endswith("1. English\n2. Français")
 
 

@@ -134,7 +134,7 @@ def test_console_on_the_built_in_keys_says_so_once(tmp_path: Path) -> None:
     done = run(["console"], tmp_path, "hello\n1\nmenu\n")
     assert done.returncode == 0
     assert done.stderr.splitlines() == [EXAMPLE_LINE]
-    assert "Hello, this is Sauti" in done.stdout and EXAMPLE_LINE not in done.stdout
+    assert "Hi, this is Sauti" in done.stdout and EXAMPLE_LINE not in done.stdout
 
 
 def test_console_on_a_weak_key_of_its_own_warns_and_runs(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ async def test_new_session_in_the_language_of_first_message(resident):
     reply = await r.send("Bonjour")
     assert "1. English" in reply and "2. Français" in reply
     assert "Sauti" in reply
-    assert "Hello, this is Sauti" not in reply
+    assert "Hi, this is Sauti" not in reply
 
 
 BAD_INPUTS = {

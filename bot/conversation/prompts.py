@@ -17,6 +17,17 @@ def numbered_hint(numbers: list[int]) -> str:
     return _("Please reply {numbers}.").format(numbers=", ".join(map(str, numbers)))
 
 
+def welcome() -> str:
+    """The first message: who is writing and the privacy notice (reports are
+    anonymised, the number kept apart; how to stop and to erase), short enough
+    that with "Choose your language:" it is one GSM-7 SMS segment, so that the
+    language list, UCS-2 as soon as it names العربية, is the second."""
+    return _(
+        "Hi, this is Sauti, the mission's feedback line. Reports are anonymised, not "
+        "linked to your number. {stop} to stop, {help} to erase your data."
+    ).format(stop=shown(Keyword.STOP), help=shown(Keyword.HELP))
+
+
 def privacy_notice() -> str:
     return _(
         "Reports are anonymised: names and numbers are removed and your number is not "

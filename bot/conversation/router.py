@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.conversation.flow import HELP, IDLE, LANGUAGE, MENU, WELCOME
-from bot.conversation.prompts import privacy_notice
+from bot.conversation.prompts import privacy_notice, welcome
 from bot.conversation.steps import Steps
 from bot.conversation.turn import Turn
 from bot.domain.effects import OptIn, OptOut, SetLanguage
@@ -101,8 +101,7 @@ class FirstContact:
         state.language = self._detector.detect(turn.message.text, arrival.language_hint)
         turn.effect(SetLanguage(state.language))
         with language(state.language):
-            turn.say(_("Hello, this is Sauti, the mission's feedback line."))
-            turn.say(privacy_notice())
+            turn.say(welcome())
             await self._steps.goto(turn, WELCOME)
         return True
 
