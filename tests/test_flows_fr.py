@@ -9,7 +9,7 @@ async def test_french_resident_reports_in_french(app: App, resident) -> None:
     r = resident("+243810000404")
     first = await r.send("bonjour")
     assert first.startswith("Bonjour, ici Sauti")
-    assert "STOP pour arrêter, AIDE pour tout effacer" in first
+    assert "STOP : arrêter, AIDE : effacer vos données" in first
     assert "Choisissez votre langue" in first
     menu = await r.send("2")
     assert "1. Signaler un problème" in menu
