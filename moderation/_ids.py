@@ -26,6 +26,11 @@ _Span = tuple[int, int, str]
 # A word of letters, digits and single inner dashes or dots; then digit groups after a
 # space (taken only after a word of capitals).
 _WORD: Final = re.compile(r"(?<![\w./-])[^\W_](?:[^\W_]++|[.-](?=[^\W_]))*+(?![\w-]|[./]\w)")
+# Only the words that may be IDs: 1-4 capitals before digits ("KSL 884712"), or 5+
+# decimal digits before the word's end; the rest of a text is not visited in Python.
+_CANDIDATE: Final = re.compile(
+    r"(?<![\w./-])(?=[A-Z]{1,4}[ -]\d|(?:[^\W\d]|[.-])*+\d(?:(?:[^\W\d]|[.-])*+\d){4})"
+    + _WORD.pattern.removeprefix(r"(?<![\w./-])"))
 _GROUPS: Final = re.compile(r"(?:[ -]\d{2,}+)++(?![\w-]|[./]\w)")
 _CAPITALS: Final = re.compile(r"[A-Z]{1,4}")
 _DOTTED: Final = re.compile(r"\d{1,3}(?:\.\d{3})+")
@@ -43,7 +48,7 @@ def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
     """Spans of ID-document numbers in ``norm`` (digits ASCII); ``protected``: spans of
     dates, times and amounts, which stay."""
     ends = [end for _, end in protected]  # sorted: the spans are a scan's, apart
-    for match in _WORD.finditer(norm):
+    for match in _CANDIDATE.finditer(norm):
         start, end = match.span()
         word = match.group()
         if _CAPITALS.fullmatch(word):

@@ -116,10 +116,14 @@ class Anonymiser:
         norm = text if text.isascii() else text.translate(pat.DIGITS_TO_ASCII)
         spans: list[_Span] = []
         digits = sum(map(norm.count, _ASCII_DIGITS))
+        letters = _has_letter(norm)
         # Masking (dates, money) only hides digits: a text without a cluster of digits
         # has none once masked, and every run of 9+ digits lies in a cluster.
-        if digits >= 6 and pat.PHONE_HINT_RE.search(norm):
-            protected = [m.span() for m in pat.PROTECTED_RE.finditer(norm)]
+        phone_like = digits >= 6 and pat.PHONE_HINT_RE.search(norm) is not None
+        # Dates, times and amounts, which stay: read once, for phones and for IDs.
+        protected = ([m.span() for m in pat.PROTECTED_RE.finditer(norm)]
+                     if phone_like or (digits >= 5 and letters) else [])
+        if phone_like:
             masked = _mask(norm, protected)
             clusters = [m.span() for m in pat.PHONE_HINT_RE.finditer(masked)]
             phones = self._phones(masked, clusters, sender_region) if clusters else []
@@ -130,7 +134,7 @@ class Anonymiser:
         if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
             spans.extend(_locations(norm))
         # Every other finding has a letter; links have "://" or a dot before a letter.
-        if _has_letter(norm):
+        if letters:
             if "@" in norm:
                 spans.extend(_emails(norm))
                 spans.extend((*m.span(), "handle") for m in pat.HANDLE_RE.finditer(norm))
@@ -141,7 +145,7 @@ class Anonymiser:
             if digits >= 1:
                 spans.extend(find_addresses(norm))
             if digits >= 5:
-                spans.extend(find_ids(norm, [m.span() for m in pat.PROTECTED_RE.finditer(norm)]))
+                spans.extend(find_ids(norm, protected))
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
