@@ -194,8 +194,9 @@ class App:
 
 def screening_of(config: Config) -> Screening:
     """The moderation pipeline every resident's text goes through."""
-    return Screening(Anonymiser(config.bot.regions), urgent=assess_urgent, abuse=assess_abuse,
-                     abuse_words=config.moderation.abuse_words)
+    places = [name for area in config.areas for name in (area.code, *area.names.values())]
+    return Screening(Anonymiser(config.bot.regions, places), urgent=assess_urgent,
+                     abuse=assess_abuse, abuse_words=config.moderation.abuse_words)
 
 
 def store_keys(config: Config) -> StoreKeys:

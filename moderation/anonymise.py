@@ -12,7 +12,9 @@ What is replaced, by placeholder:
 * ``[location]`` GPS coordinates (decimal pairs, degrees/minutes/seconds, "lat: ...");
 * ``[name]``     the sender's channel-given names (whole words, case- and accent-blind),
   words after self-introduction, signature, title and kinship cues in six languages, and
-  runs of name-like words from the lexicon (:mod:`moderation._names`).
+  runs of name-like words from the lexicon (:mod:`moderation._names`), and capitalised
+  words inside the sentences of a mostly lower-case text that are no known place, people
+  or organisation (:mod:`moderation._capitals`).
 
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
 ``[phone]``. Text without findings is returned as the very same string. Every pattern
@@ -29,6 +31,7 @@ import phonenumbers
 from moderation import _name_passes as passes
 from moderation import _patterns as pat
 from moderation._addresses import find_addresses
+from moderation._capitals import capitalised_names
 from moderation._ids import find_ids
 from moderation._names import find_names
 from moderation._phones import find_phones
@@ -78,10 +81,12 @@ def restored(text: str, kinds: Sequence[str] = ()) -> Redacted:
 class Anonymiser:
     """Finds and replaces personal data in free text; safe to share between tasks."""
 
-    __slots__ = ("_regions",)
+    __slots__ = ("_places", "_regions")
 
-    def __init__(self, regions: Sequence[str]) -> None:
-        """``regions``: ISO 3166 country codes of the mission, the first being the default."""
+    def __init__(self, regions: Sequence[str], places: Sequence[str] = ()) -> None:
+        """``regions``: ISO 3166 country codes of the mission, the first being the default.
+        ``places``: the mission's own place names (its areas, in every language), kept
+        where a capital would make a word a name ("the M23 took Rubaya")."""
         codes: list[str] = []
         for region in regions:
             code = region.strip().upper()
@@ -92,6 +97,8 @@ class Anonymiser:
         if not codes:
             raise ValueError("at least one phone region is required")
         self._regions: tuple[str, ...] = tuple(codes)
+        self._places = frozenset(pat.fold(word) for place in places
+                                 for word in pat.TOKEN_RE.findall(place))
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -149,6 +156,7 @@ class Anonymiser:
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
+            spans.extend(capitalised_names(norm, spans, self._places))
         if not spans:
             return Redacted(text, (), _SEAL)
         redacted = _replace(text, spans)

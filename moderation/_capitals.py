@@ -1,0 +1,125 @@
+"""Names the lexicon lacks, told by their capital letter, for :mod:`moderation.anonymise`.
+
+Residents mostly text in lower case; the one word they capitalise inside a sentence is
+most often a name: "levaram o Chico", "se llevaron a Yesica y a su novio", "polisi
+wamemkamata Kamau". So in a text written mostly in lower case (at most a third of its
+words capitalised: Title Case and shouting say nothing), a capitalised word inside a
+sentence is a name, with the capitalised words right after it ("Papy Kambale"), unless
+it is:
+
+- a function word, a known place (``data/names/places.txt``), or a word of
+  ``data/names/capitals.txt`` (days, months, feasts, faiths, languages, organisations);
+- an acronym (all capitals: "PAM", "FARDC") or shorter than three letters;
+- after a place cue (``place`` lines of ``data/cues/<lang>.txt``: "quartier", "barrio",
+  "kijiji cha", "en", "vers", "St"): a place ("barrio La Libertad", "vers Nyiragongo");
+- right after an address or a location found already ("au 27 avenue X, Ndosho");
+- before a number ("KSh 2,000", "Bloc 4"): a currency, a unit, a block.
+
+Arabic script has no capitals: this pass never fires on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Final
+
+from moderation import _patterns as pat
+from moderation._name_data import _DATA, LANGS, _lines, lexicon, mods, name_cues, places
+from moderation._words import words_of
+
+__all__ = ["capitalised_names"]
+
+_Span = tuple[int, int, str]
+_MIN_LETTERS: Final = 3
+_SENTENCE_END: Final = frozenset(".!?\n:;\"'«“(")
+_AFTER_PLACE: Final = frozenset({"address", "location"})
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    """Folded words that are never names by their capital: places, capitals.txt, and
+    the words that begin a name cue ("the Commander said": the title stays), and the
+    names that are everyday words, which want a cue ("Grace and Hope are what we need")."""
+    words = {pat.fold(line.strip()) for line in _lines(_DATA / "names" / "capitals.txt")}
+    also = lexicon()[1]  # names that are everyday words ("Hope", "Baraka") want a cue
+    return frozenset(words | places() | also | name_cues()[1].keys() | mods()[1].keys())
+
+
+@lru_cache(maxsize=1)
+def _place_cues() -> frozenset[str]:
+    """The place cues as written, in lower case, not folded: "à" is one, "a" (Spanish
+    "se llevaron a Yesica", Portuguese "a Maria") is not."""
+    cues = set()
+    for lang in LANGS:
+        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
+            kind, _, phrase = line.partition(" ")
+            if kind == "place":
+                cues.add(phrase.strip().lower())
+    return frozenset(cues)
+
+
+def _capital(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() and len(word) >= _MIN_LETTERS
+
+
+def _back(norm: str, at: int, skipped: str) -> int:
+    """Where the text before ``at`` ends once the characters of ``skipped`` are left out
+    (each character is passed over for one word at most: linear)."""
+    while at > 0 and norm[at - 1] in skipped:
+        at -= 1
+    return at
+
+
+def _after_place_cue(words: list[tuple[int, int, str]], stops: list[bool], i: int,
+                     cues: frozenset[str]) -> bool:
+    """Whether a place cue comes before word ``i``, an article or two between
+    ("del barrio La Libertad", "na vila de")."""
+    for k in range(i - 1, max(-1, i - 4), -1):
+        if words[k][2].lower() in cues:
+            return True
+        if not stops[k]:
+            return False
+    return False
+
+
+def capitalised_names(norm: str, spans: Sequence[_Span],
+                      places: frozenset[str] = frozenset()) -> Iterator[_Span]:
+    """Spans of the capitalised names inside sentences of a mostly lower-case text;
+    ``spans``: what the other passes found (a word right after an address stays);
+    ``places``: folded words of the mission's own place names, kept too."""
+    if norm == norm.lower() or norm == norm.upper():
+        return  # no capitals (or no case: Arabic), or shouting
+    words, keys, stops, _, _ = words_of(norm)
+    count = len(words)
+    if count < 3:
+        return
+    heads = "".join([word[2][0] for word in words])
+    if sum(map(str.isupper, heads)) * 2 > count:
+        return  # Title Case: capitals say nothing
+    capitals = [k for k, head in enumerate(heads) if head.isupper() and _capital(words[k][2])]
+    not_names, place_cues = _not_names(), _place_cues()
+    placed = {end for _, end, kind in spans if kind in _AFTER_PLACE}
+    found = {start for start, _, kind in spans if kind == "name"}  # read already
+    gap = pat.NAME_GAP_RE.fullmatch
+    done = 1  # the first word begins a sentence; then, words read in a run
+    for i in capitals:
+        if i < done or words[i][0] in found:
+            continue
+        end = i + 1  # the run of capitalised words from here
+        while end < count and _capital(words[end][2]) and gap(norm, words[end - 1][1],
+                                                               words[end][0]):
+            end += 1
+        start, last = words[i][0], words[end - 1][1]
+        mark = _back(norm, start, " \t")  # the character before, spaces skipped
+        after = norm[last:last + 3].lstrip(" \t")
+        if (mark > 0 and norm[mark - 1] not in _SENTENCE_END
+                and not _after_place_cue(words, stops, i, place_cues)
+                and _back(norm, mark, ", \t") not in placed
+                and not after[:1].isdigit()):
+            # the run up to its first word that is no name ("Kamau Police": "Kamau")
+            named = next((k for k in range(i, end)
+                          if stops[k] or keys[k] in not_names or keys[k] in places), end)
+            if named > i:
+                yield start, words[named - 1][1], "name"
+        done = end

@@ -1,0 +1,95 @@
+"""A text as the name passes read it: its words (with Arabizi words that begin with a
+digit for a letter, "7asan" = حسن), each word's folded key, whether it is a function word
+and whether a lexicon name, and where a name or a cue may begin. Read once per text and
+kept for the next pass that asks (:func:`words_of`)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import accumulate, compress
+from operator import or_
+from typing import Final
+
+from moderation import _name_data as data
+from moderation import _patterns as pat
+
+__all__ = ["Words", "words_of"]
+
+Words = tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]
+
+# Words, and Arabizi words that begin with a digit for a letter ("7asan" = حسن, "3abdallah").
+_TOKEN_RE: Final = re.compile(rf"(?<!\w)[235-9](?=[A-Za-z])[A-Za-z]++|{pat.TOKEN_RE.pattern}")
+_ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "q"}
+# The halves of Arabic compound names: "<word> الله", "عبد <word>" (see _compounds).
+_COMPOUND_PARTS: Final = frozenset({"الله", "الرسول", "النبي", "الدين", "عبد", "وعبد", "بعبد"})
+_SPLIT_RE: Final = re.compile(f"({_TOKEN_RE.pattern})")  # the same words, and what is between
+
+
+def _key(word: str) -> str:
+    if word[0].isdigit():
+        return pat.fold(_ARABIZI[word[0]] + word[1:])
+    return pat.fold(word)
+
+
+
+@lru_cache(maxsize=2)
+def words_of(norm: str) -> Words:
+    """:func:`_read` of ``norm`` with the lexicon and the cues: the name scan and the
+    capitals pass of one redaction read the text once. The lists are shared: read only."""
+    names = data.lexicon()[0]
+    return _read(norm, names, data.name_cues()[1])
+
+
+def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
+          ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]:
+    """``norm`` as words (start, end, text) with, for each, its key, whether it is a
+    function word and whether a lexicon name; and the indexes of the words a name or a
+    cue may begin at. Each distinct word is judged once: a resident's text repeats its
+    words, and an adversary's repeats one."""
+    parts = _SPLIT_RE.split(norm)  # text between words, a word, text between, ...
+    texts = parts[1::2]
+    offsets = list(accumulate(map(len, parts), initial=0))
+    words = list(zip(offsets[1::2], offsets[2::2], texts, strict=False))
+    key_of: dict[str, str] = {}
+    stop_of: dict[str, bool] = {}
+    lex_of: dict[str, bool] = {}
+    for word in set(texts):
+        key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
+        stop_of[word] = stop = pat.is_stop(word)
+        lex_of[word] = not stop and data.in_lexicon(key, names)
+    keys = list(map(key_of.__getitem__, texts))
+    stops = list(map(stop_of.__getitem__, texts))
+    lex = list(map(lex_of.__getitem__, texts))
+    if not _COMPOUND_PARTS.isdisjoint(key_of.values()):
+        words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
+    candidates = list(compress(range(len(keys)), map(or_, lex, map(firsts.__contains__, keys))))
+    return words, keys, stops, lex, candidates
+
+
+def _compounds(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
+               lex: list[bool], names: frozenset[str],
+               ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool]]:
+    """Arabic compound names written as two words ("دفع الله", "حسب الرسول", "عبد المنعم")
+    as one word when the lexicon has them joined (دفعالله), with an attached "and" or
+    "with" too (وحسب الرسول); one pass, new lists."""
+    out: tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool]] = ([], [], [], [])
+    k, count = 0, len(words)
+    while k < count:
+        if (k + 1 < count and (keys[k + 1] in _COMPOUND_PARTS or keys[k] in _COMPOUND_PARTS)
+                and norm[words[k][1]:words[k + 1][0]] == " "
+                and data.in_lexicon(joined := keys[k] + keys[k + 1], names)):
+            out[0].append((words[k][0], words[k + 1][1], norm[words[k][0]:words[k + 1][1]]))
+            out[1].append(joined)
+            out[2].append(False)
+            out[3].append(True)
+            k += 2
+            continue
+        out[0].append(words[k])
+        out[1].append(keys[k])
+        out[2].append(stops[k])
+        out[3].append(lex[k])
+        k += 1
+    return out
+
+

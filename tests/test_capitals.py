@@ -1,0 +1,78 @@
+"""Names the lexicon lacks, told by their capital (moderation._capitals), through the
+anonymiser as a report is stored. Invented names, not in the lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.anonymise import Anonymiser
+
+ANON = Anonymiser(["CD", "MZ", "CO", "KE"])
+
+
+def redact(text: str) -> str:
+    return ANON.redact(text).text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("levaram o Zuberico e o Tafumo quando voltavam da machamba",
+     "levaram o [name] e o [name] quando voltavam da machamba"),
+    ("se llevaron a Yesnira anoche cerca del rio", "se llevaron a [name] anoche cerca del rio"),
+    ("polisi wamemkamata Kamwiru jana usiku", "polisi wamemkamata [name] jana usiku"),
+    ("the men beat Obwonyo Lakwenge at the borehole",
+     "the men beat [name] at the borehole"),
+    # a run stops at its first word that is no name
+    ("wamemchukua Kamwiru Polisi hawajafika", "wamemchukua [name] Polisi hawajafika"),
+])
+def test_a_capitalised_word_inside_a_sentence_is_a_name(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "we fled. Soldiers came at night and took the goats",  # a sentence's first word
+    "on habite au quartier Kazinguro depuis 2 ans",  # after a place cue
+    "vivimos en el barrio La Portalera, no hay agua",  # a cue, then an article
+    "les militaires sont partis vers Kazinguro hier",
+    "nous sommes 40 familles au site de Mabwengo sans eau",
+    "the Commander told us to leave the camp",  # a title, not a name
+    "they came on Monday and again on Friday",
+    "we paid KSh 2,000 to the broker for a tent",  # a currency before its amount
+    "the food from the PAM did not come",  # an acronym
+    "Grace and Hope are what we need",  # names that are words want a cue
+    "The Soldiers Came To Our Village And Took Everything",  # Title Case
+    "SOLDIERS TOOK THE GOATS NEAR THE SCHOOL",  # shouting
+    "the blankets from Caritas came yesterday",
+])
+def test_what_a_capital_does_not_make_a_name(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_word_right_after_an_address_is_its_district() -> None:
+    out = redact("ils ont pillé au 27 avenue des Manguiers, Kazinguro, cette nuit")
+    assert "Kazinguro" in out and "[address]" in out
+
+
+def test_a_name_found_by_its_capital_goes_everywhere_in_the_text() -> None:
+    out = redact("levaram o Zuberico ontem. a mae do zuberico chora")
+    assert "uberico" not in out
+
+
+def test_arabic_has_no_capitals_and_is_left_to_the_other_passes() -> None:
+    text = "القوات دخلت الحي ليلا واخذت ٣ شباب"
+    assert redact(text) == text
+
+
+def test_the_missions_own_places_are_kept() -> None:
+    text = "the soldiers took Kazinguro and Mabwengo last week"
+    assert "[name]" in redact(text)  # unknown places read as names...
+    mission = Anonymiser(["CD"], places=["Kazinguro", "Mabwengo hill"])
+    assert mission.redact(text).text == text  # ...but not the mission's own areas
+
+
+def test_the_config_areas_reach_the_anonymiser(tmp_path) -> None:
+    from bot.app import screening_of
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path, areas=[{"code": "kazinguro", "names": {"en": "Kazinguro"}}])
+    screened = screening_of(config).screen("the soldiers took Kazinguro last week")
+    assert "Kazinguro" in screened.redacted.text
