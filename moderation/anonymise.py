@@ -12,9 +12,10 @@ What is replaced, by placeholder:
 * ``[location]`` GPS coordinates (decimal pairs, degrees/minutes/seconds, "lat: ...");
 * ``[name]``     the sender's channel-given names (whole words, case- and accent-blind),
   words after self-introduction, signature, title and kinship cues in six languages, and
-  runs of name-like words from the lexicon (:mod:`moderation._names`), and capitalised
-  words inside the sentences of a mostly lower-case text that are no known place, people
-  or organisation (:mod:`moderation._capitals`).
+  runs of name-like words from the lexicon (:mod:`moderation._names`); with no cue,
+  capitalised words inside the sentences of a mostly lower-case text that are no known
+  place, people or organisation, and given names of the lexicon alone
+  (:mod:`moderation._lone_names`).
 
 Dates, times and money amounts are recognised first and never turned into ``[number]`` or
 ``[phone]``. Text without findings is returned as the very same string. Every pattern
@@ -31,8 +32,8 @@ import phonenumbers
 from moderation import _name_passes as passes
 from moderation import _patterns as pat
 from moderation._addresses import find_addresses
-from moderation._capitals import capitalised_names
 from moderation._ids import find_ids
+from moderation._lone_names import lone_names
 from moderation._names import find_names
 from moderation._phones import find_phones
 
@@ -156,7 +157,7 @@ class Anonymiser:
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
-            spans.extend(capitalised_names(norm, spans, self._places))
+            spans.extend(lone_names(norm, spans, self._places))
         if not spans:
             return Redacted(text, (), _SEAL)
         redacted = _replace(text, spans)

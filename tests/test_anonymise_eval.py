@@ -28,21 +28,21 @@ def _eval_module():  # type: ignore[no-untyped-def]
 
 
 # Floors: what was reached less a margin. Tune (pii.jsonl's tune lines, pii_extra.jsonl,
-# the three blind sets' tune lines, 934): recall 0.982 (names 0.971), keep 0.987.
-# Held-out (pii.jsonl's and the blind sets', 348): recall 0.925 (names 0.885), keep
-# 0.987 (0.891 and 0.825 before names were told by their capitals). The blind sets were
+# the three blind sets' tune lines, 934): recall 0.990 (names 0.985), keep 0.987.
+# Held-out (pii.jsonl's and the blind sets', 348): recall 0.942 (names 0.916), keep
+# 0.987 (0.891 and 0.825 before names with no cue, moderation._lone_names). The blind sets were
 # written by helpers who saw neither the rules nor the other sets: before their lines
 # were read the anonymiser found 0.79, 0.80 and (the third, after the rules the first
 # two taught) 0.88 of their personal data.
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
     figures = _eval_module().pii_figures("tune")
     assert figures["messages"] >= 934  # pii_extra.jsonl and the blind sets are read
-    assert figures["recall"] >= 0.96
+    assert figures["recall"] >= 0.97
     assert figures["keep_rate"] >= 0.98
     assert figures["baseline"]["recall"] < figures["recall"]
     for kind in ("id", "address", "phone", "email"):
         assert figures["per_kind"][kind]["recall"] >= 0.97, kind
-    assert figures["per_kind"]["name"]["recall"] >= 0.95
+    assert figures["per_kind"]["name"]["recall"] >= 0.96
     for lang, lang_figures in figures["per_lang"].items():
         assert lang_figures["recall"] >= 0.93, lang
         assert lang_figures["keep_rate"] >= 0.97, lang
@@ -53,10 +53,10 @@ def test_heldout_split_reaches_its_floor_and_holds_no_tune_line() -> None:
     assert figures["split"] == "heldout"
     assert figures["messages"] == 348  # pii.jsonl's 19 a language, each blind set's 13
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
-    assert figures["recall"] >= 0.91
+    assert figures["recall"] >= 0.93
     assert figures["keep_rate"] >= 0.97
     assert figures["per_kind"]["address"]["recall"] >= 0.7
-    assert figures["per_kind"]["name"]["recall"] >= 0.86
+    assert figures["per_kind"]["name"]["recall"] >= 0.9
 
 
 def test_new_kinds_are_known_with_a_priority() -> None:

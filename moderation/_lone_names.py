@@ -1,34 +1,44 @@
-"""Names the lexicon lacks, told by their capital letter, for :mod:`moderation.anonymise`.
+"""Names with no cue before them that the lexicon scan leaves, for
+:mod:`moderation.anonymise`: told by their capital letter, or a given name alone.
 
-Residents mostly text in lower case; the one word they capitalise inside a sentence is
-most often a name: "levaram o Chico", "se llevaron a Yesica y a su novio", "polisi
-wamemkamata Kamau". So in a text written mostly in lower case (at most a third of its
-words capitalised: Title Case and shouting say nothing), a capitalised word inside a
-sentence is a name, with the capitalised words right after it ("Papy Kambale"), unless
-it is:
+**By the capital.** Residents mostly text in lower case; the one word they capitalise
+inside a sentence is most often a name: "levaram o Chico", "se llevaron a Yesica y a su
+novio", "polisi wamemkamata Kamau". So in a text where at most half the words begin with
+a capital (Title Case and shouting say nothing), a capitalised word inside a sentence is
+a name, with the capitalised words right after it ("Papy Kambale"), unless it is:
 
-- a function word, a known place (``data/names/places.txt``), or a word of
-  ``data/names/capitals.txt`` (days, months, feasts, faiths, languages, organisations);
+- a function word, a known place (``data/names/places.txt``), one of the mission's own
+  places (its areas), or a word of ``data/names/capitals.txt`` (countries, peoples,
+  places, armed groups, organisations, faiths, days, months), or a word that begins a
+  name cue ("the Commander said": the title stays), or a name that is an everyday word
+  (``also_words.txt``: "Grace and Hope are what we need"), which wants a cue;
 - an acronym (all capitals: "PAM", "FARDC") or shorter than three letters;
 - after a place cue (``place`` lines of ``data/cues/<lang>.txt``: "quartier", "barrio",
   "kijiji cha", "en", "vers", "St"): a place ("barrio La Libertad", "vers Nyiragongo");
 - right after an address or a location found already ("au 27 avenue X, Ndosho");
 - before a number ("KSh 2,000", "Bloc 4"): a currency, a unit, a block.
 
-Arabic script has no capitals: this pass never fires on it.
+Arabic script has no capitals: that rule never fires on it.
+
+**A given name alone.** A given name of the lexicon (``data/names/given.txt``) of four
+letters or more is a name wherever it stands, in any case ("dijeron si nelsy habla"),
+unless it is also an everyday word (``also_words.txt``: "amani", "risasi", "صباح"), a
+place or another word above, or comes after a place cue ("vereda san isidro", "St Mary's
+school"). Surnames alone are not: more of them are words ("mesa", "machado", "toro").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import compress
 from typing import Final
 
 from moderation import _patterns as pat
 from moderation._name_data import _DATA, LANGS, _lines, lexicon, mods, name_cues, places
 from moderation._words import words_of
 
-__all__ = ["capitalised_names"]
+__all__ = ["lone_names"]
 
 _Span = tuple[int, int, str]
 _MIN_LETTERS: Final = 3
@@ -123,3 +133,33 @@ def capitalised_names(norm: str, spans: Sequence[_Span],
             if named > i:
                 yield start, words[named - 1][1], "name"
         done = end
+
+
+_MIN_GIVEN: Final = 4  # "ali", "eve", "ana": shorter given names are too often words
+
+
+@lru_cache(maxsize=1)
+def _given() -> frozenset[str]:
+    """Folded given names that are names alone: not everyday words, places, cue words."""
+    names = {pat.fold(word) for word in _lines(_DATA / "names" / "given.txt")}
+    return frozenset(names - _not_names() - pat.STOP_WORDS)
+
+
+def given_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
+    """Spans of the lexicon's given names that stand alone (see the module's text)."""
+    words, keys, stops, lex, _ = words_of(norm)
+    given, cues = _given(), _place_cues()
+    found = {start for start, _, kind in spans if kind == "name"}
+    for k in compress(range(len(words)), lex):
+        start, end, word = words[k]
+        if (len(word) >= _MIN_GIVEN and keys[k] in given and not stops[k]
+                and start not in found and not (k and _after_place_cue(words, stops, k, cues))):
+            yield start, end, "name"
+
+
+def lone_names(norm: str, spans: Sequence[_Span],
+               places: frozenset[str] = frozenset()) -> Iterator[_Span]:
+    """Both passes: names told by their capital, then given names alone."""
+    capitalised = list(capitalised_names(norm, spans, places))
+    yield from capitalised
+    yield from given_names(norm, [*spans, *capitalised])

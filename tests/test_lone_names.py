@@ -1,4 +1,4 @@
-"""Names the lexicon lacks, told by their capital (moderation._capitals), through the
+"""Names the lexicon lacks, told by their capital (moderation._lone_names), through the
 anonymiser as a report is stored. Invented names, not in the lexicon."""
 
 from __future__ import annotations
@@ -76,3 +76,21 @@ def test_the_config_areas_reach_the_anonymiser(tmp_path) -> None:
     config = make_config(tmp_path, areas=[{"code": "kazinguro", "names": {"en": "Kazinguro"}}])
     screened = screening_of(config).screen("the soldiers took Kazinguro last week")
     assert "Kazinguro" in screened.redacted.text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("they said if modesta talks they will burn the house",
+     "they said if [name] talks they will burn the house"),
+    ("wamesema modesta akiongea watarudi", "wamesema [name] akiongea watarudi"),
+])
+def test_a_given_name_alone_is_a_name_in_any_case(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "risasi zilisikika usiku karibu na soko",  # bullets: a given name, an everyday word
+    "ana maji kidogo tu",  # a three-letter given name alone is too often a word
+    "no hay agua en la vereda san modesta desde el lunes",  # after a place cue
+])
+def test_what_a_given_name_alone_keeps(text: str) -> None:
+    assert redact(text) == text
