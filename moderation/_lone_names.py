@@ -29,16 +29,18 @@ school"). Surnames alone are not: more of them are words ("mesa", "machado", "to
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Collection, Iterator, Sequence
 from functools import lru_cache
 from itertools import compress
+from operator import itemgetter
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._name_data import _DATA, LANGS, _lines, lexicon, mods, name_cues, places
+from moderation._name_data import _DATA, LANGS, _lines, cue_words, lexicon, mods, name_cues, places
 from moderation._words import words_of
 
-__all__ = ["lone_names"]
+__all__ = ["lone_names", "without_place_names"]
 
 _Span = tuple[int, int, str]
 _MIN_LETTERS: Final = 3
@@ -114,12 +116,15 @@ def capitalised_names(norm: str, spans: Sequence[_Span],
     gap = pat.NAME_GAP_RE.fullmatch
     done = 1  # the first word begins a sentence; then, words read in a run
     for i in capitals:
-        if i < done or words[i][0] in found:
+        if i < done:
             continue
         end = i + 1  # the run of capitalised words from here
         while end < count and _capital(words[end][2]) and gap(norm, words[end - 1][1],
                                                                words[end][0]):
             end += 1
+        if words[i][0] in found:  # read already, with the rest of its run
+            done = end
+            continue
         start, last = words[i][0], words[end - 1][1]
         mark = _back(norm, start, " \t")  # the character before, spaces skipped
         after = norm[last:last + 3].lstrip(" \t")
@@ -163,3 +168,45 @@ def lone_names(norm: str, spans: Sequence[_Span],
     capitalised = list(capitalised_names(norm, spans, places))
     yield from capitalised
     yield from given_names(norm, [*spans, *capitalised])
+
+
+@lru_cache(maxsize=1)
+def _place_nouns() -> frozenset[str]:
+    """Words that begin a place's name ("bairro", "avenida", "quartier", "kijiji"): the
+    ``street`` and ``quarter`` lines of the cue files, folded."""
+    return frozenset(keys[0] for kind in ("street", "quarter") for keys in cue_words(kind)
+                     if len(keys) == 1)
+
+
+def without_place_names(norm: str, spans: list[_Span]) -> list[_Span]:
+    """``spans`` less the names that follow a place noun, an article or "de" between: a
+    place named after a person stays ("bairro Eduardo Mondlane", "avenida Samora Machel",
+    "quartier Kabila")."""
+    names = [span for span in spans if span[2] == "name"]
+    if not names:
+        return spans
+    words, keys, stops, _, _ = words_of(norm)
+    nouns, cue_firsts = _place_nouns(), name_cues()[1]
+    if nouns.isdisjoint(keys):
+        return spans
+    placed = set()
+    for span in names:
+        k = bisect_left(words, span[0], key=itemgetter(0))
+        if not 0 < k < len(words) or words[k][0] != span[0]:
+            continue
+        noun = _noun_before(keys, stops, k, nouns)
+        # not when the place is a title's ("le chef de cellule Bosco", "mwenyekiti wa
+        # mtaa Juma"): the name is the title's
+        if noun is not None and _noun_before(keys, stops, noun, cue_firsts.keys()) is None:
+            placed.add(span)
+    return [span for span in spans if span not in placed] if placed else spans
+
+
+def _noun_before(keys: list[str], stops: list[bool], k: int,
+                 nouns: Collection[str]) -> int | None:
+    """The index of a word of ``nouns`` right before word ``k``, or one or two function
+    words before ("bairro do", "chef de"); else None."""
+    for before in range(k - 1, max(-1, k - 3), -1):
+        if not stops[before]:
+            return before if keys[before] in nouns else None
+    return None

@@ -33,7 +33,7 @@ from moderation import _name_passes as passes
 from moderation import _patterns as pat
 from moderation._addresses import find_addresses
 from moderation._ids import find_ids
-from moderation._lone_names import lone_names
+from moderation._lone_names import lone_names, without_place_names
 from moderation._names import find_names
 from moderation._phones import find_phones
 
@@ -158,6 +158,7 @@ class Anonymiser:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
             spans.extend(lone_names(norm, spans, self._places))
+        spans = without_place_names(norm, spans)
         if not spans:
             return Redacted(text, (), _SEAL)
         redacted = _replace(text, spans)

@@ -94,3 +94,17 @@ def test_a_given_name_alone_is_a_name_in_any_case(text: str, expected: str) -> N
 ])
 def test_what_a_given_name_alone_keeps(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "na avenida Eduardo Mondlane em pemba a policia fechou a estrada",
+    "o bairro Samora Machel ficou sem agua desde maio",
+    "les tirs venaient du quartier Kabila hier soir",
+    "hakuna maji mtaa wa Nyerere tangu jumatatu",
+])
+def test_a_place_named_after_a_person_stays(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_person_of_that_name_is_still_a_name() -> None:
+    assert redact("meu vizinho Eduardo Mondlane viu tudo") == "meu vizinho [name] viu tudo"
