@@ -157,7 +157,10 @@ def given_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     found = {start for start, _, kind in spans if kind == "name"}
     for k in compress(range(len(words)), lex):
         start, end, word = words[k]
-        if (len(word) >= _MIN_GIVEN and keys[k] in given and not stops[k]
+        key = keys[k]
+        if key[:1] in pat.ARABIC_PREFIXES and key not in given:
+            key = key[1:]  # Arabic attaches "and", "with", "to": اتصلوا بسعاد
+        if (len(key) >= _MIN_GIVEN and key in given and not stops[k]
                 and start not in found and not (k and _after_place_cue(words, stops, k, cues))):
             yield start, end, "name"
 

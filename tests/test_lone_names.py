@@ -108,3 +108,11 @@ def test_a_place_named_after_a_person_stays(text: str) -> None:
 
 def test_a_person_of_that_name_is_still_a_name() -> None:
     assert redact("meu vizinho Eduardo Mondlane viu tudo") == "meu vizinho [name] viu tudo"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("قالوا لو تكلمت زينب حيرجعوا", "قالوا لو تكلمت [name] حيرجعوا"),
+    ("اتصلوا بزينب امهم وطلبوا فدية", "اتصلوا [name] امهم وطلبوا فدية"),  # ب attached
+])
+def test_an_arabic_given_name_alone(text: str, expected: str) -> None:
+    assert redact(text) == expected
