@@ -156,7 +156,7 @@ def given_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     given, cues = _given(), _place_cues()
     found = {start for start, _, kind in spans if kind == "name"}
     for k in compress(range(len(words)), lex):
-        start, end, word = words[k]
+        start, end, _ = words[k]
         key = keys[k]
         if key[:1] in pat.ARABIC_PREFIXES and key not in given:
             key = key[1:]  # Arabic attaches "and", "with", "to": اتصلوا بسعاد
