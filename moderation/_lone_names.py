@@ -71,6 +71,13 @@ def _place_cues() -> frozenset[str]:
     return frozenset(cues)
 
 
+@lru_cache(maxsize=1)
+def _place_nouns_and_saints() -> frozenset[str]:
+    """The place cues that are no function word ("vereda", "san", "St"): a known given
+    name after "de", "wa", "kwa" is a person's ("la maison de Pierre", "nyumba ya Juma")."""
+    return frozenset(cue for cue in _place_cues() if not pat.is_stop(cue))
+
+
 def _capital(word: str) -> bool:
     return word[:1].isupper() and not word.isupper() and len(word) >= _MIN_LETTERS
 
@@ -153,7 +160,7 @@ def _given() -> frozenset[str]:
 def given_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     """Spans of the lexicon's given names that stand alone (see the module's text)."""
     words, keys, stops, lex, _ = words_of(norm)
-    given, cues = _given(), _place_cues()
+    given, cues = _given(), _place_nouns_and_saints()
     found = {start for start, _, kind in spans if kind == "name"}
     for k in compress(range(len(words)), lex):
         start, end, _ = words[k]

@@ -82,6 +82,9 @@ def test_the_config_areas_reach_the_anonymiser(tmp_path) -> None:
     ("they said if modesta talks they will burn the house",
      "they said if [name] talks they will burn the house"),
     ("wamesema modesta akiongea watarudi", "wamesema [name] akiongea watarudi"),
+    # after "de", "ya": a person's, not a place's ("vereda san modesta" is a place)
+    ("la maison de modesta a ete brulee", "la maison de [name] a ete brulee"),
+    ("nyumba ya modesta imechomwa", "nyumba ya [name] imechomwa"),
 ])
 def test_a_given_name_alone_is_a_name_in_any_case(text: str, expected: str) -> None:
     assert redact(text) == expected
