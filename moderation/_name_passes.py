@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Final
 
 from moderation import _patterns as pat
 from moderation._names import is_name_like
@@ -37,13 +38,33 @@ class _NameLike(dict[str, bool]):
         return like
 
 
+# A word each match of the pattern holds (case-folded, as the patterns ignore case): a
+# text with none of them is not scanned with it.
+_IN_INTRO: Final = ("name", "called", "je", "nom", "jina", "naitwa", "سمي", "llamo", "chamo",
+                    "اسم", "mr", "mme", "mlle", "mzee", "bwana", "monsieur", "madame", "sr",
+                    "sheikh", "السيد")
+_IN_SIGNATURE: Final = ("sign", "regards", "cordialement", "atentamente", "saludos",
+                        "cumprimentos", "atenciosamente")
+
+
+def _may_hold(folded: str, words: tuple[str, ...]) -> bool:
+    return any(word in folded for word in words)
+
+
 def introduced_names(norm: str) -> Iterator[_Span]:
     """The 1-3 name-like words after each introduction, title and signature, stopping at
     punctuation, digits and function words. The patterns read the words in their scan
     (groups 1-3): each word is read by at most the three matches before it."""
     stops = _Stops()
     name_like = _NameLike()
-    for regex in (pat.INTRO_NAMES_RE, pat.SIGNATURE_NAMES_RE):
+    # as the patterns' IGNORECASE reads it: "ı" and "İ" match "i" there
+    folded = norm.casefold().replace("ı", "i").replace("\u0307", "")
+    regexes = []
+    if _may_hold(folded, _IN_INTRO) or "M." in norm:
+        regexes.append(pat.INTRO_NAMES_RE)
+    if _may_hold(folded, _IN_SIGNATURE):
+        regexes.append(pat.SIGNATURE_NAMES_RE)
+    for regex in regexes:
         start = end = -1  # names that overlap are given as one (introductions in a row)
         for match in regex.finditer(norm):
             first, second, third = match.group(1, 2, 3)
@@ -66,7 +87,7 @@ def introduced_names(norm: str) -> Iterator[_Span]:
             start, end = first_start, last
         if end >= 0:
             yield start, end, "name"
-    for match in pat.SPEAKING_RE.finditer(norm):
+    for match in pat.SPEAKING_RE.finditer(norm) if "speaking" in folded else ():
         if not any(stops[word] for word in match.group(1).split()):
             yield match.start(1), match.end(1), "name"
 
