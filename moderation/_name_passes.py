@@ -41,8 +41,7 @@ class _NameLike(dict[str, bool]):
 # A word each match of the pattern holds (case-folded, as the patterns ignore case): a
 # text with none of them is not scanned with it.
 _IN_INTRO: Final = ("name", "called", "je", "nom", "jina", "naitwa", "سمي", "llamo", "chamo",
-                    "اسم", "mr", "mme", "mlle", "mzee", "bwana", "monsieur", "madame", "sr",
-                    "sheikh", "السيد")
+                    "اسم")
 _IN_SIGNATURE: Final = ("sign", "regards", "cordialement", "atentamente", "saludos",
                         "cumprimentos", "atenciosamente")
 

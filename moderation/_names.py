@@ -42,6 +42,7 @@ _MAX_NAMES: Final = 4
 _CUE_GAP: Final = re.compile(r"[ \t]*+[.,،:\-–]?[ \t]*+")
 # Between the words of one name; between the words of one cue (an apostrophe: "c'est").
 _NAME_GAP: Final = re.compile(r"[ \t]{1,3}|-")
+_ELISION: Final = frozenset({"'", "’"})  # between a capital and a name: "N'Diaye"
 _IN_CUE_GAP: Final = re.compile(r"[ \t]{1,3}|['’][ \t]?|-|\.?[ \t]")
 # A lexicon name then "here", first in the text or after a greeting: "hi, Peter here".
 _HERE: Final = frozenset({"here", "ici", "hapa", "aqui", "hena", "هنا"})
@@ -305,13 +306,23 @@ def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: l
     """The end (exclusive word index) of a name starting at ``first``: the next words
     joined by a space or a hyphen that are lexicon names, or capitalised if the first
     was (unless ``lexicon_only``); a joining particle ("bin", "ود") counts when a
-    lexicon name follows it ("محمد بن علي")."""
+    lexicon name follows it ("محمد بن علي"). At most ``_MAX_NAMES`` words joined by
+    spaces; the parts of a hyphenated name are one word ("Kavira-Masika-Kahindo")."""
     end = first + 1
     fullmatch = _NAME_GAP.fullmatch
     count = len(words)
-    while end < count and end - first < _MAX_NAMES:
+    spaced = 1
+    while end < count:
         if not fullmatch(norm, words[end - 1][1], words[end][0]):
+            if (len(words[end - 1][2]) == 1 and words[end][2][:1].isupper()
+                    and norm[words[end - 1][1]:words[end][0]] in _ELISION):
+                end += 1  # "N'Diaye", "O'Neil", "M'Bemba": one name
+                continue
             break
+        if norm[words[end - 1][1]] != "-":
+            if spaced >= _MAX_NAMES:
+                break
+            spaced += 1
         if (end + 1 < count and pat.fold(words[end][2]) in _JOINERS and lex[end + 1]
                 and fullmatch(norm, words[end][1], words[end + 1][0])):
             end += 2

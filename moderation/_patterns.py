@@ -173,12 +173,13 @@ _INTRO = (
     r"|me\s+llamo|mi\s+nombre\s+es|(?:o\s+)?meu\s+nome\s+[ée]|chamo-me|(?:eu\s+)?me\s+chamo"
     r"|(?:name|nom|jina|nombre|nome|الاسم|اسم)[ \t]*:"
 )
-_TITLE = r"mrs|mr\.?|mme\.?|mlle\.?|mzee|bwana|monsieur|madame|sra\.|sr\.|sheikh|السيدة|السيد"
-# The first letters of every introduction and title (أ ا إ و ف for the Arabic ones).
+# Titles ("Mr", "Mme", "bwana", "السيد") are the name scan's (``title`` cues, moderation._names):
+# a capitalised or lexicon name after them, titles in a row read as one chain.
+# The first letters of every introduction (أ ا إ و ف for the Arabic ones), and of "M.".
 _INTRO_FIRST = "bcefijmnosاأإوف"
 INTRO_RE: Final = re.compile(
     rf"(?=[{_INTRO_FIRST}])(?<!\w)"
-    rf"(?:(?:{_INTRO}){_SEP}|(?:{_TITLE})(?!\w)[ \t]*+|(?-i:M\.)[ \t]++)",
+    rf"(?:(?:{_INTRO}){_SEP}|(?-i:M\.)[ \t]++)",
     re.IGNORECASE,
 )
 SIGNATURE_RE: Final = re.compile(

@@ -6,9 +6,10 @@ kept for the next pass that asks (:func:`words_of`)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from itertools import accumulate, compress
-from operator import or_
+from operator import itemgetter, or_
 from typing import Final
 
 from moderation import _name_data as data
@@ -63,6 +64,8 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     lex = list(map(lex_of.__getitem__, texts))
     if not _COMPOUND_PARTS.isdisjoint(key_of.values()):
         words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
+    if "'" in norm or "’" in norm:
+        _elided(norm, words, keys, stops)
     candidates = list(compress(range(len(keys)), map(or_, lex, map(firsts.__contains__, keys))))
     return words, keys, stops, lex, candidates
 
@@ -93,3 +96,17 @@ def _compounds(norm: str, words: list[tuple[int, int, str]], keys: list[str], st
     return out
 
 
+
+
+# A capital, an apostrophe, a capitalised word: the first part of a name ("N'Diaye",
+# "O'Neil", "D'Souza", "M'Bemba"), not the article or "de" it looks like.
+_ELIDED: Final = re.compile(r"(?<!\w)[A-Z][’'](?=[A-Z])")
+
+
+def _elided(norm: str, words: list[tuple[int, int, str]], keys: list[str],
+            stops: list[bool]) -> None:
+    for match in _ELIDED.finditer(norm):
+        k = bisect_left(words, match.start(), key=itemgetter(0))
+        if k < len(words) and words[k][0] == match.start():
+            stops[k] = False
+            keys[k] = match.group().lower()  # "o'": no cue begins with it ("o cabo")

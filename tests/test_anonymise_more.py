@@ -331,3 +331,14 @@ def test_signatures_spelt_as_the_patterns_ignore_case(text: str) -> None:
     """The scans are skipped in a text with no word a match holds; the check folds case
     as the patterns do, so these still hide the signer (no other pass finds this name)."""
     assert "Zuberico" not in Anonymiser(["CD"]).redact(text).text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("le commandant N'Diaye a dit", "le commandant [name] a dit"),
+    ("Mr O'Neil came with soldiers", "Mr [name] came with soldiers"),
+    ("Mme D'Souza est la", "Mme [name] est la"),
+    ("Mme Kavira-Masika-Kahindo-Mbusa-Zawadi a vu", "Mme [name] a vu"),
+])
+def test_a_name_after_a_title_to_its_end(text: str, expected: str) -> None:
+    """An elided first part ("N'", "O'") and every part of a hyphenated name are the name."""
+    assert Anonymiser(["CD"]).redact(text).text == expected
