@@ -44,35 +44,47 @@ def _has_cue(norm: str, start: int) -> bool:
     return any(keys[k:] in cues for k in range(max(0, len(keys) - 4), len(keys)))
 
 
+# What a word is, judged from the word alone (a long text says the same words again):
+_CAPS, _NOT, _CUED, _ID = "caps", "not", "cued", "id"
+
+
+def _judge(word: str) -> str:
+    """_CAPS: 1-4 capitals, an ID if digit groups follow; _NOT: never an ID; _CUED: an ID
+    after an ID cue (digits with dots, 6+ digits alone); _ID: an ID."""
+    if _CAPITALS.fullmatch(word):
+        return _NOT if (pat.fold(word),) in cue_words("id") else _CAPS
+    digits = sum(map(str.isdigit, word))
+    if digits < 5 or pat.YEAR_LIST_RE.fullmatch(word):
+        return _NOT
+    if _DOTTED.fullmatch(word):
+        return _CUED
+    if word.isdigit():
+        return _CUED if digits >= 6 else _NOT
+    if not word.replace(".", "").replace("-", "").isdigit() or "-" in word:
+        return _ID
+    return _NOT
+
+
 def find_ids(norm: str, protected: list[tuple[int, int]]) -> Iterator[_Span]:
     """Spans of ID-document numbers in ``norm`` (digits ASCII); ``protected``: spans of
     dates, times and amounts, which stay."""
     ends = [end for _, end in protected]  # sorted: the spans are a scan's, apart
+    judged: dict[str, str] = {}
     for match in _CANDIDATE.finditer(norm):
-        start, end = match.span()
         word = match.group()
-        if _CAPITALS.fullmatch(word):
-            if (pat.fold(word),) in cue_words("id"):
-                continue  # "ID 1234 5678": the cue, then digits (a number, or an ID below)
+        kind = judged.get(word)
+        if kind is None:
+            kind = judged[word] = _judge(word)
+        if kind is _NOT:
+            continue
+        start, end = match.span()
+        if kind is _CAPS:
             groups = _GROUPS.match(norm, end)
             if groups and sum(map(str.isdigit, groups.group())) >= 5:
                 yield start, groups.end(), "id"
             continue
-        digits = sum(map(str.isdigit, word))
-        if digits < 5:
-            continue
         at = bisect_right(ends, start)  # the first protected span that ends after start
         if at < len(ends) and protected[at][0] < end:
             continue
-        if pat.YEAR_LIST_RE.fullmatch(word):
-            continue
-        if _DOTTED.fullmatch(word):
-            if _has_cue(norm, start):
-                yield start, end, "id"
-            continue
-        if word.isdigit():
-            if digits >= 6 and _has_cue(norm, start):
-                yield start, end, "id"
-            continue
-        if not word.replace(".", "").replace("-", "").isdigit() or "-" in word:
+        if kind is _ID or _has_cue(norm, start):
             yield start, end, "id"
