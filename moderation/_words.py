@@ -25,6 +25,8 @@ _ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "
 # The halves of Arabic compound names: "<word> الله", "عبد <word>" (see _compounds).
 _COMPOUND_PARTS: Final = frozenset({"الله", "الرسول", "النبي", "الدين", "عبد", "وعبد", "بعبد"})
 _SPLIT_RE: Final = re.compile(f"({_TOKEN_RE.pattern})")  # the same words, and what is between
+_PLAIN_SPLIT_RE: Final = re.compile(f"({pat.TOKEN_RE.pattern})")
+_ARABIZI_HINT: Final = re.compile(r"(?<!\w)[235-9][A-Za-z]")
 
 
 def _key(word: str) -> str:
@@ -48,7 +50,10 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     function word and whether a lexicon name; and the indexes of the words a name or a
     cue may begin at. Each distinct word is judged once: a resident's text repeats its
     words, and an adversary's repeats one."""
-    parts = _SPLIT_RE.split(norm)  # text between words, a word, text between, ...
+    # text between words, a word, text between, ...; Arabizi words only where a digit
+    # comes before a letter (the plain split is a third faster)
+    split = _SPLIT_RE if _ARABIZI_HINT.search(norm) else _PLAIN_SPLIT_RE
+    parts = split.split(norm)
     texts = parts[1::2]
     offsets = list(accumulate(map(len, parts), initial=0))
     words = list(zip(offsets[1::2], offsets[2::2], texts, strict=False))
