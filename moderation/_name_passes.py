@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import compress
 from typing import Final
 
 from moderation import _patterns as pat
 from moderation._names import is_name_like
+from moderation._words import plain_words
 
 __all__ = ["introduced_names", "known_names", "name_keys", "repeated_names"]
 
@@ -105,6 +107,17 @@ def name_keys(names: tuple[str, ...]) -> frozenset[str]:
 
 def known_names(norm: str, keys: frozenset[str]) -> Iterator[_Span]:
     if not keys:
+        return
+    table = plain_words(norm)  # the text's words as the name scan read them
+    if table is not None:
+        words, folded = table
+        if not norm.isascii():
+            # Arabic attaches "and"/"with"/"for" to the next word: ومحمد = "and Mohamed"
+            keys = frozenset(key for key in set(folded) if key in keys or (
+                key[:1] in pat.ARABIC_PREFIXES and key[1:] in keys))
+        for k in compress(range(len(folded)), map(keys.__contains__, folded)):
+            if words[k][2] not in pat.RAW_STOPS:
+                yield words[k][0], words[k][1], "name"
         return
     if norm.isascii():  # fold() of an ASCII word is its lower case: no word folded
         lowered = norm.lower()

@@ -15,7 +15,7 @@ from typing import Final
 from moderation import _name_data as data
 from moderation import _patterns as pat
 
-__all__ = ["Words", "words_of"]
+__all__ = ["Words", "plain_words", "words_of"]
 
 Words = tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]
 
@@ -34,6 +34,18 @@ def _key(word: str) -> str:
         return pat.fold(_ARABIZI[word[0]] + word[1:])
     return pat.fold(word)
 
+
+
+def plain_words(norm: str) -> tuple[list[tuple[int, int, str]], list[str]] | None:
+    """The words and keys of the text's table when they are exactly ``pat.TOKEN_RE``'s
+    words, folded (no Arabizi word read: no digit before a letter; no Arabic compound
+    joined: none of their halves in the text), for the passes that look words up; else
+    None."""
+    if _ARABIZI_HINT.search(norm) or (not norm.isascii()
+                                      and any(part in norm for part in _COMPOUND_PARTS)):
+        return None
+    words, keys, _, _, _ = words_of(norm)
+    return words, keys
 
 
 @lru_cache(maxsize=2)
