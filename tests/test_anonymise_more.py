@@ -342,3 +342,15 @@ def test_signatures_spelt_as_the_patterns_ignore_case(text: str) -> None:
 def test_a_name_after_a_title_to_its_end(text: str, expected: str) -> None:
     """An elided first part ("N'", "O'") and every part of a hyphenated name are the name."""
     assert Anonymiser(["CD"]).redact(text).text == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("اسمي هو علي من الجنينة", "اسمي هو [name] من الجنينة"),
+    ("واسمي عمر", "واسمي [name]"),
+    ("فاسمي حسن", "فاسمي [name]"),
+    ("اسمي zuberico وانا من نيالا", "اسمي [name] وانا من نيالا"),
+])
+def test_arabic_introductions_the_name_scan_alone_would_miss(text: str, expected: str) -> None:
+    """Kept in the introductions pattern: "هو" between, an attached و or ف, a Latin name
+    in lower case after an Arabic introduction."""
+    assert Anonymiser(["SD"]).redact(text).text == expected
