@@ -105,3 +105,17 @@ async def test_subscriptions_keep_their_order_without_a_time(store: Store) -> No
     await store.commit_turn(TurnWrite(contact=contact(1), session=None,
                                       effects=[Subscribe("bunia"), Subscribe("goma")]))
     assert await store.subscriptions("k1:c1") == ["goma", "beni", "bunia"]
+
+
+def test_an_alerts_instant_is_never_a_coarse_times_instant() -> None:
+    """An urgent alert keeps its second, but never a whole or a half minute: those are
+    the instants of contacts and sessions (:00) and reports (:30), so a report raised
+    at 10:04:00 does not equal its author's new contact row's 10:04 (the attacker's
+    join, tests/test_unlinkable.py, found exactly that)."""
+    from bot.storage.coarse import alert_time, contact_time, report_time, session_time
+
+    for second in range(60):
+        moment = datetime(2026, 12, 4, 10, 4, second, 500_000, tzinfo=UTC)
+        raised = alert_time(moment)
+        assert raised not in (contact_time(moment), session_time(moment), report_time(moment))
+        assert raised.microsecond == 0 and abs((raised - moment).total_seconds()) < 1.5

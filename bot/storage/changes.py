@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from abc import abstractmethod
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.domain.effects import AnswerPoll, Audited, Hold, SetProfile, SubmitReport, TurnChanges
 from bot.domain.records import (
@@ -25,7 +25,7 @@ from bot.domain.records import (
     Session,
     TurnWrite,
 )
-from bot.storage.coarse import contact_time, replay_day, report_time, session_time
+from bot.storage.coarse import alert_time, contact_time, replay_day, report_time, session_time
 from bot.storage.keyed import Keyed
 
 REFERRAL = "referral"  # the due rows of sensitive reports' referral clocks
@@ -138,7 +138,7 @@ class TurnChangeSet(TurnChanges):
                                                report_time(w.moment)))
         if report.urgent:  # its alert (bot.desk.alerts), due at once; the instant it was
             # raised is kept, to the second, only in this row (acknowledging ends it)
-            raised = w.moment.astimezone(UTC).replace(microsecond=0)
+            raised = alert_time(w.moment)
             self.report_timers.append(NewTimer(URGENT_ALERT, report.ref, {
                 "ref": report.ref, "raised": raised.isoformat()}, contact_time(w.moment)))
         return NewReport(

@@ -15,6 +15,9 @@ reports.created_at, updated_at   the middle of the minute (+30 s)       staff re
 subscriptions.created_at         the month (``YYYY-MM``)                nothing but its order, kept
                                                                         by the row order
 inbound_seen.seen_at             the day (``YYYY-MM-DD``, UTC)          when to forget a replay key
+due (urgent alert) "raised"      the second, never :00 or :30 (+1 s)    time to acknowledge, to the
+                                                                        second; off the coarse
+                                                                        times' instants
 ===============================  =====================================  ===========================
 
 Whole minutes (contacts, sessions) never equal a minute's middle (reports), a
@@ -65,3 +68,11 @@ def timer_time(moment: datetime, delay: timedelta) -> datetime:
     the minute after ``moment``, never the moment itself (a whole minute, two
     or more after the contact's, one or more after the session's)."""
     return _minute(moment) + MINUTE + delay
+
+
+def alert_time(moment: datetime) -> datetime:
+    """An urgent alert's raising: the second, moved one on from a whole or half minute,
+    the instants contacts, sessions and reports are kept at (a report raised at 10:04:00
+    would otherwise equal its author's new contact row's 10:04)."""
+    second = moment.astimezone(UTC).replace(microsecond=0)
+    return second + timedelta(seconds=1) if second.second in (0, 30) else second
