@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._name_data import _DATA, LANGS, _lines
+from moderation._name_data import cue_phrases
 
 __all__ = ["find_addresses"]
 
@@ -49,13 +49,7 @@ _NOT_NAME: Final = (
 
 
 def _words(kind: str) -> list[str]:
-    words: set[str] = set()
-    for lang in LANGS:
-        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
-            cue_kind, _, phrase = line.partition(" ")
-            if cue_kind == kind:
-                words.add(phrase.strip())
-    return sorted(words, key=lambda w: (-len(w), w))
+    return sorted(cue_phrases(kind), key=lambda w: (-len(w), w))
 
 
 def _alt(words: list[str]) -> str:

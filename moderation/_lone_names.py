@@ -30,14 +30,23 @@ school"). Surnames alone are not: more of them are words ("mesa", "machado", "to
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._name_data import _DATA, LANGS, _lines, cue_words, lexicon, mods, name_cues, places
+from moderation._name_data import (
+    _DATA,
+    _lines,
+    cue_phrases,
+    cue_words,
+    lexicon,
+    mods,
+    name_cues,
+    places,
+)
 from moderation._words import words_of
 
 __all__ = ["lone_names", "without_place_names"]
@@ -62,13 +71,7 @@ def _not_names() -> frozenset[str]:
 def _place_cues() -> frozenset[str]:
     """The place cues as written, in lower case, not folded: "à" is one, "a" (Spanish
     "se llevaron a Yesica", Portuguese "a Maria") is not."""
-    cues = set()
-    for lang in LANGS:
-        for line in _lines(_DATA / "cues" / f"{lang}.txt"):
-            kind, _, phrase = line.partition(" ")
-            if kind == "place":
-                cues.add(phrase.strip().lower())
-    return frozenset(cues)
+    return frozenset(phrase.lower() for phrase in cue_phrases("place"))
 
 
 @lru_cache(maxsize=1)
@@ -90,16 +93,22 @@ def _back(norm: str, at: int, skipped: str) -> int:
     return at
 
 
+def _before(stops: list[bool], k: int, reach: int, is_cue: Callable[[int], bool]) -> int | None:
+    """The index of the word among the ``reach`` before word ``k`` that ``is_cue``, with
+    only function words between ("del barrio La", "bairro do", "chef de"); else None."""
+    for before in range(k - 1, max(-1, k - 1 - reach), -1):
+        if is_cue(before):
+            return before
+        if not stops[before]:
+            return None
+    return None
+
+
 def _after_place_cue(words: list[tuple[int, int, str]], stops: list[bool], i: int,
                      cues: frozenset[str]) -> bool:
-    """Whether a place cue comes before word ``i``, an article or two between
-    ("del barrio La Libertad", "na vila de")."""
-    for k in range(i - 1, max(-1, i - 4), -1):
-        if words[k][2].lower() in cues:
-            return True
-        if not stops[k]:
-            return False
-    return False
+    """Whether a place cue (as written: "à" is one, "a" is not) comes before word ``i``,
+    an article or two between ("del barrio La Libertad", "na vila de")."""
+    return _before(stops, i, 3, lambda k: words[k][2].lower() in cues) is not None
 
 
 def capitalised_names(norm: str, spans: Sequence[_Span],
@@ -204,19 +213,10 @@ def without_place_names(norm: str, spans: list[_Span]) -> list[_Span]:
         k = bisect_left(words, span[0], key=itemgetter(0))
         if not 0 < k < len(words) or words[k][0] != span[0]:
             continue
-        noun = _noun_before(keys, stops, k, nouns)
+        noun = _before(stops, k, 2, lambda b: not stops[b] and keys[b] in nouns)
         # not when the place is a title's ("le chef de cellule Bosco", "mwenyekiti wa
-        # mtaa Juma"): the name is the title's
-        if noun is not None and _noun_before(keys, stops, noun, cue_firsts.keys()) is None:
+        # mtaa Juma"): the name is the title's ("o", a function word, begins no title here)
+        if noun is not None and _before(
+                stops, noun, 2, lambda b: not stops[b] and keys[b] in cue_firsts) is None:
             placed.add(span)
     return [span for span in spans if span not in placed] if placed else spans
-
-
-def _noun_before(keys: list[str], stops: list[bool], k: int,
-                 nouns: Collection[str]) -> int | None:
-    """The index of a word of ``nouns`` right before word ``k``, or one or two function
-    words before ("bairro do", "chef de"); else None."""
-    for before in range(k - 1, max(-1, k - 3), -1):
-        if not stops[before]:
-            return before if keys[before] in nouns else None
-    return None

@@ -10,7 +10,8 @@ from typing import Final
 
 from moderation import _patterns as pat
 
-__all__ = ["LANGS", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues", "places"]
+__all__ = ["LANGS", "cue_phrases", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues",
+           "places"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 _DATA: Final = Path(__file__).resolve().parent / "data"
@@ -40,18 +41,24 @@ def places() -> frozenset[str]:
     return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
 
 
-@lru_cache(maxsize=8)
-def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
-    """Folded token tuples of one kind's cues ("id", "street", "house" ...), all languages."""
-    found: set[tuple[str, ...]] = set()
+@lru_cache(maxsize=16)
+def cue_phrases(kind: str) -> frozenset[str]:
+    """One kind's cues ("id", "street", "place" ...) as written, all languages."""
+    found: set[str] = set()
     for lang in LANGS:
         for line in _lines(_DATA / "cues" / f"{lang}.txt"):
             cue_kind, _, phrase = line.partition(" ")
             if cue_kind == kind:
-                keys = tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(phrase))
-                if keys:
-                    found.add(keys)
+                found.add(phrase.strip())
     return frozenset(found)
+
+
+@lru_cache(maxsize=16)
+def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
+    """Folded token tuples of one kind's cues, all languages."""
+    found = (tuple(pat.fold(t) for t in pat.TOKEN_RE.findall(phrase))
+             for phrase in cue_phrases(kind))
+    return frozenset(keys for keys in found if keys)
 
 
 @lru_cache(maxsize=1)

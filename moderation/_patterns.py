@@ -176,7 +176,7 @@ _INTRO = (
 # Titles ("Mr", "Mme", "bwana", "السيد") are the name scan's (``title`` cues, moderation._names):
 # a capitalised or lexicon name after them, titles in a row read as one chain.
 # The first letters of every introduction (أ ا إ و ف for the Arabic ones), and of "M.".
-_INTRO_FIRST = "bcefijmnosاأإوف"
+_INTRO_FIRST = "cejimnoاأإوف"
 INTRO_RE: Final = re.compile(
     rf"(?=[{_INTRO_FIRST}])(?<!\w)"
     rf"(?:(?:{_INTRO}){_SEP}|(?-i:M\.)[ \t]++)",
