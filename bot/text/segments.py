@@ -142,20 +142,17 @@ def gsm_friendly(text: str) -> str:
     """
     if is_gsm7(text):
         return text
-    # Only the characters outside GSM-7 are looked at (one "ç" in a menu used to
-    # send every character of the message through _friendly_char), and the first
-    # that stays outside (an Arabic letter, an emoji) ends the search.
+    # Only the distinct characters outside GSM-7 are judged, each once (a text repeats
+    # its characters), and the first that stays outside (an Arabic letter, an emoji)
+    # ends the search; then one translation in C.
     normal = unicodedata.normalize("NFC", text)
-    parts: list[str] = []
-    pos = 0
-    for match in _NOT_GSM7.finditer(normal):
-        friendly = _friendly_gsm7(match.group())
+    table: dict[int, str] = {}
+    for ch in set(_NOT_GSM7.findall(normal)):
+        friendly = _friendly_gsm7(ch)
         if friendly is None:
             return text
-        parts += (normal[pos:match.start()], friendly)
-        pos = match.end()
-    parts.append(normal[pos:])
-    return "".join(parts)
+        table[ord(ch)] = friendly
+    return normal.translate(table)
 
 
 @lru_cache(maxsize=4096)
