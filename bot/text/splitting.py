@@ -58,6 +58,7 @@ def _atom() -> re.Pattern[str]:
     only for a character beyond it."""
     bmp: list[str] = []
     astral: list[str] = []
+    last_mark = 0x10000  # the last mark beyond the plane and below the tags' block
     for plane in _MARK_PLANES:
         start = -1
         for cp in (*plane, plane.stop):
@@ -66,11 +67,18 @@ def _atom() -> re.Pattern[str]:
                 start = cp
             elif not mark and start >= 0:
                 (bmp if cp <= 0x10000 else astral).append(f"{chr(start)}-{chr(cp - 1)}")
+                if 0x10000 < cp <= 0xE0000:
+                    last_mark = cp - 1
                 start = -1
     ri = "[\U0001F1E6-\U0001F1FF]"
+    # Which characters beyond the plane may join at all, as three ranges: the astral
+    # class is a list of ranges tried in turn, and an emoji (past the last mark below
+    # the tags' block) fails it in one test of this gate instead of all of them.
+    gate = (f"[\U00010000-{chr(last_mark)}\U0001F3FB-\U0001F3FF"
+            "\U000E0000-\U000E0FFF]")
     return re.compile(
         f"(?:{ri}{ri}|.)(?:[{''.join(bmp)}\u200d]"
-        f"|(?=[\U00010000-\U0010FFFF])[{''.join(astral)}\U0001F3FB-\U0001F3FF"
+        f"|(?={gate})[{''.join(astral)}\U0001F3FB-\U0001F3FF"
         "\U000E0020-\U000E007F]|(?<=\u200d).)*", re.DOTALL)
 
 
