@@ -121,7 +121,7 @@ class Anonymiser:
         if not text:
             return Redacted(text, (), _SEAL)
         # One character for one character: offsets in `norm` are offsets in `text`.
-        norm = text if text.isascii() else text.translate(pat.DIGITS_TO_ASCII)
+        norm = pat.ascii_digits(text)
         spans: list[_Span] = []
         digits = sum(map(norm.count, _ASCII_DIGITS))
         letters = _has_letter(norm)
