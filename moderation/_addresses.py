@@ -44,7 +44,12 @@ _NOT_NAME: Final = (
     "a|à|au|aux|at|in|on|near|en|em|na|no|nos|kwa|karibu|perto|cerca|près|pres|iko|ni|y|e|"
     "et|and|with|con|com|na|quartier|q|bairro|barrio|cellule|vereda|zone|kijiji|camp|"
     "village|sector|secteur|the|of|de|du|des|la|le|les|l|el|los|las|del|da|do|dos|das|wa|ya|"
-    "za|al|numero|numéro|número|namba|nambari|nr|حي|في|جنب|قرب|معسكر|من|رقم"
+    "za|al|numero|numéro|número|namba|nambari|nr|حي|في|جنب|قرب|معسكر|من|رقم|"
+    # prepositions: "wanafunzi 2 kwenye barabara" (2 pupils on the road), "3 sur la route"
+    "kwenye|katika|huko|kule|pale|mbele|nyuma|ndani|juu|chini|hadi|mpaka|kutoka|sur|vers|"
+    "dans|par|pour|sobre|pela|pelo|por|para|hacia|desde|from|to|towards|along|by|onto|into|"
+    # road markers: "barabara ya Butembo-Beni kilomita 14" is no house on that road
+    "km|kms|kilomita|kilometre|kilomètre|kilometer|kilometro|kilómetro|quilómetro|quilometro"
 )
 
 

@@ -46,6 +46,7 @@ from moderation._name_data import (
     mods,
     name_cues,
     places,
+    towns,
 )
 from moderation._words import words_of
 
@@ -64,7 +65,8 @@ def _not_names() -> frozenset[str]:
     names that are everyday words, which want a cue ("Grace and Hope are what we need")."""
     words = {pat.fold(line.strip()) for line in _lines(_DATA / "names" / "capitals.txt")}
     also = lexicon()[1]  # names that are everyday words ("Hope", "Baraka") want a cue
-    return frozenset(words | places() | also | name_cues()[1].keys() | mods()[1].keys())
+    return frozenset(words | places() | towns() | also | name_cues()[1].keys()
+                     | mods()[1].keys())
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +128,7 @@ def capitalised_names(norm: str, spans: Sequence[_Span],
     if sum(map(str.isupper, heads)) * 2 > count:
         return  # Title Case: capitals say nothing
     capitals = [k for k, head in enumerate(heads) if head.isupper() and _capital(words[k][2])]
-    not_names, place_cues = _not_names(), _place_cues()
+    not_names, place_cues, nouns = _not_names(), _place_cues(), _place_nouns_and_saints()
     placed = {end for _, end, kind in spans if kind in _AFTER_PLACE}
     found = {start for start, _, kind in spans if kind == "name"}  # read already
     gap = pat.NAME_GAP_RE.fullmatch
@@ -139,6 +141,9 @@ def capitalised_names(norm: str, spans: Sequence[_Span],
                                                                words[end][0]):
             end += 1
         if words[i][0] in found:  # read already, with the rest of its run
+            done = end
+            continue
+        if words[i][2].lower() in nouns:  # a place's name: "Puerto Asís", "Lac Kivu"
             done = end
             continue
         start, last = words[i][0], words[end - 1][1]
@@ -166,10 +171,23 @@ def _given() -> frozenset[str]:
     return frozenset(names - _not_names() - pat.STOP_WORDS)
 
 
+# Words before a place, never before a person ("en Florencia", "in Rosa's house" is rarer
+# than "in Arua"): unlike "de", "wa", "à", which also come before a person's name.
+_LOCATIVES: Final = frozenset({"in", "at", "near", "inside", "outside", "around", "towards",
+                               "toward", "en", "dans", "vers", "près", "pres", "hacia",
+                               "cerca", "em", "num", "numa", "perto", "huko", "katika",
+                               "karibu", "في", "قرب"})
+
+
+@lru_cache(maxsize=1)
+def _before_places() -> frozenset[str]:
+    return _place_nouns_and_saints() | _LOCATIVES
+
+
 def given_names(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     """Spans of the lexicon's given names that stand alone (see the module's text)."""
     words, keys, stops, lex, _ = words_of(norm)
-    given, cues = _given(), _place_nouns_and_saints()
+    given, cues = _given(), _before_places()
     found = {start for start, _, kind in spans if kind == "name"}
     for k in compress(range(len(words)), lex):
         start, end, _ = words[k]

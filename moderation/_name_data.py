@@ -11,7 +11,7 @@ from typing import Final
 from moderation import _patterns as pat
 
 __all__ = ["LANGS", "cue_phrases", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues",
-           "places"]
+           "places", "towns"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 _DATA: Final = Path(__file__).resolve().parent / "data"
@@ -39,6 +39,16 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
+
+
+@lru_cache(maxsize=1)
+def towns() -> frozenset[str]:
+    """Folded words of the mission regions' town names (``towns.txt``, from GeoNames) that
+    the lexicon does not have: a capitalised one is a place, not a name."""
+    words = {pat.fold(word) for word in _lines(_DATA / "names" / "towns.txt")}
+    given = {pat.fold(word) for word in _lines(_DATA / "names" / "given.txt")}
+    surnames = {pat.fold(word) for word in _lines(_DATA / "names" / "surnames.txt")}
+    return frozenset(words - given - surnames)
 
 
 @lru_cache(maxsize=16)

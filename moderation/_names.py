@@ -132,8 +132,10 @@ def find_names(norm: str) -> Iterator[_Span]:
         if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
             word = words[j][2]
             cap = word[:1].isupper()
-            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo").
-            acronym = len(words[j - 1][2]) > 1 and words[j - 1][2].isupper()
+            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo"),
+            # nor an acronym in a text that is not all capitals ("thank you MSF").
+            acronym = ((len(words[j - 1][2]) > 1 and words[j - 1][2].isupper())
+                       or (len(word) > 1 and word.isupper() and not norm.isupper()))
             if (keys[j] in _PARTICLES and j + 1 < count and not stops[j + 1]
                     and gap(norm, words[j][1], words[j + 1][0])):
                 end = _run(norm, words, stops, lex, j + 1, True, gap)

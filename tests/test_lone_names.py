@@ -119,3 +119,47 @@ def test_a_person_of_that_name_is_still_a_name() -> None:
 ])
 def test_an_arabic_given_name_alone(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+# --- places and organisations that a capital or a cue made names (fifth blind set) --------
+
+@pytest.mark.parametrize("text", [
+    "thank u IRC for the tarpaulins, 56 families got shelter",  # an acronym after "thanks"
+    "Merci MSF pour la clinique mobile à Rutshuru jeudi",
+    "muito obrigada ACNUR, recebemos os kits em Nampula",
+    "hay combates en Florencia entre disidencias y el ejército",  # a given name after "en"
+    "llegaron a Puerto Asís el martes, 120 familias",  # a run that begins with a place noun
+    "lo llevaron a San José del Guaviare anoche",
+    "the soldiers passed through Tierralta and Namapa on monday",  # towns of GeoNames
+])
+def test_places_and_organisations_stay(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_town_that_is_also_a_given_name_is_still_a_name_without_a_place_cue() -> None:
+    # "florencia" is a town of the list and a given name of the lexicon: the lexicon wins
+    assert redact("wamemchukua Florencia jana usiku") == "wamemchukua [name] jana usiku"
+
+
+def test_an_acronym_is_no_name_but_a_shouted_lexicon_name_is() -> None:
+    assert redact("the men of FARDC took my brother Kasereka") == (
+        "the men of FARDC took my brother [name]")
+    assert redact("my brother MSF came") == "my brother MSF came"
+    assert redact("MY NEIGHBOUR JUMA WAS TAKEN") == "MY NEIGHBOUR [name] WAS TAKEN"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("le chauffeur Safari a été blessé", "le chauffeur [name] a été blessé"),
+    ("dereva Kamwiru alipigwa risasi", "dereva [name] alipigwa risasi"),
+    ("o motorista Zuberico foi levado", "o motorista [name] foi levado"),
+])
+def test_an_occupation_before_a_name_is_a_title(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "walimteka mwalimu na wanafunzi 2 kwenye barabara ya Butembo-Beni",  # a preposition
+    "mafuriko yameziba barabara ya kilwa kilomita 30, magari 12 yamekwama",  # a road marker
+])
+def test_what_a_number_near_a_street_word_does_not_make_an_address(text: str) -> None:
+    assert redact(text) == text
