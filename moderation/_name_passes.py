@@ -5,16 +5,18 @@ where a name found once appears again."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import compress
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._names import is_name_like
-from moderation._words import plain_words
+from moderation._name_data import cue_phrases, cue_words, lexicon
+from moderation._names import CONJUNCTIONS, is_name_like
+from moderation._words import plain_words, words_of
 
-__all__ = ["introduced_names", "known_names", "name_keys", "repeated_names"]
+__all__ = ["introduced_names", "joined_names", "known_names", "name_keys", "repeated_names"]
 
 _Span = tuple[int, int, str]
 
@@ -159,3 +161,96 @@ def repeated_names(norm: str, spans: Sequence[_Span], out: str) -> list[_Span]:
         if keys.isdisjoint(left):
             return []
     return list(known_names(norm, frozenset(keys)))
+
+
+_MAX_JOINED: Final = 6  # names added to one found name, each side: a list's length
+# Romance particles of a surname: "Maria da Silva", "João dos Santos", "Ana de Souza".
+_SURNAME_PARTICLES: Final = frozenset({"da", "de", "do", "dos", "das", "del"})
+_CONNECTORS: Final = CONJUNCTIONS | _SURNAME_PARTICLES
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    """Folded words that begin a place's name, never a surname after "de", "del": the place
+    cues that are no function word and the street and quarter nouns ("del barrio", "de
+    villa del rosario", "da rua")."""
+    cues = {pat.fold(cue) for cue in cue_phrases("place") if not pat.is_stop(cue)}
+    nouns = {keys[0] for kind in ("street", "quarter") for keys in cue_words(kind)}
+    return frozenset(cues | nouns)
+
+
+def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
+    """The lexicon names joined to a name found, which no pass read alone: after or before
+    it, with "and" or a comma between ("Kahindo, rehema na mtoto wao", "Juma na Amisi",
+    "Okello and Akello"), an everyday word too if it is capitalised ("Neema na [Tumaini]");
+    and a surname after a Romance particle ("[Maria] da Silva"). A place after "de" is no
+    surname ("[Juma] de Bunia"): places are no lexicon names."""
+    names = [span for span in spans if span[2] == "name"]
+    if not names:
+        return []
+    words, keys, stops, lex, _ = words_of(norm)
+    if "," not in norm and _CONNECTORS.isdisjoint(keys):
+        return []  # nothing joins a word to a name (most texts: no per-name step)
+    also = lexicon()[1]
+    starts = [word[0] for word in words]
+    taken = {k for start, end, _ in names
+             for k in range(bisect_left(starts, start), bisect_left(starts, end))}
+
+    def joins(k: int) -> bool:
+        return (0 <= k < len(words) and k not in taken and lex[k] and not stops[k]
+                and (keys[k] not in also or words[k][2][:1].isupper()))
+
+    def between(a: int, b: int) -> str:
+        return norm[words[a][1]:words[b][0]]
+
+    found: list[_Span] = []
+    for start, end, _ in names:
+        first = bisect_left(starts, start)
+        last = bisect_left(starts, end) - 1
+        if first > last or words[first][0] != start:
+            continue
+        for step in (1, -1):
+            k = last if step == 1 else first
+            for _ in range(_MAX_JOINED):
+                near = k + step
+                if not 0 <= near < len(words):
+                    break
+                gap = between(k, near) if step == 1 else between(near, k)
+                if gap in (", ", ","):
+                    other = near
+                    # after a comma, a lower-case word is a list's only before "and" (",
+                    # rehema na mtoto"): "Juma, leo tunaomba" is no list
+                    if not words[other][2][:1].isupper() and not (
+                            step == 1 and other + 1 < len(words)
+                            and between(other, other + 1) == " "
+                            and keys[other + 1] in CONJUNCTIONS):
+                        break
+                    if not (lex[other] and not stops[other] and other not in taken):
+                        break
+                    found.append((*words[other][:2], "name"))
+                    taken.add(other)
+                    k = other
+                    continue
+                elif gap == " " and keys[near] in CONJUNCTIONS:
+                    other = near + step
+                    if not 0 <= other < len(words) or (
+                            between(near, other) if step == 1 else between(other, near)) != " ":
+                        break
+                elif step == 1 and gap == " " and keys[near] in _SURNAME_PARTICLES:
+                    other = near + 1
+                    # a surname that is also a word too: "da Costa", "dos Santos", "da Silva"
+                    if not (other < len(words) and between(near, other) == " "
+                            and other not in taken and lex[other] and not stops[other]
+                            and keys[other] not in _place_words()):
+                        break
+                    found.append((words[near][0], words[other][1], "name"))
+                    taken.add(other)
+                    break  # a surname ends a name
+                else:
+                    break
+                if not joins(other):
+                    break
+                found.append((*words[other][:2], "name"))
+                taken.add(other)
+                k = other
+    return found

@@ -34,7 +34,7 @@ from moderation import _name_data as data
 from moderation import _patterns as pat
 from moderation._words import words_of
 
-__all__ = ["find_names", "is_name_like"]
+__all__ = ["CONJUNCTIONS", "find_names", "is_name_like"]
 
 _Span = tuple[int, int, str]
 _MAX_NAMES: Final = 4
@@ -57,8 +57,12 @@ _GREETINGS: Final = frozenset({"hi", "hello", "hallo", "hey", "dear", "bonjour",
 _MAX_LISTED: Final = 6
 # What ends the line before a lone lexicon name that ends the text (a signature).
 _LAST_LINE: Final = frozenset(".!?\n-–—,")
-_CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "w", "و"})
+CONJUNCTIONS: Final = frozenset({"and", "et", "na", "y", "e", "ama", "w", "و"})
 _ALIASES: Final = frozenset({"dit", "alias", "aka", "surnomme", "apodado", "vulgo", "anaitwa"})
+# After "I am" and a name that is also a word, these make the word an adjective: "انا سعيد
+# جدا" (I am very happy), "ni baraka kubwa" (it is a great blessing).
+_INTENSIFIERS: Final = frozenset({"جدا", "خالص", "شديد", "انو", "لانو", "very", "so", "too",
+                                  "sana", "kubwa", "mno", "tres", "muy", "muito", "demais"})
 _ARTICLES: Final = frozenset({"a", "o", "la", "el"})  # after "y", "e": "y a dayana", "e o Tomas"
 _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 # After a cue, these begin a name with the word after them ("القائد ود الزين", "خالتي ام
@@ -143,14 +147,16 @@ def find_names(norm: str) -> Iterator[_Span]:
                 resume = end
                 continue
             if (not stops[j] and keys[j] not in firsts
-                    and (lex[j] or (strength > 1 and cap and not acronym))):
+                    and (lex[j] or (strength > 1 and cap and not acronym))
+                    and not (strength == 1 and keys[j] in also and j + 1 < count
+                             and keys[j + 1] in _INTENSIFIERS)):
                 end = _run(norm, words, stops, lex, j, cap, gap)
                 yield words[j][0], words[end - 1][1], "name"
                 # "papa Kambale et muhindo", "Kasoki dit Ebola": a lexicon name joined to
                 # the one found, or a nickname after it
                 while (end + 1 < count
                        and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "
-                       and ((keys[end] in _CONJUNCTIONS and lex[end + 1]
+                       and ((keys[end] in CONJUNCTIONS and lex[end + 1]
                              and keys[end + 1] not in also)
                             or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))):
                     yield words[end + 1][0], words[end + 1][1], "name"
@@ -170,9 +176,9 @@ def find_names(norm: str) -> Iterator[_Span]:
                 yield words[i][0], words[i][1], "name"  # "hi, Peter here"
                 resume = end
                 continue
-            if (end == i + 1 == count and keys[i] not in also and words[i][2][:1].isupper()
-                    and norm[max(0, words[i][0] - 8):words[i][0]].rstrip(" \t")[-1:]
-                    in _LAST_LINE):
+            before = norm[max(0, words[i][0] - 8):words[i][0]].rstrip(" \t")[-1:]
+            if (end == i + 1 == count and words[i][2][:1].isupper() and before in _LAST_LINE
+                    and (keys[i] not in also or before in ".!?\n")):
                 yield words[i][0], words[i][1], "name"  # "... we need help. Kato"
                 resume = end
                 continue
@@ -267,7 +273,7 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
     while len(found) < _MAX_LISTED and k + 1 < len(words):
         between = norm[words[k][1]:words[k + 1][0]]
         nxt = k + 1
-        if between == " " and keys[nxt] in _CONJUNCTIONS:
+        if between == " " and keys[nxt] in CONJUNCTIONS:
             if nxt + 1 >= len(words) or norm[words[nxt][1]:words[nxt + 1][0]] != " ":
                 break
             nxt, conj = nxt + 1, True

@@ -158,6 +158,7 @@ class Anonymiser:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
             spans.extend(lone_names(norm, spans, self._places))
+            spans.extend(passes.joined_names(norm, spans))
         spans = without_place_names(norm, spans)
         if not spans:
             return Redacted(text, (), _SEAL)

@@ -163,3 +163,42 @@ def test_an_occupation_before_a_name_is_a_title(text: str, expected: str) -> Non
 ])
 def test_what_a_number_near_a_street_word_does_not_make_an_address(text: str) -> None:
     assert redact(text) == text
+
+
+# --- names joined to a name found (moderation._name_passes.joined_names) ----------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "and" before a name found: a lexicon name, an everyday word only if capitalised
+    ("nimeripoti kuhusu Juma na Kasereka kupotea", "nimeripoti kuhusu [name] na [name] kupotea"),
+    ("wamemchukua Kasereka na Neema jana", "wamemchukua [name] na [name] jana"),
+    # a comma, then a lower-case name, then "and": a list
+    ("mama Kahindo, rehema na mtoto wao wametekwa", "mama [name], [name] na mtoto wao wametekwa"),
+    # a surname after a Romance particle
+    ("meu nome é Joana da silva e perdi o cartão", "meu nome é [name] e perdi o cartão"),
+])
+def test_names_joined_to_a_name_found(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "jirani yangu Kasereka, leo tunaomba msaada",  # after a comma, a word in lower case
+    "my brother Kasereka and hope are all we have",  # an everyday word in lower case
+    "mon frère Kasereka de Bunia est arrivé",  # a place after "de"
+])
+def test_what_a_name_found_does_not_join(text: str) -> None:
+    out = redact(text)
+    assert "Kasereka" not in out
+    assert out.count("[name]") == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("انا سعيد جدا الاغاثة وصلت", "انا سعيد جدا الاغاثة وصلت"),  # I am very happy
+    ("ni baraka kubwa kwa familia 60", "ni baraka kubwa kwa familia 60"),  # a great blessing
+    ("انا سعيد من كوستي", "انا [name] من كوستي"),  # I am Said
+    # a name that is also a word ends the text after a sentence's end: a signature
+    ("qué hago pa recibir la ayuda? Milagros", "qué hago pa recibir la ayuda? [name]"),
+    ("C'est encore Neema, j'attends les médicaments",
+     "C'est encore [name], j'attends les médicaments"),
+])
+def test_introductions_and_signatures_of_names_that_are_words(text: str, expected: str) -> None:
+    assert redact(text) == expected
