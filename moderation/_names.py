@@ -166,6 +166,9 @@ def find_names(norm: str) -> Iterator[_Span]:
         if strength:
             skip = j  # the cues inside this chain lead to the same word
         if lex[i]:
+            if (keys[i] in also and not words[i][2][:1].isupper()
+                    and not (i + 1 < count and (lex[i + 1] or keys[i + 1] in _JOINERS))):
+                continue  # an everyday word in lower case, alone: no run, list or signature
             end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
             if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
                 yield words[i][0], words[end - 1][1], "name"
