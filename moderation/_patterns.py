@@ -136,8 +136,10 @@ HANDLE_RE: Final = re.compile(
 # Runs of 9+ digits with single space/dot/dash between groups (run on masked text).
 LONG_NUMBER_RE: Final = re.compile(r"(?<!\d)\+?\d(?:[ .-]?\d){8,}(?!\d)")
 YEAR_LIST_RE: Final = re.compile(r"(?:(?:19|20)\d\d[ .-]?)+")
-# Pre-check for the phone matcher: 6+ digits close together.
-PHONE_HINT_RE: Final = re.compile(r"\d(?:[\s().+/-]{0,3}\d){5,}")
+# Pre-check for the phone matcher: 6+ digits close together. Started only at a run's first
+# digit, possessive (a digit after a run's first reaches no more digits than the first
+# did): the same clusters, without a retry from each digit of a run that fails.
+PHONE_HINT_RE: Final = re.compile(r"\d(?<!\d\d)(?:[\s().+/-]{0,3}+\d){5,}+")
 
 # --- GPS coordinates ----------------------------------------------------------------
 
