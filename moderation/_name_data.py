@@ -11,7 +11,7 @@ from typing import Final
 from moderation import _patterns as pat
 
 __all__ = ["LANGS", "cue_phrases", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues",
-           "places", "towns"]
+           "place_words", "places", "towns"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 _DATA: Final = Path(__file__).resolve().parent / "data"
@@ -39,6 +39,16 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
 @lru_cache(maxsize=1)
 def places() -> frozenset[str]:
     return frozenset(pat.fold(word) for word in _lines(_DATA / "names" / "places.txt"))
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Folded words that begin a place's name, never a name joined to another by "and" or
+    "de": the place cues that are no function word and the street and quarter nouns ("del
+    barrio", "de villa del rosario", "[Tafumo] na estrada": a road, not Estrada)."""
+    cues = {pat.fold(cue) for cue in cue_phrases("place") if not pat.is_stop(cue)}
+    nouns = {keys[0] for kind in ("street", "quarter") for keys in cue_words(kind)}
+    return frozenset(cues | nouns)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from itertools import compress
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._name_data import cue_phrases, cue_words, lexicon
+from moderation._name_data import lexicon, place_words
 from moderation._names import CONJUNCTIONS, is_name_like
 from moderation._words import plain_words, words_of
 
@@ -169,16 +169,6 @@ _SURNAME_PARTICLES: Final = frozenset({"da", "de", "do", "dos", "das", "del"})
 _CONNECTORS: Final = CONJUNCTIONS | _SURNAME_PARTICLES
 
 
-@lru_cache(maxsize=1)
-def _place_words() -> frozenset[str]:
-    """Folded words that begin a place's name, never a surname after "de", "del": the place
-    cues that are no function word and the street and quarter nouns ("del barrio", "de
-    villa del rosario", "da rua")."""
-    cues = {pat.fold(cue) for cue in cue_phrases("place") if not pat.is_stop(cue)}
-    nouns = {keys[0] for kind in ("street", "quarter") for keys in cue_words(kind)}
-    return frozenset(cues | nouns)
-
-
 def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
     """The lexicon names joined to a name found, which no pass read alone: after or before
     it, with "and" or a comma between ("Kahindo, rehema na mtoto wao", "Juma na Amisi",
@@ -196,9 +186,12 @@ def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
     taken = {k for start, end, _ in names
              for k in range(bisect_left(starts, start), bisect_left(starts, end))}
 
-    def joins(k: int) -> bool:
+    places = place_words()
+
+    def joins(k: int) -> bool:  # ("[Tafumo] na estrada": a road, not Estrada)
         return (0 <= k < len(words) and k not in taken and lex[k] and not stops[k]
-                and (keys[k] not in also or words[k][2][:1].isupper()))
+                and (keys[k] not in also or words[k][2][:1].isupper())
+                and keys[k] not in places)
 
     def between(a: int, b: int) -> str:
         return norm[words[a][1]:words[b][0]]
@@ -225,7 +218,8 @@ def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
                             and between(other, other + 1) == " "
                             and keys[other + 1] in CONJUNCTIONS):
                         break
-                    if not (lex[other] and not stops[other] and other not in taken):
+                    if not (lex[other] and not stops[other] and other not in taken
+                            and keys[other] not in places):
                         break
                     found.append((*words[other][:2], "name"))
                     taken.add(other)
@@ -241,7 +235,7 @@ def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
                     # a surname that is also a word too: "da Costa", "dos Santos", "da Silva"
                     if not (other < len(words) and between(near, other) == " "
                             and other not in taken and lex[other] and not stops[other]
-                            and keys[other] not in _place_words()):
+                            and keys[other] not in places):
                         break
                     found.append((words[near][0], words[other][1], "name"))
                     taken.add(other)

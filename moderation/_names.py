@@ -157,7 +157,8 @@ def find_names(norm: str) -> Iterator[_Span]:
                 while (end + 1 < count
                        and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "
                        and ((keys[end] in CONJUNCTIONS and lex[end + 1]
-                             and keys[end + 1] not in also)
+                             and keys[end + 1] not in also
+                             and keys[end + 1] not in data.place_words())
                             or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))):
                     yield words[end + 1][0], words[end + 1][1], "name"
                     end += 2
@@ -289,8 +290,8 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
             conj = True  # "الزبير والطيب": Arabic writes "and" on the word
         else:
             break
-        if not (lex[nxt] or words[nxt][2][:1].isupper()):
-            break
+        if not (lex[nxt] or words[nxt][2][:1].isupper()) or keys[nxt] in data.place_words():
+            break  # (not "Kasereka na estrada": a road)
         found.append(nxt)
         joined = joined or conj
         k = nxt

@@ -131,6 +131,7 @@ def test_an_arabic_given_name_alone(text: str, expected: str) -> None:
     "llegaron a Puerto Asís el martes, 120 familias",  # a run that begins with a place noun
     "lo llevaron a San José del Guaviare anoche",
     "the soldiers passed through Tierralta and Namapa on monday",  # towns of GeoNames
+    "foi espancado pela Força Local porque não tinha BI",  # an armed force
 ])
 def test_places_and_organisations_stay(text: str) -> None:
     assert redact(text) == text
@@ -184,6 +185,7 @@ def test_names_joined_to_a_name_found(text: str, expected: str) -> None:
     "jirani yangu Kasereka, leo tunaomba msaada",  # after a comma, a word in lower case
     "my brother Kasereka and hope are all we have",  # an everyday word in lower case
     "mon frère Kasereka de Bunia est arrivé",  # a place after "de"
+    "o irmão Kasereka na estrada de Mueda",  # "na" is "and" in Swahili, "in the" here
 ])
 def test_what_a_name_found_does_not_join(text: str) -> None:
     out = redact(text)
