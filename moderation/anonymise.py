@@ -32,6 +32,7 @@ import phonenumbers
 from moderation import _name_passes as passes
 from moderation import _patterns as pat
 from moderation._addresses import find_addresses
+from moderation._agreement import subjects
 from moderation._ids import find_ids
 from moderation._lone_names import lone_names, without_place_names
 from moderation._names import find_names
@@ -158,6 +159,7 @@ class Anonymiser:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
             spans.extend(lone_names(norm, spans, self._places))
+            spans.extend(subjects(norm, spans))
             spans.extend(passes.joined_names(norm, spans))
         spans = without_place_names(norm, spans)
         if not spans:

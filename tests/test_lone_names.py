@@ -204,3 +204,24 @@ def test_what_a_name_found_does_not_join(text: str) -> None:
 ])
 def test_introductions_and_signatures_of_names_that_are_words(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+# --- a person's verb after a name (moderation._agreement) --------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Neema na Tumaini wamerudi salama", "[name] na [name] wamerudi salama"),  # class 2
+    ("jana usiku neema alipigwa na askari", "jana usiku [name] alipigwa na askari"),
+    ("Ali amekufa hospitalini", "[name] amekufa hospitalini"),  # a short given name
+])
+def test_a_name_before_a_persons_verb(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "neema imerudi kwa familia yetu",  # grace (class 9 verb)
+    "kijana alikuwa kwa mjomba wake",  # a people noun
+    "mama alipigwa jana usiku",  # a cue word, before the name it introduces
+    "la paz amenazada en el pueblo",  # Spanish: an article before it
+])
+def test_what_a_persons_verb_does_not_make_a_name(text: str) -> None:
+    assert redact(text) == text

@@ -1,0 +1,77 @@
+"""Names told by the verb after them, for :mod:`moderation.anonymise`: Swahili marks its
+verb with its subject's noun class, and class 1 is people. A lexicon name before a verb
+that begins with the class-1 subject prefix ("a-" and a tense: "alipigwa", "amerudi",
+"anasema", "atakuja") is a person, even a name that is also a word: "Neema amerudi"
+(Neema is back), where "neema imerudi" would be grace; two joined by "na" before a class-2
+verb ("wa-"): "Neema na Tumaini wamerudi". A verb is told by its shape: Swahili spelling
+(no "c" but in "ch", no "q" or "x"), ends in a vowel, six letters or more.
+
+Not a name: a word that begins a name cue or sits in one ("mama", "mwalimu", "jirani":
+people nouns take the same verbs, and are cues for the name after them), the other people
+nouns (``person`` lines of ``data/cues/sw.txt``: "kijana", "mzee", "askari"), a function
+word, a place word; nor a word after an article of another language ("la paz amenazada":
+Spanish).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from itertools import compress
+from typing import Final
+
+from moderation import _patterns as pat
+from moderation._name_data import cue_phrases, lexicon, mods, name_cues, place_words
+from moderation._names import CONJUNCTIONS
+from moderation._words import words_of
+
+__all__ = ["subjects"]
+
+_Span = tuple[int, int, str]
+# A subject prefix, a tense or aspect, the rest: Swahili letters, a final vowel.
+_TENSES: Final = "(?:li|me|na|ta|ki|ka|nge|ngali|sha)"
+_SPELLING: Final = r"(?:ch|[abd-pr-wyz])"
+_PERSON_VERB: Final = re.compile(rf"a{_TENSES}{_SPELLING}{{2,}}[aeiou]")
+_PEOPLE_VERB: Final = re.compile(rf"wa{_TENSES}{_SPELLING}{{2,}}[aeiou]")
+_SHORTEST: Final = 6
+# Before a word, these say the text is not Swahili there ("la paz amenazada").
+_ARTICLES: Final = frozenset({"la", "el", "los", "las", "le", "les", "un", "une", "una", "o",
+                              "os", "as", "the", "de", "del", "da", "do", "des", "du", "d"})
+
+
+def _verb(pattern: re.Pattern[str], key: str) -> bool:
+    return len(key) >= _SHORTEST and pattern.fullmatch(key) is not None
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    people = {pat.fold(word) for word in cue_phrases("person")}
+    return frozenset(name_cues()[1].keys() | mods()[1].keys() | place_words() | people)
+
+
+def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
+    """Spans of the lexicon names that a person's verb follows (see the module's text)."""
+    if "a" not in norm:
+        return
+    words, keys, stops, lex, _ = words_of(norm)
+    found = {start for start, _, kind in spans if kind == "name"}
+    not_names = _not_names()
+    lexicon_names = lexicon()[0]
+
+    def person(k: int) -> bool:
+        return (lex[k] and not stops[k] and keys[k] not in not_names
+                and keys[k] in lexicon_names and words[k][0] not in found
+                and not (k and keys[k - 1] in _ARTICLES))
+
+    count = len(words)
+    for k in compress(range(count - 1), lex):  # the lexicon's words only
+        gap = norm[words[k][1]:words[k + 1][0]]
+        if gap == " " and _verb(_PERSON_VERB, keys[k + 1]) and person(k):
+            yield words[k][0], words[k][1], "name"
+        elif (gap == " " and k + 3 < count and keys[k + 1] in CONJUNCTIONS
+              and norm[words[k + 1][1]:words[k + 2][0]] == " "
+              and norm[words[k + 2][1]:words[k + 3][0]] == " "
+              and _verb(_PEOPLE_VERB, keys[k + 3]) and person(k) and person(k + 2)):
+            yield words[k][0], words[k][1], "name"
+            yield words[k + 2][0], words[k + 2][1], "name"
