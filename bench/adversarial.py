@@ -119,6 +119,8 @@ STRINGS: dict[str, Callable[[int], str]] = {
     "kin and titles": lambda n: _fill("my cousin brother mon grand frere le chef de cellule ", n),
     "cue chain": lambda n: _fill("the soldier called Sgt. ", n),
     "name particles": lambda n: _fill("القائد ود ", n),
+    "name lists": lambda n: _fill("Kahindo, Neema na juma, da Silva ", n),
+    "person verbs": lambda n: _fill("neema amerudi na baraka wamerudi ", n),
     # addresses
     "street words": lambda n: _fill("rue avenue calle ", n),
     "street, number, name": lambda n: _fill("12 rue des Manguiers ", n),
