@@ -11,6 +11,12 @@ people nouns take the same verbs, and are cues for the name after them), the oth
 nouns (``person`` lines of ``data/cues/sw.txt``: "kijana", "mzee", "askari"), a function
 word, a place word; nor a word after an article of another language ("la paz amenazada":
 Spanish).
+
+The object is marked too: class 1's object marker "-m-" ("walimchukua", "wamemkamata",
+"alimpiga": they took, have arrested, beat him or her) before a lexicon name makes it a
+person's: "walimchukua neema". Arabic marks neither, so a verb of harm or arrest that
+takes a person (``harm`` lines of ``data/cues/ar.txt``: "خطفوا", "ضربوا", "قبضوا على")
+before a lexicon name does the same: "قبضوا على صالح", "خطفوا عمر".
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from itertools import compress
 from typing import Final
 
 from moderation import _patterns as pat
-from moderation._name_data import cue_phrases, lexicon, mods, name_cues, place_words
+from moderation._name_data import cue_phrases, cue_words, lexicon, mods, name_cues, place_words
 from moderation._names import CONJUNCTIONS
 from moderation._words import words_of
 
@@ -34,6 +40,9 @@ _TENSES: Final = "(?:li|me|na|ta|ki|ka|nge|ngali|sha)"
 _SPELLING: Final = r"(?:ch|[abd-pr-wyz])"
 _PERSON_VERB: Final = re.compile(rf"a{_TENSES}{_SPELLING}{{2,}}[aeiou]")
 _PEOPLE_VERB: Final = re.compile(rf"wa{_TENSES}{_SPELLING}{{2,}}[aeiou]")
+# (not "wana-m..." nor "-ki-m...": "wanamgambo" militiamen, "wakimbizi" refugees are nouns)
+_OBJECT_VERB: Final = re.compile(
+    rf"(?:wa(?:li|me|ta|ka|nge)|(?:a|ni|tu|u|m)(?:li|me|na|ta|ka|nge))mw?{_SPELLING}{{2,}}[aeiou]")
 _SHORTEST: Final = 6
 # Before a word, these say the text is not Swahili there ("la paz amenazada").
 _ARTICLES: Final = frozenset({"la", "el", "los", "las", "le", "les", "un", "une", "una", "o",
@@ -50,10 +59,14 @@ def _not_names() -> frozenset[str]:
     return frozenset(name_cues()[1].keys() | mods()[1].keys() | place_words() | people)
 
 
+@lru_cache(maxsize=1)
+def _harms() -> frozenset[tuple[str, ...]]:
+    return cue_words("harm")
+
+
 def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
-    """Spans of the lexicon names that a person's verb follows (see the module's text)."""
-    if "a" not in norm:
-        return
+    """Spans of the lexicon names that a person's verb follows or precedes, or a verb of
+    harm precedes (see the module's text)."""
     words, keys, stops, lex, _ = words_of(norm)
     found = {start for start, _, kind in spans if kind == "name"}
     not_names = _not_names()
@@ -68,6 +81,11 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     for k in compress(range(count - 1), lex):  # the lexicon's words only
         gap = norm[words[k][1]:words[k + 1][0]]
         if gap == " " and _verb(_PERSON_VERB, keys[k + 1]) and person(k):
+            yield words[k][0], words[k][1], "name"
+        elif k and person(k) and norm[words[k - 1][1]:words[k][0]] == " " and (
+                _verb(_OBJECT_VERB, keys[k - 1]) or (keys[k - 1],) in _harms()
+                or (k > 1 and (keys[k - 2], keys[k - 1]) in _harms()
+                    and norm[words[k - 2][1]:words[k - 1][0]] == " ")):
             yield words[k][0], words[k][1], "name"
         elif (gap == " " and k + 3 < count and keys[k + 1] in CONJUNCTIONS
               and norm[words[k + 1][1]:words[k + 2][0]] == " "

@@ -225,3 +225,23 @@ def test_a_name_before_a_persons_verb(text: str, expected: str) -> None:
 ])
 def test_what_a_persons_verb_does_not_make_a_name(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("walimchukua neema jana usiku", "walimchukua [name] jana usiku"),  # the -m- of a person
+    ("polisi wamemkamata baraka sokoni", "polisi wamemkamata [name] sokoni"),
+    ("الضابط قبضوا على صالح وطلبوا فلوس", "الضابط قبضوا على [name] وطلبوا فلوس"),  # harm verbs
+    ("خطفوا عمر من السوق امبارح", "خطفوا [name] من السوق امبارح"),
+])
+def test_a_name_after_a_verb_that_takes_a_person(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "walimu wamefika shuleni leo",  # teachers: no object marker
+    "wanamgambo wako milimani tangu asubuhi",  # militiamen: a noun, not wa-na-m-
+    "wakimbizi wengi wamefika kambini",  # refugees: a noun, not wa-ki-m-
+    "خطفوا ولد صغير من السوق",  # a boy: a particle of names, but no name after a verb
+])
+def test_what_a_verb_before_a_word_does_not_make_a_name(text: str) -> None:
+    assert redact(text) == text
