@@ -28,15 +28,15 @@ def _eval_module():  # type: ignore[no-untyped-def]
 
 
 # Floors: what was reached less a margin. Tune (pii.jsonl's tune lines, pii_extra.jsonl,
-# the five blind sets' tune lines, 1,258): recall 0.985, keep 0.985 (before the fifth
-# set's lines were read). Held-out (pii.jsonl's and the blind sets', 504): recall 0.927,
-# keep 0.975. The blind sets were written by helpers who saw neither the rules nor the
+# the six blind sets' tune lines, 1,420): recall 0.979, keep 0.987 (before the sixth
+# set's lines were read). Held-out (pii.jsonl's and the blind sets', 582): recall 0.931,
+# keep 0.977. The blind sets were written by helpers who saw neither the rules nor the
 # other sets: before their lines were read the anonymiser found 0.79, 0.80, 0.88, (the
-# fourth, after names with no cue, moderation._lone_names) 0.92 and 0.93 of their
-# personal data.
+# fourth, after names with no cue, moderation._lone_names) 0.92, 0.93 and (the sixth, on
+# names a moderator misses at a glance) 0.92 of their personal data.
 def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
     figures = _eval_module().pii_figures("tune")
-    assert figures["messages"] >= 1258  # pii_extra.jsonl and the blind sets are read
+    assert figures["messages"] >= 1420  # pii_extra.jsonl and the blind sets are read
     assert figures["recall"] >= 0.97
     assert figures["keep_rate"] >= 0.98
     assert figures["baseline"]["recall"] < figures["recall"]
@@ -51,7 +51,7 @@ def test_tune_split_recall_and_keep_rate_reach_the_floor() -> None:
 def test_heldout_split_reaches_its_floor_and_holds_no_tune_line() -> None:
     figures = _eval_module().pii_figures("heldout")
     assert figures["split"] == "heldout"
-    assert figures["messages"] == 504  # pii.jsonl's 19 a language, each blind set's 13
+    assert figures["messages"] == 582  # pii.jsonl's 19 a language, each blind set's 13
     assert set(figures["per_lang"]) == {"en", "fr", "sw", "ar", "pt", "es"}
     assert figures["recall"] >= 0.9
     assert figures["keep_rate"] >= 0.97

@@ -8,8 +8,8 @@ no "keep" text inside a "pii" text nor the other way round; no two identical tex
 pii_extra.jsonl (tune-only additions): ids ``pii-x-<lang>-NNN``, every line "tune", at
 least 25 lines a language, no id or text shared with pii.jsonl. pii_blind.jsonl: ids
 ``pii-y-<lang>-NNN``, every third line of a language held out (40 a language), no id or
-text shared with the others; pii_blind2.jsonl to pii_blind5.jsonl the same, ids
-``pii-z-``, ``pii-q-``, ``pii-v-`` and ``pii-w-<lang>-NNN``.
+text shared with the others; pii_blind2.jsonl to pii_blind6.jsonl the same, ids
+``pii-z-``, ``pii-q-``, ``pii-v-``, ``pii-w-`` and ``pii-u-<lang>-NNN``.
 
     python tools/check_evaldata.py [tests/data]
 
@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
         problems += _shared(folder / "pii.jsonl", extra)
     for name, prefix in (("pii_blind.jsonl", "pii-y"), ("pii_blind2.jsonl", "pii-z"),
                          ("pii_blind3.jsonl", "pii-q"), ("pii_blind4.jsonl", "pii-v"),
-                         ("pii_blind5.jsonl", "pii-w")):
+                         ("pii_blind5.jsonl", "pii-w"), ("pii_blind6.jsonl", "pii-u")):
         blind = folder / name
         if blind.exists():
             problems += check_pii(blind, blind=prefix)
