@@ -230,7 +230,7 @@ et ou mais de du des d la le les l un une au aux en dans sur pour par avec chez 
 je j tu il elle nous vous ils elles moi toi suis est c ce cet cette mon ma mes qui que
 ne pas depuis aussi
 na ni wa ya za kwa katika kutoka huko hapa mimi yangu wangu langu pia lakini au kama tu
-ndiyo hapana sasa leo jana
+ndiyo hapana sasa leo jana usiku mchana asubuhi jioni kesho
 y e o el los las del con por para soy estoy desde una mi os as do da dos das em no
 com sou estou um uma meu minha
 و من في الى إلى عن انا أنا هو هي مع ثم او أو لا

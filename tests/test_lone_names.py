@@ -245,3 +245,30 @@ def test_a_name_after_a_verb_that_takes_a_person(text: str, expected: str) -> No
 ])
 def test_what_a_verb_before_a_word_does_not_make_a_name(text: str) -> None:
     assert redact(text) == text
+
+
+# --- follow-ups, children, several names, nicknames (sixth blind set's tune lines) -------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Suite à mon message sur Riziki : Riziki refuse de porter plainte",
+     "Suite à mon message sur [name] : [name] refuse de porter plainte"),
+    ("Kuhusu ripoti yangu ya Faraja, leo amepelekwa hospitali",
+     "Kuhusu ripoti yangu ya [name], leo amepelekwa hospitali"),
+    ("بخصوص بلاغي عن جميلة: لقيناها في المستشفى", "بخصوص بلاغي عن [name]: لقيناها في المستشفى"),
+    ("Ils s'appellent Neema et Safari, 5 et 7 ans", "Ils s'appellent [name] et [name], 5 et 7 ans"),
+    ("mtoto neema wa miaka 6 amepotea", "mtoto [name] wa miaka 6 amepotea"),
+    ("levaram a menina Glória, 11 anos", "levaram a menina [name], 11 anos"),
+    ("Todos lo conocen como el Paisa.", "Todos lo conocen como el [name]."),
+])
+def test_follow_ups_children_lists_and_nicknames(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Graças a Deus a Cruz Vermelha distribuiu comida em Ancuabe",  # a saying
+    "Les FARDC mènent l'opération Shujaa depuis mai",  # an operation's name
+    "Tumeona makaburi karibu na mto Semuliki",  # a river
+    "alizaa mtoto usiku wa jana",  # a child born at night: a time word is no name
+])
+def test_sayings_operations_rivers_and_times_stay(text: str) -> None:
+    assert redact(text) == text
