@@ -32,6 +32,8 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         names.update(pat.fold(word) for word in _lines(_DATA / "names" / file))
     words = {pat.fold(line.split("\t")[1]) for line in _lines(_DATA / "names" / "also_words.txt")
              if line.count("\t") >= 1}
+    # with the article, as the lexicon reads them: الهلال is هلال (crescent), a word too
+    words |= {"ال" + word for word in words if "\u0600" <= word[:1] <= "\u06ff"}
     places = {pat.fold(word) for word in _lines(_DATA / "names" / "places.txt")}
     return frozenset(names - pat.STOP_WORDS - places), frozenset(words)
 

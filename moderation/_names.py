@@ -69,7 +69,7 @@ _MAX_CHAIN: Final = 4  # cues and mod words in a row before a name
 # كلثوم"); inside a name, these join it to a lexicon name ("محمد بن علي"; not the Romance
 # "da", "del": "jhon del barrio", "villa del rosario" are places).
 _PARTICLES: Final = frozenset({"ود", "ولد", "ام", "ابو", "بت", "wad", "abu", "abou", "um", "ould"})
-_JOINERS: Final = frozenset({"bin", "ibn", "ould", "wad", "ود", "بن", "ابن", "ولد"})
+_JOINERS: Final = frozenset({"bin", "ibn", "ould", "wad", "ود", "بن", "ابن", "ولد", "بت", "بنت"})
 
 
 def is_name_like(word: str) -> bool:

@@ -272,3 +272,17 @@ def test_follow_ups_children_lists_and_nicknames(text: str, expected: str) -> No
 ])
 def test_sayings_operations_rivers_and_times_stay(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "الهلال الاحمر ما وصل المخيم",  # the Red Crescent: both words are words too, with the article
+    "Lucky there were no deaths in Atiak",
+    "Bienvenu au nouveau chef de poste de la PNC",
+    "Em Palma, a Total não voltou",
+])
+def test_organisations_and_words_at_a_sentences_start_stay(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_daughter_of_joins_a_name() -> None:
+    assert redact("زوجته فاطمة بت الطاهر هربت مع اطفالها") == "زوجته [name] هربت مع اطفالها"
