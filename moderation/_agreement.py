@@ -15,8 +15,10 @@ Spanish).
 The object is marked too: class 1's object marker "-m-" ("walimchukua", "wamemkamata",
 "alimpiga": they took, have arrested, beat him or her) before a lexicon name makes it a
 person's: "walimchukua neema". Arabic marks neither, so a verb of harm or arrest that
-takes a person (``harm`` lines of ``data/cues/ar.txt``: "خطفوا", "ضربوا", "قبضوا على")
-before a lexicon name does the same: "قبضوا على صالح", "خطفوا عمر".
+takes a person (``harm`` lines of ``data/cues/<lang>.txt``: "خطفوا", "قبضوا على", "beat",
+"ont frappé", "levaram o", "se llevaron a": a person's object, with its article or
+Spanish's personal "a") before a lexicon name does the same: "قبضوا على صالح", "the
+landlord beat mercy", "mataron a esperanza".
 """
 
 from __future__ import annotations
@@ -64,6 +66,21 @@ def _harms() -> frozenset[tuple[str, ...]]:
     return cue_words("harm")
 
 
+def _after_harm(norm: str, words: list[tuple[int, int, str]], keys: list[str], k: int) -> bool:
+    """Whether a verb of harm of 1-3 words ("خطفوا", "قبضوا على", "se llevaron a") ends
+    right before word ``k``, single spaces between its words."""
+    harms = _harms()
+    for size in (1, 2, 3):
+        first = k - size
+        if first < 0:
+            return False
+        if size > 1 and norm[words[first][1]:words[first + 1][0]] != " ":
+            return False
+        if tuple(keys[first:k]) in harms:
+            return True
+    return False
+
+
 def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     """Spans of the lexicon names that a person's verb follows or precedes, or a verb of
     harm precedes (see the module's text)."""
@@ -83,9 +100,7 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
         if gap == " " and _verb(_PERSON_VERB, keys[k + 1]) and person(k):
             yield words[k][0], words[k][1], "name"
         elif k and person(k) and norm[words[k - 1][1]:words[k][0]] == " " and (
-                _verb(_OBJECT_VERB, keys[k - 1]) or (keys[k - 1],) in _harms()
-                or (k > 1 and (keys[k - 2], keys[k - 1]) in _harms()
-                    and norm[words[k - 2][1]:words[k - 1][0]] == " ")):
+                _verb(_OBJECT_VERB, keys[k - 1]) or _after_harm(norm, words, keys, k)):
             yield words[k][0], words[k][1], "name"
         elif (gap == " " and k + 3 < count and keys[k + 1] in CONJUNCTIONS
               and norm[words[k + 1][1]:words[k + 2][0]] == " "

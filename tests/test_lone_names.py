@@ -286,3 +286,20 @@ def test_organisations_and_words_at_a_sentences_start_stay(text: str) -> None:
 
 def test_daughter_of_joins_a_name() -> None:
     assert redact("زوجته فاطمة بت الطاهر هربت مع اطفالها") == "زوجته [name] هربت مع اطفالها"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the landlord beat mercy last night", "the landlord beat [name] last night"),
+    ("les wazalendo ont frappe dieudonne hier", "les wazalendo ont frappe [name] hier"),
+    ("mataron a esperanza anoche en la vereda", "mataron a [name] anoche en la vereda"),
+])
+def test_a_name_after_a_verb_of_harm_in_other_languages(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "se llevaron a la niña anoche",  # an article, then no name
+    "they shot at the house last night",
+])
+def test_what_a_verb_of_harm_does_not_make_a_name(text: str) -> None:
+    assert redact(text) == text
