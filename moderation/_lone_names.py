@@ -45,6 +45,7 @@ from moderation._name_data import (
     lexicon,
     mods,
     name_cues,
+    place_words,
     places,
     towns,
 )
@@ -113,6 +114,36 @@ def _after_place_cue(words: list[tuple[int, int, str]], stops: list[bool], i: in
     return _before(stops, i, 3, lambda k: words[k][2].lower() in cues) is not None
 
 
+# After a capitalised word, these make it a day: "on Sunday night", "dimanche soir".
+_TIMES_OF_DAY: Final = frozenset({"night", "morning", "evening", "afternoon", "nite", "soir",
+                                  "matin", "nuit", "noche", "manana", "tarde", "noite", "manha",
+                                  "usiku", "asubuhi", "jioni", "mchana"})
+_LIST_JOINS: Final = frozenset({"and", "et", "na", "y", "e"})
+_MAX_PLACES: Final = 4  # places in a list after one cue: "em Meza, Nanjua e Ocua"
+
+
+def _listed_after_place_cue(norm: str, words: list[tuple[int, int, str]], keys: list[str],
+                            stops: list[bool], i: int, cues: frozenset[str]) -> bool:
+    """Whether word ``i`` ends a list of capitalised words that a place cue begins ("em
+    Meza e Nanjua", "à Kipese, Masereka et Lubero"): a list of places."""
+    k = i
+    for _ in range(_MAX_PLACES):
+        before = k - 1
+        if before < 1:
+            return False
+        joined = norm[words[before][1]:words[k][0]] in (", ", ",") and _capital(words[before][2])
+        if not joined and keys[before] in _LIST_JOINS and norm[words[before][1]:words[k][0]] == " ":
+            before -= 1
+            joined = before >= 0 and _capital(words[before][2]) and norm[
+                words[before][1]:words[before + 1][0]] in (" ", ", ", ",")
+        if not joined:
+            return False
+        if _after_place_cue(words, stops, before, cues):
+            return True
+        k = before
+    return False
+
+
 def capitalised_names(norm: str, spans: Sequence[_Span],
                       places: frozenset[str] = frozenset()) -> Iterator[_Span]:
     """Spans of the capitalised names inside sentences of a mostly lower-case text;
@@ -149,10 +180,15 @@ def capitalised_names(norm: str, spans: Sequence[_Span],
         start, last = words[i][0], words[end - 1][1]
         mark = _back(norm, start, " \t")  # the character before, spaces skipped
         after = norm[last:last + 3].lstrip(" \t")
+        # what the word after the run says: a place ("Bidi Bidi zone 3", "Mugunga camp"),
+        # a day ("on Sunday night")
+        next_key = keys[end] if end < count and norm[last:words[end][0]] == " " else ""
         if (mark > 0 and norm[mark - 1] not in _SENTENCE_END
                 and not _after_place_cue(words, stops, i, place_cues)
+                and not _listed_after_place_cue(norm, words, keys, stops, i, place_cues)
                 and _back(norm, mark, ", \t") not in placed
-                and not after[:1].isdigit()):
+                and not after[:1].isdigit()
+                and next_key not in place_words() and next_key not in _TIMES_OF_DAY):
             # the run up to its first word that is no name ("Kamau Police": "Kamau")
             named = next((k for k in range(i, end)
                           if stops[k] or keys[k] in not_names or keys[k] in places), end)

@@ -166,7 +166,7 @@ def find_names(norm: str) -> Iterator[_Span]:
                 continue
         if strength:
             skip = j  # the cues inside this chain lead to the same word
-        if lex[i]:
+        if lex[i] and keys[i] not in data.place_words():  # ("barrio Bolívar": a place)
             if (keys[i] in also and not words[i][2][:1].isupper()
                     and not (i + 1 < count and (lex[i + 1] or keys[i + 1] in _JOINERS))):
                 continue  # an everyday word in lower case, alone: no run, list or signature

@@ -303,3 +303,14 @@ def test_a_name_after_a_verb_of_harm_in_other_languages(text: str, expected: str
 ])
 def test_what_a_verb_of_harm_does_not_make_a_name(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "Al-Shabaab attacked a police camp near Mandera on Sunday night",  # a day, then its time
+    "they are recruiting boys from Bidi Bidi zone 3 to go",  # a run before a place noun
+    "Les gens de Kipese et Masereka ne vont plus aux champs",  # a list after a place cue
+    "Mas em Meza e Nanjua a fome continua",
+    "vivo en el barrio Bolívar de Ureña",  # a lexicon run that a place noun begins
+])
+def test_places_told_by_their_neighbours_stay(text: str) -> None:
+    assert redact(text) == text
