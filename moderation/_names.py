@@ -229,15 +229,18 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
             if not rest or rest[0] in _AFTER_HERE or (here + 1 < count and keys[here + 1] in _FROM):
                 yield words[start][0], words[here - 1][1], "name"
                 break
-    for size in (1, 2, 3):
-        title = start + size
-        if (title < count and norm[words[title - 1][1]:words[title][0]] == ", "
-                and all(words[k][2][:1].isupper() and keys[k] not in firsts
-                        for k in range(start, title))
-                and named(start, title, False)
-                and _cue_at(keys, words, norm, title, cues, firsts)[0] > 1):
-            yield words[start][0], words[title - 1][1], "name"
-            break
+    # "<name>, <title or kin>" at a sentence's start: "Byamungu Ndabagoye, chef de localite,
+    # a vendu", "Vitória, a irmã mais velha, ficou com a avó"
+    for first in (start, *_sentence_starts(norm, words, start)):
+        for size in (1, 2, 3):
+            title = first + size
+            if (title < count and norm[words[title - 1][1]:words[title][0]] == ", "
+                    and all(words[k][2][:1].isupper() and keys[k] not in firsts
+                            for k in range(first, title))
+                    and named(first, title, False)
+                    and _cue_at(keys, words, norm, title, cues, firsts)[0] > 1):
+                yield words[first][0], words[title - 1][1], "name"
+                break
     if norm[words[-1][1]:].strip(" \t.\n"):
         return  # the text does not end with the words
     if count >= 2 and len(words[-1][2]) == 1 and words[-1][2].isupper():
@@ -262,6 +265,17 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
         if (not above or above[-1] in ".!?\n" or spaced) and named(first, last, True):
             yield words[first][0], words[last - 1][1], "name"
             return
+
+
+def _sentence_starts(norm: str, words: list[tuple[int, int, str]], after: int) -> Iterator[int]:
+    """Indexes of the words after ``after`` that begin a sentence (".", "!", "?" or a line's
+    end before them, spaces between)."""
+    for k in range(after + 1, len(words)):
+        if norm[words[k - 1][1]:words[k][0]].rstrip(" \t")[-1:] in _STARTS_AFTER:
+            yield k
+
+
+_STARTS_AFTER: Final = frozenset(".!?\n")
 
 
 def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],

@@ -314,3 +314,10 @@ def test_what_a_verb_of_harm_does_not_make_a_name(text: str) -> None:
 ])
 def test_places_told_by_their_neighbours_stay(text: str) -> None:
     assert redact(text) == text
+
+
+def test_a_name_then_its_kin_at_any_sentences_start() -> None:
+    assert redact("Perdemos o menino. Vitória, a irmã mais velha, ficou com a avó.") == (
+        "Perdemos o menino. [name], a irmã mais velha, ficou com a avó.")
+    assert redact("Merci, docteur, pour les médicaments.") == (
+        "Merci, docteur, pour les médicaments.")  # a thanks, not a name
