@@ -27,7 +27,9 @@ in one pass; chains of cues are bounded and each cue is read once.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Final
 
 from moderation import _name_data as data
@@ -230,13 +232,17 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
                 yield words[start][0], words[here - 1][1], "name"
                 break
     # "<name>, <title or kin>" at a sentence's start: "Byamungu Ndabagoye, chef de localite,
-    # a vendu", "Vitória, a irmã mais velha, ficou com a avó"
-    for first in (start, *_sentence_starts(norm, words, start)):
+    # a vendu", "Vitória, a irmã mais velha, ficou com a avó": read from each ", " that a
+    # cue follows (a text of dots has no such place to look at)
+    for title in _after_commas(norm, words, keys, firsts):
         for size in (1, 2, 3):
-            title = first + size
-            if (title < count and norm[words[title - 1][1]:words[title][0]] == ", "
-                    and all(words[k][2][:1].isupper() and keys[k] not in firsts
-                            for k in range(first, title))
+            first = title - size
+            if first < start:
+                break
+            if (first == start or norm[words[first - 1][1]:words[first][0]].rstrip(" \t")[-1:]
+                    in _STARTS_AFTER) and (
+                    all(words[k][2][:1].isupper() and keys[k] not in firsts
+                        for k in range(first, title))
                     and named(first, title, False)
                     and _cue_at(keys, words, norm, title, cues, firsts)[0] > 1):
                 yield words[first][0], words[title - 1][1], "name"
@@ -267,12 +273,15 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
             return
 
 
-def _sentence_starts(norm: str, words: list[tuple[int, int, str]], after: int) -> Iterator[int]:
-    """Indexes of the words after ``after`` that begin a sentence (".", "!", "?" or a line's
-    end before them, spaces between)."""
-    for k in range(after + 1, len(words)):
-        if norm[words[k - 1][1]:words[k][0]].rstrip(" \t")[-1:] in _STARTS_AFTER:
+def _after_commas(norm: str, words: list[tuple[int, int, str]], keys: list[str],
+                  firsts: dict[str, tuple[int, frozenset[str]]]) -> Iterator[int]:
+    """Indexes of the words right after a ", " that may begin a cue."""
+    at = norm.find(", ")
+    while at >= 0:
+        k = bisect_left(words, at + 2, key=itemgetter(0))
+        if k < len(words) and words[k][0] == at + 2 and keys[k] in firsts:
             yield k
+        at = norm.find(", ", at + 2)
 
 
 _STARTS_AFTER: Final = frozenset(".!?\n")
