@@ -132,16 +132,20 @@ class Anonymiser:
         # Dates, times and amounts, which stay: read once, for phones and for IDs.
         protected = ([m.span() for m in pat.PROTECTED_RE.finditer(norm)]
                      if phone_like or (digits >= 5 and letters) else [])
+        # GPS coordinates first: a phone inside one would be hidden as a location anyway
+        # (the higher kind), so the phone matcher is not asked about their digits.
+        locations = (list(_locations(norm))
+                     if digits >= 4 and ("." in norm or "°" in norm or "," in norm) else [])
+        spans.extend(locations)
         if phone_like:
-            masked = _mask(norm, protected)
+            hidden = sorted([*protected, *((start, end) for start, end, _ in locations)])
+            masked = _mask(norm, _union([(start, end, "") for start, end in hidden]))
             clusters = [m.span() for m in pat.PHONE_HINT_RE.finditer(masked)]
             phones = self._phones(masked, clusters, sender_region) if clusters else []
             spans.extend(phones)
             if digits >= 9:
                 # Phones found are hidden too, so "0812345678 0998765432" stays two phones.
                 spans.extend(_long_numbers(masked, clusters, _union(phones)))
-        if digits >= 4 and ("." in norm or "°" in norm or "," in norm):
-            spans.extend(_locations(norm))
         # Every other finding has a letter; links have "://" or a dot before a letter.
         if letters:
             if "@" in norm:

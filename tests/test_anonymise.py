@@ -324,3 +324,13 @@ def test_redacted_is_frozen() -> None:
     assert result == restored("[phone]", ("phone",))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.text = "0812345678"  # type: ignore[misc]
+
+
+def test_coordinates_are_not_read_as_phones_and_leave_the_budget_to_the_phone() -> None:
+    # GPS decimals are found first and hidden from the phone matcher: the phone after them
+    # is read as a phone, not left unchecked as a number
+    text = ("corps près du fleuve, coordonnées -11.3421, 40.1234 et -11.3502, 40.1301 "
+            "et -11.3611, 40.1422, le chef répond au 0812345678")
+    out = ANON.redact(text).text
+    assert out.count("[location]") == 3
+    assert out.endswith("le chef répond au [phone]")
