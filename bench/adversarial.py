@@ -278,6 +278,8 @@ def _clear_caches() -> None:
     name_passes.name_keys.cache_clear()
     if words is not None:  # the text read as words, kept for the next pass of one redaction
         words.words_of.cache_clear()
+        if hasattr(words, "_judged"):  # each word judged once a process, as the fold
+            words._judged.cache_clear()
 
 
 def timed(target: Callable[[str], object], text: str, repeat: int) -> tuple[float, str]:

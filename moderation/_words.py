@@ -56,6 +56,15 @@ def words_of(norm: str) -> Words:
     return _read(norm, names, data.name_cues()[1])
 
 
+@lru_cache(maxsize=16384)
+def _judged(word: str) -> tuple[str, bool, bool]:
+    """A word's key, whether it is a function word, whether a lexicon name: one look-up a
+    word for the words every message says ("the", "de", "na"), as the fold's own cache."""
+    key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
+    stop = pat.is_stop(word)
+    return key, stop, not stop and data.in_lexicon(key, data.lexicon()[0])
+
+
 def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
           ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]:
     """``norm`` as words (start, end, text) with, for each, its key, whether it is a
@@ -69,17 +78,12 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
     texts = parts[1::2]
     offsets = list(accumulate(map(len, parts), initial=0))
     words = list(zip(offsets[1::2], offsets[2::2], texts, strict=False))
-    key_of: dict[str, str] = {}
-    stop_of: dict[str, bool] = {}
-    lex_of: dict[str, bool] = {}
-    for word in set(texts):
-        key_of[word] = key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
-        stop_of[word] = stop = pat.is_stop(word)
-        lex_of[word] = not stop and data.in_lexicon(key, names)
-    keys = list(map(key_of.__getitem__, texts))
-    stops = list(map(stop_of.__getitem__, texts))
-    lex = list(map(lex_of.__getitem__, texts))
-    if not _COMPOUND_PARTS.isdisjoint(key_of.values()):
+    judged = dict(zip(distinct := set(texts), map(_judged, distinct), strict=True))
+    rows = list(map(judged.__getitem__, texts))
+    keys: list[str] = list(map(itemgetter(0), rows))
+    stops: list[bool] = list(map(itemgetter(1), rows))
+    lex: list[bool] = list(map(itemgetter(2), rows))
+    if not _COMPOUND_PARTS.isdisjoint(map(itemgetter(0), judged.values())):
         words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
     if "'" in norm or "’" in norm:
         _elided(norm, words, keys, stops)
