@@ -174,77 +174,64 @@ def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
     it, with "and" or a comma between ("Kahindo, rehema na mtoto wao", "Juma na Amisi",
     "Okello and Akello"), an everyday word too if it is capitalised ("Neema na [Tumaini]");
     and a surname after a Romance particle ("[Maria] da Silva"). A place after "de" is no
-    surname ("[Juma] de Bunia"): places are no lexicon names."""
+    surname ("[Juma] de Bunia"): places are no lexicon names. Read from the lexicon words
+    no pass took, a round for each name a list adds (a list of names costs no step per
+    name)."""
     names = [span for span in spans if span[2] == "name"]
     if not names:
         return []
     words, keys, stops, lex, _ = words_of(norm)
     if "," not in norm and _CONNECTORS.isdisjoint(keys):
         return []  # nothing joins a word to a name (most texts: no per-name step)
-    also = lexicon()[1]
     starts = [word[0] for word in words]
     taken = {k for start, end, _ in names
              for k in range(bisect_left(starts, start), bisect_left(starts, end))}
-
     places = place_words()
+    count = len(words)
+    left = [k for k in compress(range(count), lex)
+            if k not in taken and not stops[k] and keys[k] not in places]
+    if not left:
+        return []
+    also = lexicon()[1]
 
-    def joins(k: int) -> bool:  # ("[Tafumo] na estrada": a road, not Estrada)
-        return (0 <= k < len(words) and k not in taken and lex[k] and not stops[k]
-                and (keys[k] not in also or words[k][2][:1].isupper())
-                and keys[k] not in places)
+    def gap(a: int, b: int) -> str:
+        return norm[words[a][1]:words[b][0]] if 0 <= a and b < count else ""
 
-    def between(a: int, b: int) -> str:
-        return norm[words[a][1]:words[b][0]]
+    def joined(k: int) -> str:
+        """How word ``k`` joins a name taken: "word", "particle" (with the word before
+        it), or ""."""
+        capital = words[k][2][:1].isupper()
+        word_ok = capital or keys[k] not in also
+        if k - 1 in taken and gap(k - 1, k) in (", ", ","):
+            # after a comma, a lower-case word is a list's only before "and" (", rehema
+            # na mtoto"): "Juma, leo tunaomba" is no list
+            if capital or (gap(k, k + 1) == " " and keys[k + 1] in CONJUNCTIONS):
+                return "word"
+        if k + 1 in taken and capital and gap(k, k + 1) in (", ", ","):
+            return "word"
+        if word_ok and (
+                (k - 2 in taken and keys[k - 1] in CONJUNCTIONS
+                 and gap(k - 2, k - 1) == gap(k - 1, k) == " ")
+                or (k + 2 in taken and k + 1 < count and keys[k + 1] in CONJUNCTIONS
+                    and gap(k, k + 1) == gap(k + 1, k + 2) == " ")):
+            return "word"
+        # a surname that is also a word too: "da Costa", "dos Santos", "da Silva"
+        if (k - 2 in taken and keys[k - 1] in _SURNAME_PARTICLES
+                and gap(k - 2, k - 1) == gap(k - 1, k) == " "):
+            return "particle"
+        return ""
 
     found: list[_Span] = []
-    for start, end, _ in names:
-        first = bisect_left(starts, start)
-        last = bisect_left(starts, end) - 1
-        if first > last or words[first][0] != start:
-            continue
-        for step in (1, -1):
-            k = last if step == 1 else first
-            for _ in range(_MAX_JOINED):
-                near = k + step
-                if not 0 <= near < len(words):
-                    break
-                gap = between(k, near) if step == 1 else between(near, k)
-                if gap in (", ", ","):
-                    other = near
-                    # after a comma, a lower-case word is a list's only before "and" (",
-                    # rehema na mtoto"): "Juma, leo tunaomba" is no list
-                    if not words[other][2][:1].isupper() and not (
-                            step == 1 and other + 1 < len(words)
-                            and between(other, other + 1) == " "
-                            and keys[other + 1] in CONJUNCTIONS):
-                        break
-                    if not (lex[other] and not stops[other] and other not in taken
-                            and keys[other] not in places):
-                        break
-                    found.append((*words[other][:2], "name"))
-                    taken.add(other)
-                    k = other
-                    continue
-                elif gap == " " and keys[near] in CONJUNCTIONS:
-                    other = near + step
-                    if not 0 <= other < len(words) or (
-                            between(near, other) if step == 1 else between(other, near)) != " ":
-                        break
-                elif step == 1 and gap == " " and keys[near] in _SURNAME_PARTICLES:
-                    other = near + 1
-                    # a surname that is also a word too: "da Costa", "dos Santos", "da Silva"
-                    if not (other < len(words) and between(near, other) == " "
-                            and other not in taken and lex[other] and not stops[other]
-                            and keys[other] not in places):
-                        break
-                    found.append((words[near][0], words[other][1], "name"))
-                    taken.add(other)
-                    break  # a surname ends a name
-                else:
-                    break
-                if not joins(other):
-                    break
-                found.append((*words[other][:2], "name"))
-                taken.add(other)
-                k = other
+    for _ in range(_MAX_JOINED):
+        added = False
+        for k in left:
+            if k in taken:
+                continue
+            how = joined(k)
+            if how:
+                found.append((words[k - 1 if how == "particle" else k][0], words[k][1], "name"))
+                taken.add(k)
+                added = True
+        if not added:
+            break
     return found
