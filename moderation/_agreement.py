@@ -18,13 +18,14 @@ person's: "walimchukua neema". Arabic marks neither, so a verb of harm or arrest
 takes a person (``harm`` lines of ``data/cues/<lang>.txt``: "خطفوا", "قبضوا على", "beat",
 "ont frappé", "levaram o", "se llevaron a": a person's object, with its article or
 Spanish's personal "a") before a lexicon name does the same: "قبضوا على صالح", "the
-landlord beat mercy", "mataron a esperanza".
+landlord beat mercy", "mataron a esperanza". And Spanish doubles a person object with
+a pronoun: "A Luz y a Milagros las amenazaron" (``_doubled``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import compress
 from typing import Final
@@ -81,6 +82,35 @@ def _after_harm(norm: str, words: list[tuple[int, int, str]], keys: list[str], k
     return False
 
 
+# Spanish doubles a person object with a pronoun: "A Luz y a Milagros las amenazaron",
+# "a Juan lo mataron" (the personal "a", the name, "lo"/"la"/"los"/"las"/"le"/"les").
+_CLITICS: Final = frozenset({"lo", "la", "los", "las", "le", "les"})
+_MAX_DOUBLED: Final = 4
+
+
+def _doubled(norm: str, words: list[tuple[int, int, str]], keys: list[str],
+             person: Callable[[int], bool]) -> Iterator[_Span]:
+    """The names of a Spanish doubled object (see above): "a" then a name, with "y a" and
+    more names, then a pronoun of the object."""
+    count = len(words)
+    k = 0
+    while k < count - 2:
+        if keys[k] != "a" or not person(k + 1) or norm[words[k][1]:words[k + 1][0]] != " ":
+            k += 1
+            continue
+        names = [k + 1]
+        end = k + 2
+        while (len(names) < _MAX_DOUBLED and end + 2 < count and keys[end] == "y"
+               and keys[end + 1] == "a" and person(end + 2)):
+            names.append(end + 2)
+            end += 3
+        if end < count and keys[end] in _CLITICS and all(
+                norm[words[i][1]:words[i + 1][0]] == " " for i in range(k, end)):
+            for name in names:
+                yield words[name][0], words[name][1], "name"
+        k = end
+
+
 def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     """Spans of the lexicon names that a person's verb follows or precedes, or a verb of
     harm precedes (see the module's text)."""
@@ -95,6 +125,8 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
                 and not (k and keys[k - 1] in _ARTICLES))
 
     count = len(words)
+    if "a" in keys and not _CLITICS.isdisjoint(keys):
+        yield from _doubled(norm, words, keys, person)
     for k in compress(range(count - 1), lex):  # the lexicon's words only
         gap = norm[words[k][1]:words[k + 1][0]]
         if gap == " " and _verb(_PERSON_VERB, keys[k + 1]) and person(k):

@@ -321,3 +321,15 @@ def test_a_name_then_its_kin_at_any_sentences_start() -> None:
         "Perdemos o menino. [name], a irmã mais velha, ficou com a avó.")
     assert redact("Merci, docteur, pour les médicaments.") == (
         "Merci, docteur, pour les médicaments.")  # a thanks, not a name
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A Luz y a Milagros las amenazaron anoche", "A [name] y a [name] las amenazaron anoche"),
+    ("ayer a rosa la golpearon en la vereda", "ayer a [name] la golpearon en la vereda"),
+])
+def test_a_spanish_doubled_object_is_a_person(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_place_or_an_article_after_a_is_no_doubled_object() -> None:
+    assert redact("a la escuela la cerraron ayer") == "a la escuela la cerraron ayer"
