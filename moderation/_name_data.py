@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from moderation import _patterns as pat
 
-__all__ = ["LANGS", "cue_phrases", "cue_words", "in_lexicon", "lexicon", "mods", "name_cues",
-           "place_words", "places", "towns"]
+__all__ = ["END", "LANGS", "Trie", "cue_phrases", "cue_starts", "cue_words", "in_lexicon",
+           "lexicon", "mods", "name_cues", "place_words", "places", "towns"]
 
 LANGS: Final = ("en", "fr", "sw", "ar", "pt", "es")
 _DATA: Final = Path(__file__).resolve().parent / "data"
@@ -83,34 +83,50 @@ def cue_words(kind: str) -> frozenset[tuple[str, ...]]:
     return frozenset(keys for keys in found if keys)
 
 
+# Cues as a trie: each word leads to the words that may follow it in a cue; END holds
+# the strength of the cue that ends at that word (a space: no word's key has one, and
+# some keys are "": a tatweel alone folds to nothing).
+Trie = dict[str, Any]
+END: Final = " "
+
+
 @lru_cache(maxsize=1)
-def name_cues() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
-    """Name cues (folded word tuples) and their strength; for each first word, the
-    longest cue it begins."""
+def name_cues() -> tuple[dict[tuple[str, ...], int], Trie]:
+    """Name cues (folded word tuples) and their strength, and the same cues as a trie
+    (its keys: the words a cue begins with)."""
     cues: dict[tuple[str, ...], int] = {}
     for kind, strength in _STRENGTH.items():
         for keys in cue_words(kind):
             cues[keys] = max(cues.get(keys, 0), strength)
-    return cues, _longest(cues)
-
-
-def _longest(cues: dict[tuple[str, ...], int]) -> dict[str, tuple[int, frozenset[str]]]:
-    """For each first word of the cues, the longest cue's length and the second words
-    (a cue of one word has "" for a second word)."""
-    longest: dict[str, int] = {}
-    seconds: dict[str, set[str]] = {}
-    for keys in cues:
-        longest[keys[0]] = max(longest.get(keys[0], 0), len(keys))
-        seconds.setdefault(keys[0], set()).add(keys[1] if len(keys) > 1 else "")
-    return {first: (size, frozenset(seconds[first])) for first, size in longest.items()}
+    return cues, _trie(cues)
 
 
 @lru_cache(maxsize=1)
-def mods() -> tuple[dict[tuple[str, ...], int], dict[str, tuple[int, frozenset[str]]]]:
+def cue_starts() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Where a name cue may begin: the first words of one-word cues, and the first two
+    words of longer ones (a word that only begins "a certain" begins no cue before "man")."""
+    cues = name_cues()[0]
+    singles = frozenset(keys[0] for keys in cues if len(keys) == 1)
+    pairs = frozenset((keys[0], keys[1]) for keys in cues if len(keys) > 1)
+    return singles, pairs
+
+
+def _trie(cues: dict[tuple[str, ...], int]) -> Trie:
+    root: Trie = {}
+    for keys, strength in cues.items():
+        node = root
+        for key in keys:
+            node = node.setdefault(key, {})
+        node[END] = strength
+    return root
+
+
+@lru_cache(maxsize=1)
+def mods() -> tuple[dict[tuple[str, ...], int], Trie]:
     """Words that may sit between a cue and its name ("grand", "wa mtaa"), as cues of
     no strength of their own (-1: the chain keeps its strength)."""
     mods = {keys: -1 for keys in cue_words("mod")}
-    return mods, _longest(mods)
+    return mods, _trie(mods)
 
 
 def in_lexicon(key: str, names: frozenset[str]) -> bool:

@@ -82,23 +82,20 @@ def is_name_like(word: str) -> bool:
 
 
 def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: int,
-            table: dict[tuple[str, ...], int],
-            firsts: dict[str, tuple[int, frozenset[str]]]) -> tuple[int, int]:
-    """(strength, end) of the longest cue of ``table`` at word ``i``, or (0, i)."""
-    entry = firsts.get(keys[i])
-    if entry is None:
+            trie: data.Trie) -> tuple[int, int]:
+    """(strength, end) of the longest cue of ``trie`` at word ``i``, or (0, i): the words
+    are followed down the trie while a cue may go on (its words joined by ``_IN_CUE_GAP``)."""
+    node = trie.get(keys[i])
+    if node is None:
         return 0, i
-    longest, seconds = entry
-    if i + 1 >= len(words) or keys[i + 1] not in seconds:
-        # A one-word cue, or none ("a" begins "a certain"): no tuple of more words.
-        return (table[(keys[i],)], i + 1) if "" in seconds else (0, i)
-    in_cue = _IN_CUE_GAP.fullmatch
-    for size in range(min(longest, len(words) - i), 0, -1):
-        cue = tuple(keys[i:i + size])
-        if cue in table and all(in_cue(norm, words[k][1], words[k + 1][0])
-                                for k in range(i, i + size - 1)):
-            return table[cue], i + size
-    return 0, i
+    found = (node[data.END], i + 1) if data.END in node else (0, i)
+    in_cue, k, count = _IN_CUE_GAP.fullmatch, i + 1, len(words)
+    while (k < count and (node := node.get(keys[k])) is not None
+           and in_cue(norm, words[k - 1][1], words[k][0])):
+        k += 1
+        if data.END in node:
+            found = node[data.END], k
+    return found
 
 
 def find_names(norm: str) -> Iterator[_Span]:
@@ -110,8 +107,7 @@ def find_names(norm: str) -> Iterator[_Span]:
     strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
     "bin") and the word after it are a name, whatever the word."""
     also = data.lexicon()[1]
-    cues, firsts = data.name_cues()
-    mods, mod_firsts = data.mods()
+    cues, mods = data.name_cues()[1], data.mods()[1]
     words, keys, stops, lex, candidates = words_of(norm)
     count = len(words)
     gap, cue_gap = _NAME_GAP.fullmatch, _CUE_GAP.fullmatch
@@ -121,17 +117,17 @@ def find_names(norm: str) -> Iterator[_Span]:
         if i < resume:
             continue
         strength = 0
-        if i >= skip and (entry := firsts.get(keys[i])) is not None and (
-                "" in entry[1] or (i + 1 < count and keys[i + 1] in entry[1])):
-            strength, j = _cue_at(keys, words, norm, i, cues, firsts)
+        if i >= skip and (node := cues.get(keys[i])) is not None and (
+                data.END in node or (i + 1 < count and keys[i + 1] in node)):
+            strength, j = _cue_at(keys, words, norm, i, cues)
             links = 1  # bounded, and read once: "signed signed ..." costs linear time
             while (strength and links < _MAX_CHAIN and j < count
-                   and (keys[j] in firsts or keys[j] in mod_firsts) and keys[j] not in _PARTICLES
+                   and (keys[j] in cues or keys[j] in mods) and keys[j] not in _PARTICLES
                    and cue_gap(norm, words[j - 1][1], words[j][0])):
                 links += 1
-                more, after = _cue_at(keys, words, norm, j, cues, firsts)
+                more, after = _cue_at(keys, words, norm, j, cues)
                 if not more:
-                    more, after = _cue_at(keys, words, norm, j, mods, mod_firsts)
+                    more, after = _cue_at(keys, words, norm, j, mods)
                 if not more:
                     break
                 strength, j = max(strength, more), after
@@ -144,15 +140,15 @@ def find_names(norm: str) -> Iterator[_Span]:
                        or (len(word) > 1 and word.isupper() and not norm.isupper()))
             if (keys[j] in _PARTICLES and j + 1 < count and not stops[j + 1]
                     and gap(norm, words[j][1], words[j + 1][0])):
-                end = _run(norm, words, stops, lex, j + 1, True, gap)
+                end = _run(norm, words, keys, stops, lex, j + 1, True)
                 yield words[j][0], words[end - 1][1], "name"
                 resume = end
                 continue
-            if (not stops[j] and keys[j] not in firsts
+            if (not stops[j] and keys[j] not in cues
                     and (lex[j] or (strength > 1 and cap and not acronym))
                     and not (strength == 1 and keys[j] in also and j + 1 < count
                              and keys[j + 1] in _INTENSIFIERS)):
-                end = _run(norm, words, stops, lex, j, cap, gap)
+                end = _run(norm, words, keys, stops, lex, j, cap)
                 yield words[j][0], words[end - 1][1], "name"
                 # "papa Kambale et muhindo", "Kasoki dit Ebola": a lexicon name joined to
                 # the one found, or a nickname after it
@@ -172,7 +168,7 @@ def find_names(norm: str) -> Iterator[_Span]:
             if (keys[i] in also and not words[i][2][:1].isupper()
                     and not (i + 1 < count and (lex[i + 1] or keys[i + 1] in _JOINERS))):
                 continue  # an everyday word in lower case, alone: no run, list or signature
-            end = _run(norm, words, stops, lex, i, False, gap, lexicon_only=True)
+            end = _run(norm, words, keys, stops, lex, i, False, lexicon_only=True)
             if end - i >= 2 and not all(keys[k] in also for k in range(i, end)):
                 yield words[i][0], words[end - 1][1], "name"
                 resume = end
@@ -194,12 +190,11 @@ def find_names(norm: str) -> Iterator[_Span]:
                     yield words[k][0], words[k][1], "name"
                 resume = listed[-1] + 1
                 continue
-    yield from _edges(norm, words, keys, stops, lex, cues, firsts)
+    yield from _edges(norm, words, keys, stops, lex, cues)
 
 
 def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
-           lex: list[bool], cues: dict[tuple[str, ...], int],
-           firsts: dict[str, tuple[int, frozenset[str]]]) -> Iterator[_Span]:
+           lex: list[bool], cues: data.Trie) -> Iterator[_Span]:
     """Names that a text's first or last words give without a lexicon: "<name> here" or
     "<name>, <title>" at the start ("Nyabongo here, ...", "Zawadi ici.", after a
     greeting: "hola, Yesenia aqui,"; "Byamungu Ndabagoye, chef de localite, a vendu"),
@@ -234,17 +229,17 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
     # "<name>, <title or kin>" at a sentence's start: "Byamungu Ndabagoye, chef de localite,
     # a vendu", "Vitória, a irmã mais velha, ficou com a avó": read from each ", " that a
     # cue follows (a text of dots has no such place to look at)
-    for title in _after_commas(norm, words, keys, firsts):
+    for title in _after_commas(norm, words, keys, cues):
         for size in (1, 2, 3):
             first = title - size
             if first < start:
                 break
             if (first == start or norm[words[first - 1][1]:words[first][0]].rstrip(" \t")[-1:]
                     in _STARTS_AFTER) and (
-                    all(words[k][2][:1].isupper() and keys[k] not in firsts
+                    all(words[k][2][:1].isupper() and keys[k] not in cues
                         for k in range(first, title))
                     and named(first, title, False)
-                    and _cue_at(keys, words, norm, title, cues, firsts)[0] > 1):
+                    and _cue_at(keys, words, norm, title, cues)[0] > 1):
                 yield words[first][0], words[title - 1][1], "name"
                 break
     if norm[words[-1][1]:].strip(" \t.\n"):
@@ -274,12 +269,12 @@ def _edges(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops:
 
 
 def _after_commas(norm: str, words: list[tuple[int, int, str]], keys: list[str],
-                  firsts: dict[str, tuple[int, frozenset[str]]]) -> Iterator[int]:
+                  cues: data.Trie) -> Iterator[int]:
     """Indexes of the words right after a ", " that may begin a cue."""
     at = norm.find(", ")
     while at >= 0:
         k = bisect_left(words, at + 2, key=itemgetter(0))
-        if k < len(words) and words[k][0] == at + 2 and keys[k] in firsts:
+        if k < len(words) and words[k][0] == at + 2 and keys[k] in cues:
             yield k
         at = norm.find(", ", at + 2)
 
@@ -336,8 +331,8 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
     return found
 
 
-def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: list[bool],
-         first: int, cap: bool, gap: object, *, lexicon_only: bool = False) -> int:
+def _run(norm: str, words: list[tuple[int, int, str]], keys: list[str], stops: list[bool],
+         lex: list[bool], first: int, cap: bool, *, lexicon_only: bool = False) -> int:
     """The end (exclusive word index) of a name starting at ``first``: the next words
     joined by a space or a hyphen that are lexicon names, or capitalised if the first
     was (unless ``lexicon_only``); a joining particle ("bin", "ود") counts when a
@@ -358,7 +353,7 @@ def _run(norm: str, words: list[tuple[int, int, str]], stops: list[bool], lex: l
             if spaced >= _MAX_NAMES:
                 break
             spaced += 1
-        if (end + 1 < count and pat.fold(words[end][2]) in _JOINERS and lex[end + 1]
+        if (end + 1 < count and keys[end] in _JOINERS and lex[end + 1]
                 and fullmatch(norm, words[end][1], words[end + 1][0])):
             end += 2
             continue

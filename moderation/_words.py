@@ -26,7 +26,8 @@ _ARABIZI: Final = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "
 _COMPOUND_PARTS: Final = frozenset({"الله", "الرسول", "النبي", "الدين", "عبد", "وعبد", "بعبد"})
 _SPLIT_RE: Final = re.compile(f"({_TOKEN_RE.pattern})")  # the same words, and what is between
 _PLAIN_SPLIT_RE: Final = re.compile(f"({pat.TOKEN_RE.pattern})")
-_ARABIZI_HINT: Final = re.compile(r"(?<!\w)[235-9][A-Za-z]")
+# (the digit first, the look-behind after it: a search skips to the digits in C)
+_ARABIZI_HINT: Final = re.compile(r"[235-9](?<!\w[235-9])[A-Za-z]")
 
 
 def _key(word: str) -> str:
@@ -53,7 +54,7 @@ def words_of(norm: str) -> Words:
     """:func:`_read` of ``norm`` with the lexicon and the cues: the name scan and the
     capitals pass of one redaction read the text once. The lists are shared: read only."""
     names = data.lexicon()[0]
-    return _read(norm, names, data.name_cues()[1])
+    return _read(norm, names, data.cue_starts())
 
 
 @lru_cache(maxsize=16384)
@@ -65,12 +66,14 @@ def _judged(word: str) -> tuple[str, bool, bool]:
     return key, stop, not stop and data.in_lexicon(key, data.lexicon()[0])
 
 
-def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozenset[str]]],
+def _read(norm: str, names: frozenset[str],
+          starts: tuple[frozenset[str], frozenset[tuple[str, str]]],
           ) -> tuple[list[tuple[int, int, str]], list[str], list[bool], list[bool], list[int]]:
     """``norm`` as words (start, end, text) with, for each, its key, whether it is a
     function word and whether a lexicon name; and the indexes of the words a name or a
-    cue may begin at. Each distinct word is judged once: a resident's text repeats its
-    words, and an adversary's repeats one."""
+    cue may begin at (a cue's first word, or its first two: ``starts``). Each distinct
+    word is judged once: a resident's text repeats its words, and an adversary's repeats
+    one."""
     # text between words, a word, text between, ...; Arabizi words only where a digit
     # comes before a letter (the plain split is a third faster)
     split = _SPLIT_RE if _ARABIZI_HINT.search(norm) else _PLAIN_SPLIT_RE
@@ -87,7 +90,11 @@ def _read(norm: str, names: frozenset[str], firsts: dict[str, tuple[int, frozens
         words, keys, stops, lex = _compounds(norm, words, keys, stops, lex, names)
     if "'" in norm or "’" in norm:
         _elided(norm, words, keys, stops)
-    candidates = list(compress(range(len(keys)), map(or_, lex, map(firsts.__contains__, keys))))
+    singles, pairs = starts
+    # (the last word has no second: "", which no cue has)
+    pairs_at = map(pairs.__contains__, zip(keys, [*keys[1:], ""], strict=True))
+    cue = map(or_, map(singles.__contains__, keys), pairs_at)
+    candidates = list(compress(range(len(keys)), map(or_, lex, cue)))
     return words, keys, stops, lex, candidates
 
 

@@ -181,6 +181,12 @@ def test_crafted_texts_come_back_whole(text: str) -> None:
     assert len(result.text) > 0
 
 
+@pytest.mark.parametrize("text", ["انا ـ", "c ـ", "mon voisin ـ ـ", "Mr ـ", "ـ ـ ـ"])
+def test_a_word_that_folds_to_nothing_after_a_cue_is_a_word(text: str) -> None:
+    # a tatweel alone folds to "": the cue trie must not read it as a cue's end
+    assert ANON.redact(text).text == text
+
+
 def test_a_long_local_part_keeps_its_last_64_characters_in_the_address() -> None:
     assert ANON.redact("a" * 70 + "@example.org").text == "a" * 6 + "[email]"
 
