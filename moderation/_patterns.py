@@ -274,10 +274,13 @@ def is_stop(word: str) -> bool:
 
 
 def _is_stop(word: str) -> bool:
-    if word in RAW_STOPS:
-        return True
-    key = _fold_uncached(word)
-    if key in STOP_WORDS or ("'" in key and key.partition("'")[0] in ELISIONS):
+    return is_stop_folded(word, _fold_uncached(word))
+
+
+def is_stop_folded(word: str, key: str) -> bool:
+    """:func:`is_stop` of ``word`` whose :func:`fold` is ``key`` (for a caller that has
+    folded it already)."""
+    if word in RAW_STOPS or key in STOP_WORDS or ("'" in key and key.partition("'")[0] in ELISIONS):
         return True
     return len(key) > 2 and key.startswith(ARABIC_PREFIXES) and key[1:] in STOP_WORDS
 

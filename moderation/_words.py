@@ -61,8 +61,9 @@ def words_of(norm: str) -> Words:
 def _judged(word: str) -> tuple[str, bool, bool]:
     """A word's key, whether it is a function word, whether a lexicon name: one look-up a
     word for the words every message says ("the", "de", "na"), as the fold's own cache."""
-    key = _key(word) if word[0] in _ARABIZI else pat.fold(word)
-    stop = pat.is_stop(word)
+    folded = pat.fold(word)
+    key = _key(word) if word[0] in _ARABIZI else folded
+    stop = pat.is_stop_folded(word, folded)
     return key, stop, not stop and data.in_lexicon(key, data.lexicon()[0])
 
 

@@ -162,6 +162,8 @@ class Anonymiser:
             if known_names:
                 names = (known_names,) if isinstance(known_names, str) else tuple(known_names)
                 spans.extend(passes.known_names(norm, passes.name_keys(names)))
+            # a name two passes found is one span for the passes that read the spans
+            spans = list(dict.fromkeys(spans))
             spans.extend(lone_names(norm, spans, self._places))
             spans.extend(subjects(norm, spans))
             spans.extend(passes.joined_names(norm, spans))
