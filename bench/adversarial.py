@@ -47,6 +47,7 @@ from bot.text.splitting import sms_bodies, sms_segments, split
 from channels.telegram import errors as telegram_errors
 from channels.telegram import parsing as telegram_parsing
 from channels.twilio import identity as twilio_identity
+from moderation import _agreement as agreement
 from moderation import _name_passes as name_passes
 from moderation import _patterns as pat
 from moderation._addresses import find_addresses
@@ -280,6 +281,8 @@ def _clear_caches() -> None:
         words.words_of.cache_clear()
         if hasattr(words, "_judged"):  # each word judged once a process, as the fold
             words._judged.cache_clear()
+    if hasattr(agreement, "_verbs"):  # each word's verb shapes, once a process too
+        agreement._verbs.cache_clear()
 
 
 def timed(target: Callable[[str], object], text: str, repeat: int) -> tuple[float, str]:

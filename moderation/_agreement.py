@@ -67,6 +67,24 @@ def _harms() -> frozenset[tuple[str, ...]]:
     return cue_words("harm")
 
 
+@lru_cache(maxsize=1)
+def _harm_ends() -> frozenset[str]:
+    """The last words of the verbs of harm: no verb of harm ends before another word."""
+    return frozenset(keys[-1] for keys in _harms())
+
+
+_PERSON, _OBJECT, _PEOPLE = 1, 2, 4
+
+
+@lru_cache(maxsize=16384)
+def _verbs(key: str) -> int:
+    """Which of the verb shapes a word has (_PERSON, _OBJECT, _PEOPLE, or'ed): once a
+    word a process, as the word table judges words."""
+    return ((_PERSON if _verb(_PERSON_VERB, key) else 0)
+            | (_OBJECT if _verb(_OBJECT_VERB, key) else 0)
+            | (_PEOPLE if _verb(_PEOPLE_VERB, key) else 0))
+
+
 def _after_harm(norm: str, words: list[tuple[int, int, str]], keys: list[str], k: int) -> bool:
     """Whether a verb of harm of 1-3 words ("خطفوا", "قبضوا على", "se llevaron a") ends
     right before word ``k``, single spaces between its words."""
@@ -127,16 +145,18 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     count = len(words)
     if "a" in keys and not _CLITICS.isdisjoint(keys):
         yield from _doubled(norm, words, keys, person)
+    harm_ends = _harm_ends()
     for k in compress(range(count - 1), lex):  # the lexicon's words only
         gap = norm[words[k][1]:words[k + 1][0]]
-        if gap == " " and _verb(_PERSON_VERB, keys[k + 1]) and person(k):
+        if gap == " " and _verbs(keys[k + 1]) & _PERSON and person(k):
             yield words[k][0], words[k][1], "name"
-        elif k and person(k) and norm[words[k - 1][1]:words[k][0]] == " " and (
-                _verb(_OBJECT_VERB, keys[k - 1]) or _after_harm(norm, words, keys, k)):
+        elif k and (_verbs(keys[k - 1]) & _OBJECT or (
+                keys[k - 1] in harm_ends and _after_harm(norm, words, keys, k))) and (
+                norm[words[k - 1][1]:words[k][0]] == " " and person(k)):
             yield words[k][0], words[k][1], "name"
         elif (gap == " " and k + 3 < count and keys[k + 1] in CONJUNCTIONS
               and norm[words[k + 1][1]:words[k + 2][0]] == " "
               and norm[words[k + 2][1]:words[k + 3][0]] == " "
-              and _verb(_PEOPLE_VERB, keys[k + 3]) and person(k) and person(k + 2)):
+              and _verbs(keys[k + 3]) & _PEOPLE and person(k) and person(k + 2)):
             yield words[k][0], words[k][1], "name"
             yield words[k + 2][0], words[k + 2][1], "name"

@@ -275,14 +275,31 @@ def _is_place(lat: str, lon: str) -> bool:
 
 
 def _locations(norm: str) -> Iterator[_Span]:
-    # Each distinct pair judged once, from a findall (no match object per match): a text
-    # of amounts that look like pairs, every few characters, has no place, and no
-    # second scan. Groups that took no part are "" in findall (a pair's never are).
-    pairs = set(pat.LOCATION_RE.findall(norm))
+    """GPS coordinates. When the first match is a place, one scan, each distinct pair of
+    decimals judged once; else a findall first (no match object per match: a text of
+    amounts that look like pairs, every few characters, has no place and no second
+    scan), then a scan only if some pair was a place. Groups that took no part are ""
+    in findall (a pair's never are)."""
+    first = pat.LOCATION_RE.search(norm)
+    if first is None:
+        return
+    if first.lastindex is None or _is_place(*first.group(*_LAT_LON)):
+        judged: dict[tuple[str, ...], bool] = {}
+        for match in pat.LOCATION_RE.finditer(norm, first.start()):
+            if match.lastindex is not None:
+                pair: tuple[str, ...] = match.group(*_LAT_LON)
+                place = judged.get(pair)
+                if place is None:
+                    place = judged[pair] = _is_place(*pair)
+                if not place:
+                    continue
+            yield match.start(), match.end(), "location"
+        return
+    pairs = set(pat.LOCATION_RE.findall(norm, first.end()))
     places = {pair for pair in pairs if not pair[0] or _is_place(*pair)}
     if not places:
         return
-    for match in pat.LOCATION_RE.finditer(norm):
+    for match in pat.LOCATION_RE.finditer(norm, first.end()):
         if match.lastindex is None or match.group(*_LAT_LON) in places:
             yield match.start(), match.end(), "location"
 
