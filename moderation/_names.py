@@ -98,6 +98,13 @@ def _cue_at(keys: list[str], words: list[tuple[int, int, str]], norm: str, i: in
     return found
 
 
+def _acronym(norm: str, words: list[tuple[int, int, str]], j: int) -> bool:
+    """Whether word ``j`` follows an acronym or is one in a text not all capitals."""
+    before, word = words[j - 1][2], words[j][2]
+    return ((len(before) > 1 and before.isupper())
+            or (len(word) > 1 and word.isupper() and not norm.isupper()))
+
+
 def find_names(norm: str) -> Iterator[_Span]:
     """Spans of the names after cues and of the cue-less runs of lexicon names.
 
@@ -134,18 +141,16 @@ def find_names(norm: str) -> Iterator[_Span]:
         if strength and j < count and cue_gap(norm, words[j - 1][1], words[j][0]):
             word = words[j][2]
             cap = word[:1].isupper()
-            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo"),
-            # nor an acronym in a text that is not all capitals ("thank you MSF").
-            acronym = ((len(words[j - 1][2]) > 1 and words[j - 1][2].isupper())
-                       or (len(word) > 1 and word.isupper() and not norm.isupper()))
             if (keys[j] in _PARTICLES and j + 1 < count and not stops[j + 1]
                     and gap(norm, words[j][1], words[j + 1][0])):
                 end = _run(norm, words, keys, stops, lex, j + 1, True)
                 yield words[j][0], words[end - 1][1], "name"
                 resume = end
                 continue
+            # Not a cue itself ("Merci. Signé ..."), nor after an acronym ("DR Congo"),
+            # nor an acronym in a text that is not all capitals ("thank you MSF").
             if (not stops[j] and keys[j] not in cues
-                    and (lex[j] or (strength > 1 and cap and not acronym))
+                    and (lex[j] or (strength > 1 and cap and not _acronym(norm, words, j)))
                     and not (strength == 1 and keys[j] in also and j + 1 < count
                              and keys[j + 1] in _INTENSIFIERS)):
                 end = _run(norm, words, keys, stops, lex, j, cap)
@@ -153,11 +158,11 @@ def find_names(norm: str) -> Iterator[_Span]:
                 # "papa Kambale et muhindo", "Kasoki dit Ebola": a lexicon name joined to
                 # the one found, or a nickname after it
                 while (end + 1 < count
-                       and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "
                        and ((keys[end] in CONJUNCTIONS and lex[end + 1]
                              and keys[end + 1] not in also
                              and keys[end + 1] not in data.place_words())
-                            or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))):
+                            or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))
+                       and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "):
                     yield words[end + 1][0], words[end + 1][1], "name"
                     end += 2
                 resume = end
