@@ -68,9 +68,13 @@ def _harms() -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _harm_ends() -> frozenset[str]:
-    """The last words of the verbs of harm: no verb of harm ends before another word."""
-    return frozenset(keys[-1] for keys in _harms())
+def _harm_ends() -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+    """The verbs of harm of one word, and the last two words of the longer ones: a verb
+    of harm ends before a word only if one of them does ("na" ends "bateram na", and
+    Swahili's "na" is everywhere)."""
+    harms = _harms()
+    return (frozenset(keys[0] for keys in harms if len(keys) == 1),
+            frozenset(keys[-2:] for keys in harms if len(keys) > 1))
 
 
 _PERSON, _OBJECT, _PEOPLE = 1, 2, 4
@@ -145,13 +149,14 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
     count = len(words)
     if "a" in keys and not _CLITICS.isdisjoint(keys):
         yield from _doubled(norm, words, keys, person)
-    harm_ends = _harm_ends()
+    harm_words, harm_tails = _harm_ends()
     for k in compress(range(count - 1), lex):  # the lexicon's words only
         gap = norm[words[k][1]:words[k + 1][0]]
         if gap == " " and _verbs(keys[k + 1]) & _PERSON and person(k):
             yield words[k][0], words[k][1], "name"
         elif k and (_verbs(keys[k - 1]) & _OBJECT or (
-                keys[k - 1] in harm_ends and _after_harm(norm, words, keys, k))) and (
+                (keys[k - 1] in harm_words or (k > 1 and (keys[k - 2], keys[k - 1]) in harm_tails))
+                and _after_harm(norm, words, keys, k))) and (
                 norm[words[k - 1][1]:words[k][0]] == " " and person(k)):
             yield words[k][0], words[k][1], "name"
         elif (gap == " " and k + 3 < count and keys[k + 1] in CONJUNCTIONS

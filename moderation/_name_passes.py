@@ -222,16 +222,21 @@ def joined_names(norm: str, spans: Sequence[_Span]) -> list[_Span]:
         return ""
 
     found: list[_Span] = []
+    pending = left
     for _ in range(_MAX_JOINED):
-        added = False
-        for k in left:
+        added = []
+        for k in pending:
             if k in taken:
                 continue
             how = joined(k)
             if how:
                 found.append((words[k - 1 if how == "particle" else k][0], words[k][1], "name"))
                 taken.add(k)
-                added = True
+                added.append(k)
         if not added:
             break
+        # the next round reads only the words a name added this round may join: how a
+        # word joins depends on the two words each side of it
+        near = {k + step for k in added for step in (-2, -1, 1, 2)}
+        pending = [k for k in left if k in near]
     return found
