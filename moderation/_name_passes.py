@@ -153,7 +153,9 @@ def repeated_names(norm: str, spans: Sequence[_Span], out: str) -> list[_Span]:
             if len(token) >= 3 and not pat.is_stop(token):
                 keys.add(pat.fold(token))
     if out.isascii():
-        if keys.isdisjoint(pat.TOKEN_RE.findall(out.lower())):
+        lowered = out.lower()  # an ASCII word's key is its lower case: a key no substring
+        if not any(key in lowered for key in keys) or keys.isdisjoint(  # is no word either
+                pat.TOKEN_RE.findall(lowered)):
             return []
     else:
         left = {pat.fold(token) for token in set(pat.TOKEN_RE.findall(out)) - pat.RAW_STOPS}
