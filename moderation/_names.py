@@ -113,7 +113,7 @@ def find_names(norm: str) -> Iterator[_Span]:
     ("grand", "mkubwa", "dit", "de cellule") may come before the name, which the
     strongest cue of the chain judges. After a cue, a name particle ("ود", "ام", "abu",
     "bin") and the word after it are a name, whatever the word."""
-    also = data.lexicon()[1]
+    also, places = data.lexicon()[1], data.place_words()
     cues, mods = data.name_cues()[1], data.mods()[1]
     words, keys, stops, lex, candidates = words_of(norm)
     count = len(words)
@@ -160,7 +160,7 @@ def find_names(norm: str) -> Iterator[_Span]:
                 while (end + 1 < count
                        and ((keys[end] in CONJUNCTIONS and lex[end + 1]
                              and keys[end + 1] not in also
-                             and keys[end + 1] not in data.place_words())
+                             and keys[end + 1] not in places)
                             or (keys[end] in _ALIASES and words[end + 1][2][:1].isupper()))
                        and norm[words[end - 1][1]:words[end + 1][0]] == f" {words[end][2]} "):
                     yield words[end + 1][0], words[end + 1][1], "name"
@@ -169,7 +169,7 @@ def find_names(norm: str) -> Iterator[_Span]:
                 continue
         if strength:
             skip = j  # the cues inside this chain lead to the same word
-        if lex[i] and keys[i] not in data.place_words():  # ("barrio Bolívar": a place)
+        if lex[i] and keys[i] not in places:  # ("barrio Bolívar": a place)
             if (keys[i] in also and not words[i][2][:1].isupper()
                     and not (i + 1 < count and (lex[i + 1] or keys[i + 1] in _JOINERS))):
                 continue  # an everyday word in lower case, alone: no run, list or signature
@@ -189,7 +189,8 @@ def find_names(norm: str) -> Iterator[_Span]:
                 yield words[i][0], words[i][1], "name"  # "... we need help. Kato"
                 resume = end
                 continue
-            listed = _listed(norm, words, keys, lex, also, i) if end == i + 1 else []
+            listed = (_listed(norm, words, keys, lex, also, i) if end == i + 1 < count and (
+                _may_list(norm[words[i][1]:words[i + 1][0]], keys[i + 1])) else [])
             if listed:
                 for k in listed:
                     yield words[k][0], words[k][1], "name"
@@ -287,6 +288,12 @@ def _after_commas(norm: str, words: list[tuple[int, int, str]], keys: list[str],
 _STARTS_AFTER: Final = frozenset(".!?\n")
 
 
+def _may_list(between: str, after: str) -> bool:
+    """Whether a list may go on past a word: a comma, or "and" after it (see _listed)."""
+    return between in (", ", ",") or (between == " " and (
+        after in CONJUNCTIONS or (after[:1] == "و")))
+
+
 def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: list[bool],
             also: frozenset[str], i: int) -> list[int]:
     """Word indexes of a list of names from word ``i`` (a lexicon name): two joined by
@@ -297,6 +304,7 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
     found = [i]
     joined = False
     k = i
+    places = data.place_words()
     while len(found) < _MAX_LISTED and k + 1 < len(words):
         between = norm[words[k][1]:words[k + 1][0]]
         nxt = k + 1
@@ -313,7 +321,7 @@ def _listed(norm: str, words: list[tuple[int, int, str]], keys: list[str], lex: 
             conj = True  # "الزبير والطيب": Arabic writes "and" on the word
         else:
             break
-        if not (lex[nxt] or words[nxt][2][:1].isupper()) or keys[nxt] in data.place_words():
+        if not (lex[nxt] or words[nxt][2][:1].isupper()) or keys[nxt] in places:
             break  # (not "Kasereka na estrada": a road)
         found.append(nxt)
         joined = joined or conj
