@@ -68,13 +68,14 @@ def _harms() -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _harm_ends() -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+def _harm_ends() -> tuple[frozenset[str], frozenset[tuple[str, ...]], frozenset[str]]:
     """The verbs of harm of one word, and the last two words of the longer ones: a verb
     of harm ends before a word only if one of them does ("na" ends "bateram na", and
-    Swahili's "na" is everywhere)."""
+    Swahili's "na" is everywhere); and the first words of those two."""
     harms = _harms()
-    return (frozenset(keys[0] for keys in harms if len(keys) == 1),
-            frozenset(keys[-2:] for keys in harms if len(keys) > 1))
+    tails = frozenset(keys[-2:] for keys in harms if len(keys) > 1)
+    return (frozenset(keys[0] for keys in harms if len(keys) == 1), tails,
+            frozenset(tail[0] for tail in tails))
 
 
 _PERSON, _OBJECT, _PEOPLE = 1, 2, 4
@@ -147,9 +148,14 @@ def subjects(norm: str, spans: Sequence[_Span]) -> Iterator[_Span]:
                 and not (k and keys[k - 1] in _ARTICLES))
 
     count = len(words)
-    if "a" in keys and not _CLITICS.isdisjoint(keys):
+    distinct = set(keys)
+    if "a" in distinct and not _CLITICS.isdisjoint(distinct):
         yield from _doubled(norm, words, keys, person)
-    harm_words, harm_tails = _harm_ends()
+    harm_words, harm_tails, harm_heads = _harm_ends()
+    if not (any(map(_verbs, distinct)) or not harm_words.isdisjoint(distinct) or (
+            not harm_heads.isdisjoint(distinct)
+            and any(tail[0] in distinct and tail[1] in distinct for tail in harm_tails))):
+        return  # no verb of any shape, no verb of harm: no word to read (most texts)
     for k in compress(range(count - 1), lex):  # the lexicon's words only
         gap = norm[words[k][1]:words[k + 1][0]]
         if gap == " " and _verbs(keys[k + 1]) & _PERSON and person(k):
